@@ -1,0 +1,94 @@
+/**
+ * Hidden identity attributes of the synthetic demo speakers, and how they
+ * drive both the voice and the face (the link CMPC has to learn).
+ *
+ * Every mapping below is monotone in its attribute (tested):
+ * | attribute | voice | face |
+ * |---|---|---|
+ * | `size`   | pitch f0 falls 235 → 105 Hz | face width grows 0.30 → 0.44 of the frame |
+ * | `tract`  | formants scale down ×1.20 → ×0.85 | face height grows 0.40 → 0.54 of the frame |
+ * | `spread` | spectral tilt steepens 0.7 → 1.7 (darker voice) | eye spacing grows 0.30 → 0.50 of the face width |
+ *
+ * Skin, hair and eye colours are drawn per identity but linked to nothing in
+ * the voice (traits that do not sound), and per-video nuisances (pose,
+ * lighting, background, utterance, noise) vary freely, so a voice does not
+ * encode a face pixel by pixel.
+ *
+ * @module
+ */
+import { Rng } from "../../models/mod.ts";
+
+/** The hidden, voice-and-face attributes of one identity, each in [0, 1]. */
+export interface IdentityAttributes {
+  size: number;
+  tract: number;
+  spread: number;
+}
+
+/** Face traits with no voice counterpart. */
+export interface IdentityLook {
+  skin: [number, number, number];
+  hair: [number, number, number];
+  iris: [number, number, number];
+  /** 0 = short hair, 1 = long. */
+  hairLength: number;
+}
+
+/** One synthetic identity. */
+export interface DemoIdentity {
+  id: string;
+  attributes: IdentityAttributes;
+  look: IdentityLook;
+}
+
+/** Voice parameters derived from the attributes. */
+export interface VoiceTraits {
+  f0: number;
+  formantScale: number;
+  tilt: number;
+}
+
+/** Face geometry derived from the attributes (fractions of the frame / face). */
+export interface FaceTraits {
+  width: number;
+  height: number;
+  eyeSpacing: number;
+}
+
+/** Attribute → voice (monotone: f0 ↓ in size, formantScale ↓ in tract, tilt ↑ in spread). */
+export function voiceTraits(a: IdentityAttributes): VoiceTraits {
+  return { f0: 235 - 130 * a.size, formantScale: 1.2 - 0.35 * a.tract, tilt: 0.7 + 1.0 * a.spread };
+}
+
+/** Attribute → face (monotone: width ↑ in size, height ↑ in tract, eyeSpacing ↑ in spread). */
+export function faceTraits(a: IdentityAttributes): FaceTraits {
+  return { width: 0.3 + 0.14 * a.size, height: 0.4 + 0.14 * a.tract, eyeSpacing: 0.3 + 0.2 * a.spread };
+}
+
+const SKINS: [number, number, number][] = [
+  [255, 224, 196], [241, 194, 160], [224, 172, 130], [198, 134, 96], [160, 104, 70], [112, 72, 50],
+];
+
+/** Draws `n` identities from a seeded generator. */
+export function drawIdentities(n: number, rng: Rng, prefix = "id"): DemoIdentity[] {
+  const out: DemoIdentity[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = SKINS[rng.int(SKINS.length)]!;
+    const jitter = () => rng.uniform() * 20 - 10;
+    const skin: [number, number, number] = [clamp(base[0] + jitter()), clamp(base[1] + jitter()), clamp(base[2] + jitter())];
+    const dark = rng.uniform();
+    const hair: [number, number, number] =
+      dark < 0.6 ? [30 + rng.int(50), 20 + rng.int(35), 10 + rng.int(25)] : [120 + rng.int(110), 80 + rng.int(80), 30 + rng.int(50)];
+    const iris: [number, number, number] = [40 + rng.int(80), 40 + rng.int(90), 30 + rng.int(120)];
+    out.push({
+      id: `${prefix}${String(i).padStart(3, "0")}`,
+      attributes: { size: rng.uniform(), tract: rng.uniform(), spread: rng.uniform() },
+      look: { skin, hair, iris, hairLength: rng.uniform() },
+    });
+  }
+  return out;
+}
+
+function clamp(x: number): number {
+  return Math.max(0, Math.min(255, Math.round(x)));
+}
