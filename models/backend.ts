@@ -1,5 +1,6 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
+import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 
 /** Which backend to use; `auto` picks the fastest one that works here. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -150,6 +151,10 @@ async function tryWasm(
   purpose: BackendPurpose,
   skipped: BackendChoice["skipped"],
 ): Promise<{ simd: boolean; threads: number } | null> {
+  // The wasm backend ships without Conv2DBackpropFilter; this project
+  // registers it (and faster training kernels) so wasm is the default CPU
+  // training backend.
+  registerWasmTrainingKernels();
   if (purpose === "train") {
     const missing = missingTrainingKernels("wasm");
     if (missing.length > 0) {
@@ -186,8 +191,9 @@ async function tryWasm(
  *
  * For `prefer: "auto"` it tries, in order: `tensorflow` (through a dynamic
  * import of `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`), `wasm`
- * with SIMD (for `purpose: "train"` only when the training kernels are
- * registered), then `cpu`. Asking for a backend by name that cannot be used
+ * with SIMD (with this project's training kernels registered by
+ * `registerWasmTrainingKernels()`; for `purpose: "train"` only when every
+ * kernel in {@linkcode TRAINING_KERNELS} is present), then `cpu`. Asking for a backend by name that cannot be used
  * throws a {@linkcode BackendUnavailableError} naming the package to install.
  *
  * @example

@@ -1,0 +1,43 @@
+// This module is browser compatible.
+import { tf } from "./_tf.ts";
+import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
+import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
+import { type KernelArgs, stockKernel } from "./_wasm_util.ts";
+
+/** Kernel names this project registers (or replaces) on the wasm backend. */
+export const WASM_TRAINING_KERNELS: readonly string[] = ["Conv2DBackpropFilter", "Conv2DBackpropInput"];
+
+let registered = false;
+
+/**
+ * Registers the kernels that training conv nets needs on the tfjs wasm
+ * backend (which ships without `Conv2DBackpropFilter` and with a slow
+ * `Conv2DBackpropInput`). Idempotent; safe to call before or after the wasm
+ * backend is initialised. Called by `initBackend()`.
+ *
+ * @example
+ * ```ts
+ * import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+ * registerWasmTrainingKernels();
+ * console.assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
+ * ```
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  const kernels: [string, (args: KernelArgs) => tf.TensorInfo][] = [
+    ["Conv2DBackpropFilter", conv2DBackpropFilter],
+    ["Conv2DBackpropInput", conv2DBackpropInput],
+  ];
+  for (const [name, f] of kernels) {
+    const stock = tf.getKernel(name, "wasm");
+    stockKernel(name);
+    if (stock !== undefined) tf.unregisterKernel(name, "wasm");
+    const config: tf.KernelConfig = { kernelName: name, backendName: "wasm", kernelFunc: f as unknown as tf.KernelFunc };
+    // The stock kernel stays callable as a fallback: keep its setup (cwrap) running.
+    if (stock?.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
+    tf.registerKernel(config);
+  }
+  // Make sure the stock kernels we call are captured.
+  for (const name of ["BatchMatMul", "Transpose", "Conv2D"]) stockKernel(name);
+}
