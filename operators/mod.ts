@@ -6,3 +6,6 @@
  * @module
  */
 export {};
+export * from "./batch_pairs.ts";
+export * from "./step_event.ts";
+export * from "./train_parts.ts";

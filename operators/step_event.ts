@@ -1,0 +1,60 @@
+// This module is browser compatible.
+
+/** Loss parts of one step (batch means; `total` is the recalibrated CMPC loss). */
+export interface StepLoss {
+  /** Cross-modal instance contrast, voice → face (unweighted batch mean). */
+  cidV2f: number;
+  /** Cross-modal instance contrast, face → voice (unweighted batch mean). */
+  cidF2v: number;
+  /** Prototype contrast, voice anchors → face prototypes (0 without prototypes). */
+  protoV2f: number;
+  /** Prototype contrast, face anchors → voice prototypes (0 without prototypes). */
+  protoF2v: number;
+  /** The loss that was minimised (w-weighted, both directions). */
+  total: number;
+}
+
+/** Statistics of the recalibration weights w of one batch (all 1 without prototypes). */
+export interface RecalibrationStats {
+  mean: number;
+  min: number;
+  /** Share of items with w < 0.5. */
+  shareBelowHalf: number;
+  /** Counts of w in ten equal bins over [0, 1] (w = 1 falls in the last bin). */
+  histogram: number[];
+}
+
+/** Clustering state of one step. */
+export interface ClusteringStats {
+  /** Whether the memory banks were re-clustered at the start of this step. */
+  reclustered: boolean;
+  /** Whether prototypes took part in this step's loss. */
+  active: boolean;
+  /** K of each clustering (the same for both modalities). */
+  ks: number[];
+  /** Empty clusters per K, per modality, of the current prototypes (zeros when none). */
+  emptyClusters: { voice: number[]; face: number[] };
+  /** Mean concentration φ per K, per modality (NaN when no prototypes exist). */
+  meanPhi: { voice: number[]; face: number[] };
+}
+
+/** What one training step reports; {@linkcode trainCmpc} emits one per step. */
+export interface StepEvent {
+  /** Optimiser steps taken, counting this one (1 for the first step of a run). */
+  step: number;
+  /** Training samples consumed, counting this batch. */
+  samplesSeen: number;
+  /** Learning rate used for this step. */
+  learningRate: number;
+  loss: StepLoss;
+  weights: RecalibrationStats;
+  clustering: ClusteringStats;
+  /** Samples of this batch divided by the wall time since the previous step ended (data waiting included). */
+  samplesPerSecond: number;
+  /** The tfjs backend the step ran on. */
+  backend: string;
+  /** `tf.memory().numTensors` after the step (constant over a run unless something leaks). */
+  numTensors: number;
+  /** Set by {@linkcode checkpointEvery} on steps whose checkpoint was written. */
+  checkpoint?: { step: number };
+}
