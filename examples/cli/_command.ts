@@ -1,0 +1,37 @@
+/** Shared plumbing of the `cmpc` subcommands: usage errors, exit codes, output streams. */
+
+/** Exit codes: 0 ok, 1 failure, 2 usage error. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A wrong command line; printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Where a command writes: stdout carries only the command's output; everything else goes to stderr. */
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  /** Progress as JSON lines even on a TTY. */
+  json: boolean;
+  verbose: boolean;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** One subcommand. */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full `--help` text, with examples. */
+  help: string;
+  run(argv: string[], io: CommandIo): Promise<number>;
+}
+
+/** Writes one line to stderr (messages, never results). */
+export function say(io: CommandIo, line: string): void {
+  io.stderr.write(`${line}\n`);
+}

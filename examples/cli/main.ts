@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * The `cmpc` executable: runs {@linkcode runCli} with the process's streams.
+ * Ctrl-C aborts the running command's signal (training writes a checkpoint
+ * and exits cleanly); a second Ctrl-C quits at once.
+ *
+ * @module
+ */
+import { runCli } from "./run_cli.ts";
+
+const controller = new AbortController();
+let interrupted = 0;
+process.on("SIGINT", () => {
+  interrupted += 1;
+  if (interrupted > 1) process.exit(130);
+  process.stderr.write("cmpc: interrupted; finishing the current step (Ctrl-C again to quit now)\n");
+  controller.abort();
+});
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  signal: controller.signal,
+});
+process.exitCode = code;
+// Worker threads (ffmpeg, wasm pthreads) must not keep the process alive.
+setTimeout(() => process.exit(code), 50).unref();
