@@ -31,3 +31,6 @@ export * from "./cmpc_loss.ts";
 export * from "./lr_schedule.ts";
 export * from "./clustering_schedule.ts";
 export * from "./adam_l2.ts";
+export * from "./resnet_tower.ts";
+export * from "./create_towers.ts";
+export * from "./weights_mismatch_error.ts";
