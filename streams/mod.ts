@@ -6,3 +6,8 @@
  * @module
  */
 export * from "./av_sample.ts";
+export * from "./decode_error.ts";
+export * from "./video_source.ts";
+export * from "./decoder_worker.ts";
+export * from "./decode_video.ts";
+export * from "./decode_audio.ts";

@@ -6,3 +6,5 @@
  * @module
  */
 export {};
+export * from "./node_decoder_worker.ts";
+export * from "./node_file_source.ts";

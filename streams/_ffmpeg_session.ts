@@ -1,0 +1,262 @@
+// This module is browser compatible.
+// Runs inside the decoder worker: one ffmpeg exec per job, input through a
+// read-only file node (random access) or a pipe device (sequential), outputs
+// through two write-only devices that post decoded audio and frames to the
+// host, blocking on the shared credit counter (backpressure). Nothing is
+// stored in the in-memory file system.
+import {
+  CTRL_CANCEL,
+  CTRL_CREDIT,
+  CTRL_READ_LEN,
+  CTRL_READ_STATE,
+  READ_CHUNK,
+  type WorkerJob,
+  type WorkerMessage,
+} from "./_protocol.ts";
+
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call */
+
+/** The parts of an `@ffmpeg/core` instance used here. */
+export interface FfmpegCore {
+  FS: any;
+  exec(...args: string[]): number;
+  setLogger(logger: (m: { type: string; message: string }) => void): void;
+  reset(): void;
+}
+
+/** Synchronous random-access reads of the input (`size` bytes). */
+export interface SyncReader {
+  size: number;
+  read(position: number, length: number): Uint8Array;
+}
+
+export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
+
+class Cancelled extends Error {}
+
+let deviceMajor = 200;
+
+/** Runs one job; returns normally after posting `done` or `failed`. */
+export function runSession(
+  core: FfmpegCore,
+  job: WorkerJob,
+  reader: SyncReader | null,
+  post: Post,
+): void {
+  const FS = core.FS;
+  const ctrl = new Int32Array(job.ctrl);
+  const shared = new Uint8Array(job.data);
+  const log: string[] = [];
+  core.reset();
+  core.setLogger((m) => {
+    log.push(m.message);
+    if (log.length > 400) log.splice(0, 200);
+  });
+
+  function checkCancel(): void {
+    if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) throw new Cancelled("cancelled");
+  }
+  function postWithCredit(msg: WorkerMessage, transfer: Transferable[]): void {
+    for (;;) {
+      checkCancel();
+      const c = Atomics.load(ctrl, CTRL_CREDIT);
+      if (c > 0) {
+        if (Atomics.compareExchange(ctrl, CTRL_CREDIT, c, c - 1) === c) break;
+        continue;
+      }
+      Atomics.wait(ctrl, CTRL_CREDIT, c, 1000);
+    }
+    post(msg, transfer);
+  }
+
+  const dir = `/job${deviceMajor}`;
+  FS.mkdir(dir);
+  const cleanup: (() => void)[] = [() => { try { FS.rmdir(dir); } catch { /* ignore */ } }];
+
+  // ---- input ----
+  let inputArg: string;
+  let inputFd: any = null;
+  let bytesRead = 0;
+  let sawEnd = false;
+  if (reader !== null) {
+    const safe = job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
+    const path = `${dir}/${safe}`;
+    FS.writeFile(path, new Uint8Array(0));
+    const node = FS.lookupPath(path).node;
+    node.usedBytes = reader.size;
+    node.contents = null;
+    const base = node.stream_ops;
+    node.stream_ops = {
+      ...base,
+      read(_stream: any, buffer: Uint8Array, offset: number, length: number, position: number): number {
+        checkCancel();
+        if (position >= reader.size) return 0;
+        const n = Math.min(length, reader.size - position);
+        const chunk = reader.read(position, n);
+        buffer.set(chunk, offset);
+        bytesRead += chunk.length;
+        return chunk.length;
+      },
+      write(): number { throw new FS.ErrnoError(63); },
+      mmap(): never { throw new FS.ErrnoError(43); },
+    };
+    cleanup.push(() => { try { FS.unlink(path); } catch { /* ignore */ } });
+    inputArg = path;
+  } else {
+    const dev = FS.makedev(deviceMajor++, 0);
+    FS.registerDevice(dev, {
+      open(stream: any) { stream.seekable = false; },
+      close() { /* nothing */ },
+      read(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
+        if (sawEnd) return 0;
+        checkCancel();
+        Atomics.store(ctrl, CTRL_READ_STATE, 0);
+        post({ type: "read", length: Math.min(length, READ_CHUNK) });
+        while (Atomics.wait(ctrl, CTRL_READ_STATE, 0, 1000) === "timed-out") checkCancel();
+        const n = Atomics.load(ctrl, CTRL_READ_LEN);
+        if (n < 0) throw new FS.ErrnoError(29);
+        if (n === 0) { sawEnd = true; return 0; }
+        buffer.set(shared.subarray(0, n), offset);
+        bytesRead += n;
+        return n;
+      },
+    });
+    const path = `${dir}/in`;
+    FS.mkdev(path, 0o444, dev);
+    inputFd = FS.open(path, "r");
+    cleanup.push(() => { try { FS.close(inputFd); } catch { /* ignore */ } try { FS.unlink(path); } catch { /* ignore */ } });
+    inputArg = `pipe:${inputFd.fd}`;
+  }
+
+  // ---- outputs ----
+  function outputDevice(name: string, onBytes: (b: Uint8Array) => void): string {
+    const dev = FS.makedev(deviceMajor++, 0);
+    FS.registerDevice(dev, {
+      open(stream: any) { stream.seekable = false; },
+      close() { /* nothing */ },
+      write(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
+        onBytes(buffer.subarray(offset, offset + length));
+        return length;
+      },
+    });
+    const path = `${dir}/${name}`;
+    FS.mkdev(path, 0o666, dev);
+    cleanup.push(() => { try { FS.unlink(path); } catch { /* ignore */ } });
+    return path;
+  }
+
+  // audio: f32le bytes → Float32Array chunks of job.audioChunk samples
+  const audioBytes = job.audioChunk * 4;
+  let abuf = new Uint8Array(audioBytes);
+  let afill = 0;
+  function flushAudio(): void {
+    const whole = afill - (afill % 4);
+    if (whole === 0) return;
+    const out = new Float32Array(abuf.buffer.slice(0, whole));
+    const rest = abuf.slice(whole, afill);
+    abuf = new Uint8Array(audioBytes);
+    abuf.set(rest);
+    afill = rest.length;
+    postWithCredit({ type: "audio", data: out }, [out.buffer]);
+  }
+  const audioPath = outputDevice("a", (b) => {
+    let off = 0;
+    while (off < b.length) {
+      const n = Math.min(b.length - off, audioBytes - afill);
+      abuf.set(b.subarray(off, off + n), afill);
+      afill += n;
+      off += n;
+      if (afill === audioBytes) flushAudio();
+    }
+  });
+
+  // video: a stream of binary PPM images (P6 w h 255 + w*h*3 bytes)
+  let vhead = new Uint8Array(0);
+  let frame: Uint8Array | null = null;
+  let fw = 0;
+  let fh = 0;
+  let ffill = 0;
+  function parseHeader(): boolean {
+    // "P6" ws width ws height ws maxval single-ws
+    const text = String.fromCharCode(...vhead.subarray(0, Math.min(vhead.length, 64)));
+    const m = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
+    if (m === null) {
+      if (vhead.length > 64) throw new Error(`bad PPM header from ffmpeg: ${JSON.stringify(text)}`);
+      return false;
+    }
+    fw = Number(m[1]);
+    fh = Number(m[2]);
+    frame = new Uint8Array(fw * fh * 3);
+    ffill = 0;
+    const rest = vhead.subarray(m[0].length);
+    vhead = new Uint8Array(0);
+    feedFrame(rest);
+    return true;
+  }
+  function feedFrame(b: Uint8Array): void {
+    let off = 0;
+    while (off < b.length) {
+      if (frame === null) {
+        const merged = new Uint8Array(vhead.length + b.length - off);
+        merged.set(vhead);
+        merged.set(b.subarray(off), vhead.length);
+        vhead = merged;
+        parseHeader();
+        return;
+      }
+      const n = Math.min(b.length - off, frame.length - ffill);
+      frame.set(b.subarray(off, off + n), ffill);
+      ffill += n;
+      off += n;
+      if (ffill === frame.length) {
+        const done = frame;
+        frame = null;
+        postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [done.buffer]);
+      }
+    }
+  }
+  const videoPath = job.mode === "av" ? outputDevice("v", feedFrame) : null;
+
+  const args = ["-hide_banner", "-nostats", "-i", inputArg, "-map", "0:a:0", "-ac", "1", "-ar", String(job.sampleRate), "-f", "f32le", audioPath];
+  if (videoPath !== null) {
+    args.push("-map", "0:v:0");
+    if (job.fps > 0) args.push("-vf", `fps=${job.fps}`);
+    args.push("-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", videoPath);
+  }
+
+  let ret: number;
+  try {
+    try {
+      ret = core.exec(...args);
+    } catch (e) {
+      if (e instanceof Cancelled) return;
+      if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) return;
+      throw e;
+    }
+    if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) return;
+    if (ret === 0) {
+      flushAudio();
+      post({ type: "done" });
+    } else {
+      const { reason, detail } = classify(log, bytesRead, reader?.size ?? null);
+      post({ type: "failed", reason, detail });
+    }
+  } finally {
+    for (const f of cleanup.reverse()) f();
+  }
+}
+
+/** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
+export function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
+  const text = log.join("\n");
+  const errLine = [...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l))?.trim() ?? log.at(-1)?.trim() ?? "";
+  if (size === 0 || (size === null && bytesRead === 0)) return { reason: "empty", detail: "the input is empty (0 bytes)" };
+  if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
+  if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
+  const codec = /Decoder \(codec (\w+)\) not found/.exec(text) ?? /doesn't support hardware accelerated (\w+) decoding/.exec(text);
+  if (codec !== null) return { reason: "unsupported-codec", detail: `unsupported codec ${codec[1]!.toLowerCase()}` };
+  if (/Error while opening decoder|Failed to get pixel format|no decoder found/i.test(text)) {
+    return { reason: "unsupported-codec", detail: `unsupported codec (${errLine})` };
+  }
+  return { reason: "corrupt", detail: `not a decodable video (${errLine})` };
+}

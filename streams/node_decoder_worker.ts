@@ -1,0 +1,47 @@
+import { Worker } from "node:worker_threads";
+import type { HostMessage, WorkerMessage } from "./_protocol.ts";
+import type { DecoderWorker } from "./decoder_worker.ts";
+
+/**
+ * Starts the ffmpeg.wasm decoder in a Node `worker_thread` (a
+ * {@linkcode DecoderWorkerFactory}). The Node sources (`fileSource`,
+ * `nodeReadableSource`, `nodeUrlSource`) use it by default; pass it as
+ * `{ worker: nodeDecoderWorker }` for `bytesSource`/`blobSource`/`urlSource` in Node.
+ *
+ * @example
+ * ```ts
+ * import { bytesSource, decodeVideo } from "cmpc-stream/streams";
+ * import { nodeDecoderWorker } from "cmpc-stream/streams/node";
+ * const samples = decodeVideo(bytesSource(bytes, "clip.mp4"), { worker: nodeDecoderWorker });
+ * ```
+ */
+export function nodeDecoderWorker(): DecoderWorker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = new URL(`./node_ffmpeg_worker${fromSource ? ".ts" : ".js"}`, import.meta.url);
+  // Running from TypeScript sources (tsx, tap): register tsx inside the worker first.
+  const worker = fromSource
+    ? new Worker(
+        `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`,
+        { eval: true },
+      )
+    : new Worker(entry);
+  worker.unref();
+  let terminated = false;
+  return {
+    platform: "node",
+    post(msg: HostMessage): void {
+      worker.postMessage(msg);
+    },
+    listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void {
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", (code) => {
+        if (!terminated) onError(new Error(`the ffmpeg worker exited with code ${code}`));
+      });
+    },
+    terminate(): void {
+      terminated = true;
+      void worker.terminate();
+    },
+  };
+}
