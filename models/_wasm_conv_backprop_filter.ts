@@ -3,13 +3,21 @@
  * `Conv2DBackpropFilter` for the wasm backend (which ships none): im2col in
  * JS into a wasm-heap buffer, then the backend's own XNNPACK GEMM.
  *
- * dW[K, Cout] = cols[M, K]ᵀ · dy[M, Cout], computed as (dyᵀ · cols)ᵀ so that
- * only the small `dy` and the `[Cout, K]` result are transposed.
+ * dW[K, Cout] = colsᵀ[K, M] · dy[M, Cout]. The transposed im2col is written
+ * directly (blocked through a small scratch buffer), so XNNPACK's
+ * fully-connected GEMM reads it as its unpacked input and only packs the
+ * smaller `dy`.
  *
  * @module
  */
 import { tf } from "./_tf.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view } from "./_wasm_util.ts";
+
+let scratch = new Float32Array(0);
+function scratchFor(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(size);
+  return scratch;
+}
 
 /** Geometry of a 2-D convolution (NHWC) as this module needs it. */
 export interface ConvGeometry {
@@ -29,50 +37,78 @@ export interface ConvGeometry {
 }
 
 /**
- * Writes the im2col matrix of `x` (NHWC) into `cols` ([N·OH·OW, FH·FW·Cin],
- * columns ordered like a HWIO filter). Zero outside the image.
+ * Writes rows `m0 ≤ m < m1` of the im2col matrix of `x` (NHWC) into `cols`
+ * from index 0 (row-major `[m1 − m0, FH·FW·Cin]`, columns ordered like a HWIO
+ * filter; row m = (n, oh, ow)). Zero outside the image.
  */
-export function im2col(x: Float32Array, cols: Float32Array, g: ConvGeometry): void {
-  const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
+export function im2colRows(x: Float32Array, cols: Float32Array, g: ConvGeometry, m0: number, m1: number): void {
+  const { h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
   const k = fh * fw * cin;
   const rowBlock = fw * cin;
-  let row = 0;
-  for (let b = 0; b < n; b++) {
+  let b = Math.floor(m0 / (oh * ow));
+  let y = Math.floor(m0 / ow) % oh;
+  let xo = m0 % ow;
+  for (let m = m0, row = 0; m < m1; m++, row += k) {
     const xb = b * h * w * cin;
-    for (let y = 0; y < oh; y++) {
-      const ih0 = y * sh - padTop;
-      for (let xo = 0; xo < ow; xo++, row += k) {
-        const iw0 = xo * sw - padLeft;
-        const inside = iw0 >= 0 && iw0 + fw <= w;
-        for (let kh = 0; kh < fh; kh++) {
-          const ih = ih0 + kh;
-          const dst = row + kh * rowBlock;
-          if (ih < 0 || ih >= h) {
-            cols.fill(0, dst, dst + rowBlock);
-            continue;
-          }
-          const srcRow = xb + ih * w * cin;
-          if (inside) {
-            const src = srcRow + iw0 * cin;
-            if (rowBlock >= 64) {
-              cols.set(x.subarray(src, src + rowBlock), dst);
-            } else {
-              for (let i = 0; i < rowBlock; i++) cols[dst + i] = x[src + i] as number;
-            }
-            continue;
-          }
-          for (let kw = 0; kw < fw; kw++) {
-            const iw = iw0 + kw;
-            const d = dst + kw * cin;
-            if (iw < 0 || iw >= w) {
-              cols.fill(0, d, d + cin);
-            } else {
-              const src = srcRow + iw * cin;
-              for (let c = 0; c < cin; c++) cols[d + c] = x[src + c] as number;
-            }
-          }
+    const ih0 = y * sh - padTop;
+    const iw0 = xo * sw - padLeft;
+    const inside = iw0 >= 0 && iw0 + fw <= w;
+    for (let kh = 0; kh < fh; kh++) {
+      const ih = ih0 + kh;
+      const dst = row + kh * rowBlock;
+      if (ih < 0 || ih >= h) {
+        cols.fill(0, dst, dst + rowBlock);
+        continue;
+      }
+      const srcRow = xb + ih * w * cin;
+      if (inside) {
+        const src = srcRow + iw0 * cin;
+        if (rowBlock >= 64) {
+          cols.set(x.subarray(src, src + rowBlock), dst);
+        } else {
+          for (let i = 0; i < rowBlock; i++) cols[dst + i] = x[src + i] as number;
+        }
+        continue;
+      }
+      for (let kw = 0; kw < fw; kw++) {
+        const iw = iw0 + kw;
+        const d = dst + kw * cin;
+        if (iw < 0 || iw >= w) {
+          cols.fill(0, d, d + cin);
+        } else {
+          const src = srcRow + iw * cin;
+          for (let c = 0; c < cin; c++) cols[d + c] = x[src + c] as number;
         }
       }
+    }
+    if (++xo === ow) {
+      xo = 0;
+      if (++y === oh) {
+        y = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/** Rows per block of {@linkcode im2colTransposed}: the block stays in L1/L2. */
+const BLOCK = 64;
+
+/**
+ * Writes the transposed im2col matrix `[FH·FW·Cin, N·OH·OW]` of `x` into
+ * `colsT`, block by block through `scratch` (at least `BLOCK·K` floats), so
+ * that the GEMM's large operand is already in the layout XNNPACK reads
+ * without packing.
+ */
+export function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: Float32Array, g: ConvGeometry): void {
+  const m = g.n * g.oh * g.ow;
+  const k = g.fh * g.fw * g.cin;
+  for (let m0 = 0; m0 < m; m0 += BLOCK) {
+    const len = Math.min(BLOCK, m - m0);
+    im2colRows(x, scratch, g, m0, m0 + len);
+    for (let c = 0; c < k; c++) {
+      const dst = c * m + m0;
+      for (let i = 0, s = c; i < len; i++, s += k) colsT[dst + i] = scratch[s] as number;
     }
   }
 }
@@ -120,18 +156,17 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
   const m = g.n * g.oh * g.ow;
   const k = g.fh * g.fw * g.cin;
   const direct = g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0;
-  let cols: Info;
+  const dyM = view(dy, [m, g.cout]);
+  let out: Info;
   if (direct) {
-    cols = view(x, [m, k]);
+    const xT = transpose(backend, view(x, [m, k]), [1, 0]);
+    out = matMul(backend, xT, dyM);
+    free(backend, xT);
   } else {
-    cols = alloc(backend, [m, k]);
-    im2col(heapF32(backend, x), heapF32(backend, cols), g);
+    const colsT = alloc(backend, [k, m]);
+    im2colTransposed(heapF32(backend, x), heapF32(backend, colsT), scratchFor(BLOCK * k), g);
+    out = matMul(backend, colsT, dyM);
+    free(backend, colsT);
   }
-  const dyT = transpose(backend, view(dy, [m, g.cout]), [1, 0]);
-  const prod = matMul(backend, dyT, cols);
-  free(backend, dyT);
-  if (!direct) free(backend, cols);
-  const out = transpose(backend, prod, [1, 0]);
-  free(backend, prod);
   return view(out, [g.fh, g.fw, g.cin, g.cout]);
 }

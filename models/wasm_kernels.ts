@@ -2,10 +2,11 @@
 import { tf } from "./_tf.ts";
 import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
 import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
+import { tile } from "./_wasm_tile.ts";
 import { type KernelArgs, stockKernel } from "./_wasm_util.ts";
 
 /** Kernel names this project registers (or replaces) on the wasm backend. */
-export const WASM_TRAINING_KERNELS: readonly string[] = ["Conv2DBackpropFilter", "Conv2DBackpropInput"];
+export const WASM_TRAINING_KERNELS: readonly string[] = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"];
 
 let registered = false;
 
@@ -28,6 +29,7 @@ export function registerWasmTrainingKernels(): void {
   const kernels: [string, (args: KernelArgs) => tf.TensorInfo][] = [
     ["Conv2DBackpropFilter", conv2DBackpropFilter],
     ["Conv2DBackpropInput", conv2DBackpropInput],
+    ["Tile", tile],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");
