@@ -43,3 +43,4 @@ export * from "./rank_average_precision.ts";
 export * from "./matching_accuracy.ts";
 export * from "./cosine_scores.ts";
 export * from "./retrieval_average_precision.ts";
+export * from "./checkpoint.ts";

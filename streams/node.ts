@@ -8,3 +8,5 @@
 export {};
 export * from "./node_decoder_worker.ts";
 export * from "./node_file_source.ts";
+export * from "./node_run_folder.ts";
+export * from "./node_write_file_atomic.ts";
