@@ -44,3 +44,5 @@ export * from "./matching_accuracy.ts";
 export * from "./cosine_scores.ts";
 export * from "./retrieval_average_precision.ts";
 export * from "./checkpoint.ts";
+export * from "./face_detector.ts";
+export * from "./crop_face.ts";

@@ -4,7 +4,7 @@
 # Tests never call apt themselves; each skips with a message when its peer is absent.
 # Safe to run repeatedly; does nothing when everything is present or apt is unavailable.
 set -u
-pkgs=(ffmpeg python3-numpy python3-sklearn python3-torch chromium)
+pkgs=(ffmpeg python3-numpy python3-sklearn python3-torch chromium python3-pil)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,3 +10,4 @@ export * from "./node_decoder_worker.ts";
 export * from "./node_file_source.ts";
 export * from "./node_run_folder.ts";
 export * from "./node_write_file_atomic.ts";
+export * from "./node_face_detector_files.ts";
