@@ -11,3 +11,7 @@ export * from "./video_source.ts";
 export * from "./decoder_worker.ts";
 export * from "./decode_video.ts";
 export * from "./decode_audio.ts";
+export * from "./vox1_layout.ts";
+export * from "./parse_verification_list.ts";
+export * from "./parse_matching_list.ts";
+export * from "./parse_retrieval_list.ts";

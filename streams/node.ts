@@ -11,3 +11,4 @@ export * from "./node_file_source.ts";
 export * from "./node_run_folder.ts";
 export * from "./node_write_file_atomic.ts";
 export * from "./node_face_detector_files.ts";
+export * from "./node_read_cmpc_protocol.ts";
