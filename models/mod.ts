@@ -46,3 +46,6 @@ export * from "./retrieval_average_precision.ts";
 export * from "./checkpoint.ts";
 export * from "./face_detector.ts";
 export * from "./crop_face.ts";
+export * from "./eval_voice_crop.ts";
+export * from "./vfal_eva_protocol.ts";
+export * from "./render_roc_svg.ts";
