@@ -126,7 +126,7 @@ export class AdamL2 {
       if (kind !== "/m" && kind !== "/v") throw new TypeError(`Cannot restore AdamL2 slot "${key}": names end in /m or /v`);
       const size = h.shape.reduce((a, b) => a * b, 1);
       if (size !== h.data.length) throw new RangeError(`Cannot restore AdamL2 slot "${key}": shape ${JSON.stringify(h.shape)} holds ${size} values, got ${h.data.length}`);
-      (kind === "/m" ? this.#m : this.#v).set(key.slice(0, -2), tf.variable(tf.tensor(h.data, h.shape), false));
+      (kind === "/m" ? this.#m : this.#v).set(key.slice(0, -2), tf.tidy(() => tf.variable(tf.tensor(h.data, h.shape), false)));
     }
     this.#step = state.step;
   }
@@ -146,7 +146,7 @@ export class AdamL2 {
   #slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
     let s = map.get(name);
     if (s === undefined) {
-      s = tf.variable(tf.zerosLike(like), false);
+      s = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
       map.set(name, s);
     }
     return s;

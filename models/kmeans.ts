@@ -154,7 +154,8 @@ function meansByMatMul(x: tf.Tensor2D, assignments: Int32Array, counts: Int32Arr
     for (let s = 0; s < n; s += chunk) {
       const e = Math.min(n, s + chunk);
       const next = tf.tidy(() => {
-        const oh = tf.oneHot(tf.tensor1d(assignments.subarray(s, e), "int32"), k, 1, 0, "float32");
+        // int32 oneHot then cast: the wasm OneHot kernel writes garbage for dtype float32 (tfjs 4.22).
+        const oh = tf.cast(tf.oneHot(tf.tensor1d(assignments.subarray(s, e), "int32"), k), "float32");
         return tf.add<tf.Tensor2D>(sums, tf.matMul(oh, tf.slice(x, [s, 0], [e - s, d]), true, false));
       });
       sums.dispose();
