@@ -9,3 +9,4 @@ export {};
 export * from "./batch_pairs.ts";
 export * from "./step_event.ts";
 export * from "./train_parts.ts";
+export * from "./sample_pairs.ts";
