@@ -10,3 +10,4 @@ export * from "./batch_pairs.ts";
 export * from "./step_event.ts";
 export * from "./train_parts.ts";
 export * from "./sample_pairs.ts";
+export * from "./from_stream.ts";

@@ -15,6 +15,7 @@ import {
 import { DecodeError, type DecodeErrorReason } from "./decode_error.ts";
 import type { DecoderWorker, DecoderWorkerFactory } from "./decoder_worker.ts";
 import type { DecoderInput, VideoSource } from "./video_source.ts";
+import { acquireWorker, releaseWorker } from "./_worker_pool.ts";
 
 export type Output = Extract<WorkerMessage, { type: "audio" } | { type: "frame" }>;
 
@@ -24,6 +25,8 @@ export interface HostOptions {
   sampleRate: number;
   audioChunk: number;
   worker?: DecoderWorkerFactory | undefined;
+  /** Keep the worker for the next decode after a clean finish. */
+  reuseWorker: boolean;
   /** Messages the worker may post ahead of demand. */
   prefetch: number;
   coreURL?: string | undefined;
@@ -44,6 +47,7 @@ export class DecodeHost {
   #source: VideoSource;
   #options: HostOptions;
   #worker: DecoderWorker | null = null;
+  #factory: DecoderWorkerFactory | null = null;
   #input: DecoderInput | null = null;
   #ctrl: Int32Array = new Int32Array(0);
   #data: Uint8Array = new Uint8Array(0);
@@ -52,6 +56,7 @@ export class DecodeHost {
   #granted = 0;
   #received = 0;
   #finished = false;
+  #clean = false;
   #error: Error | null = null;
   #closed = false;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
@@ -70,7 +75,8 @@ export class DecodeHost {
     this.#input = input;
     if (this.#closed) return;
     const factory = this.#options.worker ?? this.#source.worker ?? defaultWorker(this.name);
-    const worker = factory();
+    this.#factory = factory;
+    const worker = this.#options.reuseWorker ? acquireWorker(factory) : factory();
     this.#worker = worker;
     if (typeof SharedArrayBuffer === "undefined") {
       throw new TypeError(`Cannot decode "${this.name}": SharedArrayBuffer is unavailable (serve the page cross-origin isolated)`);
@@ -134,6 +140,7 @@ export class DecodeHost {
         return;
       case "done":
         this.#finished = true;
+        this.#clean = true;
         void this.#release();
         break;
       case "failed": {
@@ -213,8 +220,12 @@ export class DecodeHost {
       Atomics.store(this.#ctrl, CTRL_READ_STATE, 1);
       Atomics.notify(this.#ctrl, CTRL_READ_STATE);
     }
-    this.#worker?.terminate();
+    const worker = this.#worker;
     this.#worker = null;
+    if (worker !== null) {
+      if (this.#clean && this.#options.reuseWorker && this.#factory !== null) releaseWorker(this.#factory, worker);
+      else worker.terminate();
+    }
     try {
       await this.#reader?.cancel();
     } catch {

@@ -249,12 +249,20 @@ export function runSession(
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
 export function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
   const text = log.join("\n");
-  const errLine = [...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l))?.trim() ?? log.at(-1)?.trim() ?? "";
+  const errLine = ([...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ?? log.at(-1) ?? "")
+    .trim()
+    .replace(/^\/job\d+\/[^:]*: /, "")
+    .replace(/^pipe:\d+: /, "");
   if (size === 0 || (size === null && bytesRead === 0)) return { reason: "empty", detail: "the input is empty (0 bytes)" };
   if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
   if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
-  const codec = /Decoder \(codec (\w+)\) not found/.exec(text) ?? /doesn't support hardware accelerated (\w+) decoding/.exec(text);
-  if (codec !== null) return { reason: "unsupported-codec", detail: `unsupported codec ${codec[1]!.toLowerCase()}` };
+  const codec =
+    /Decoder \(codec (\w+)\) not found/.exec(text) ??
+    /doesn't sup+ort hardware accelerated (\w+) decoding/.exec(text) ??
+    /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(text);
+  if (codec !== null) {
+    return { reason: "unsupported-codec", detail: `unsupported codec ${codec[1]!.toLowerCase()} (ffmpeg.wasm has no decoder for it)` };
+  }
   if (/Error while opening decoder|Failed to get pixel format|no decoder found/i.test(text)) {
     return { reason: "unsupported-codec", detail: `unsupported codec (${errLine})` };
   }

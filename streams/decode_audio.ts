@@ -24,6 +24,13 @@ export interface DecodeAudioOptions {
   highWaterMark?: number;
   /** Starts the decoder worker. @default the source's worker */
   worker?: DecoderWorkerFactory;
+  /**
+   * Keep the worker (with ffmpeg.wasm loaded) for the next decode after this
+   * one ends cleanly: one idle worker per factory. Failed and cancelled
+   * decodes always terminate their worker.
+   * @default true
+   */
+  reuseWorker?: boolean;
   /** URL of `@ffmpeg/core`'s ESM script for Web Workers. */
   coreURL?: string;
   /** URL of `ffmpeg-core.wasm` for Web Workers. */
@@ -62,6 +69,7 @@ export function decodeAudio(source: VideoSource, options: DecodeAudioOptions = {
     sampleRate: Math.round(sampleRate),
     audioChunk: chunk,
     worker: options.worker,
+    reuseWorker: options.reuseWorker ?? true,
     prefetch: 1,
     coreURL: options.coreURL,
     wasmURL: options.wasmURL,

@@ -32,6 +32,13 @@ export interface DecodeOptions {
   highWaterMark?: number;
   /** Starts the decoder worker. @default the source's worker (Node sources), else an error */
   worker?: DecoderWorkerFactory;
+  /**
+   * Keep the worker (with ffmpeg.wasm loaded) for the next decode after this
+   * one ends cleanly: one idle worker per factory. Failed and cancelled
+   * decodes always terminate their worker.
+   * @default true
+   */
+  reuseWorker?: boolean;
   /** URL of `@ffmpeg/core`'s ESM script for Web Workers. @default resolved by the bundler */
   coreURL?: string;
   /** URL of `ffmpeg-core.wasm` for Web Workers. @default next to `coreURL` */
@@ -78,6 +85,7 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
     sampleRate,
     audioChunk: Math.max(1, Math.round(windowSeconds * sampleRate)),
     worker: options.worker,
+    reuseWorker: options.reuseWorker ?? true,
     prefetch: 2,
     coreURL: options.coreURL,
     wasmURL: options.wasmURL,

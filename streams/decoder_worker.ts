@@ -4,14 +4,15 @@ import type { HostMessage, WorkerMessage } from "./_protocol.ts";
 /**
  * A running decoder worker as the host sees it: a Node `worker_thread`
  * (`nodeDecoderWorker` from `cmpc-stream/streams/node`) or a browser Web
- * Worker (`webDecoderWorker`). One worker decodes one input at a time and is
- * terminated when its stream ends, fails or is cancelled.
+ * Worker (`webDecoderWorker`). One worker decodes one input at a time; it is
+ * terminated when its stream fails or is cancelled, and kept (one idle worker
+ * per factory) for the next decode after a clean end.
  */
 export interface DecoderWorker {
   /** `node` workers read file paths themselves; `web` workers read Blobs with FileReaderSync. */
   readonly platform: "node" | "web";
   post(msg: HostMessage): void;
-  /** Registers the listeners (called once). */
+  /** Sets the listeners (replacing earlier ones: a worker may serve several decodes in turn). */
   listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void;
   terminate(): void;
 }

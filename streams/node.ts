@@ -17,3 +17,4 @@ export * from "./node_voxceleb1_source.ts";
 export * from "./node_dataset_video_bytes.ts";
 export * from "./node_voxceleb1_samples.ts";
 export * from "./node_feature_store.ts";
+export * from "./node_readable_source.ts";

@@ -27,17 +27,19 @@ export function nodeDecoderWorker(): DecoderWorker {
     : new Worker(entry);
   worker.unref();
   let terminated = false;
+  let handlers: { onMessage: (msg: WorkerMessage) => void; onError: (error: Error) => void } | null = null;
+  worker.on("message", (msg: WorkerMessage) => handlers?.onMessage(msg));
+  worker.on("error", (e) => handlers?.onError(e));
+  worker.on("exit", (code) => {
+    if (!terminated) handlers?.onError(new Error(`the ffmpeg worker exited with code ${code}`));
+  });
   return {
     platform: "node",
     post(msg: HostMessage): void {
       worker.postMessage(msg);
     },
     listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void {
-      worker.on("message", onMessage);
-      worker.on("error", onError);
-      worker.on("exit", (code) => {
-        if (!terminated) onError(new Error(`the ffmpeg worker exited with code ${code}`));
-      });
+      handlers = { onMessage, onError };
     },
     terminate(): void {
       terminated = true;

@@ -1,0 +1,38 @@
+// This module is browser compatible.
+import type { HostMessage, WorkerMessage } from "./_protocol.ts";
+import type { DecoderWorker } from "./decoder_worker.ts";
+
+/**
+ * Starts the ffmpeg.wasm decoder in a module Web Worker (a
+ * `DecoderWorkerFactory` for browsers). The page must be cross-origin
+ * isolated (COOP `same-origin` + COEP `require-corp`) so that
+ * `SharedArrayBuffer` exists: the worker blocks on it for backpressure. Pass
+ * `coreURL`/`wasmURL` to `decodeVideo` when the bundler does not resolve
+ * `@ffmpeg/core` inside the worker. Not exercised by this repository's tests
+ * (they run in Node).
+ *
+ * @example
+ * ```ts
+ * import { blobSource, decodeVideo, webDecoderWorker } from "cmpc-stream/streams";
+ * const samples = decodeVideo(blobSource(file), { worker: webDecoderWorker, coreURL: "/ffmpeg-core.js" });
+ * ```
+ */
+export function webDecoderWorker(): DecoderWorker {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const worker = new Worker(new URL(`./_web_worker_entry${ext}`, import.meta.url), { type: "module" });
+  let handlers: { onMessage: (msg: WorkerMessage) => void; onError: (error: Error) => void } | null = null;
+  worker.addEventListener("message", (e: MessageEvent<WorkerMessage>) => handlers?.onMessage(e.data));
+  worker.addEventListener("error", (e: ErrorEvent) => handlers?.onError(new Error(e.message)));
+  return {
+    platform: "web",
+    post(msg: HostMessage): void {
+      worker.postMessage(msg);
+    },
+    listen(onMessage, onError): void {
+      handlers = { onMessage, onError };
+    },
+    terminate(): void {
+      worker.terminate();
+    },
+  };
+}
