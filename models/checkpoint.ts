@@ -186,7 +186,7 @@ export function deserializeTrainState(bytes: Uint8Array): TrainState {
     if (n !== a.length || a.offset < 0 || a.offset + a.length * 4 > data.length) {
       fail(`corrupted array table entry "${a.path}"`);
     }
-    const raw = data.slice(a.offset, a.offset + a.length * 4);
+    const raw = new Uint8Array(data.subarray(a.offset, a.offset + a.length * 4)); // a copy even for a Node Buffer
     let arr: Float32Array | Int32Array = a.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
     if (!LITTLE_ENDIAN) {
       const dv = new DataView(raw.buffer);

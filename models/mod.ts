@@ -49,3 +49,5 @@ export * from "./crop_face.ts";
 export * from "./eval_voice_crop.ts";
 export * from "./vfal_eva_protocol.ts";
 export * from "./render_roc_svg.ts";
+export * from "./torch_import.ts";
+export * from "./load_torch_checkpoint.ts";

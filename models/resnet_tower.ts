@@ -209,6 +209,11 @@ export class ResNetTower {
     this.trainableVariables = Object.values(this.trainable);
   }
 
+  /** Keys `getWeights` adds beyond `variables` and `setWeights` accepts but does not require (`…num_batches_tracked`). */
+  get optionalWeightKeys(): string[] {
+    return [...this.#tracked.keys()].map((k) => `${this.name}/${k}.num_batches_tracked`);
+  }
+
   /** Size of the embedding (`widths[3]`). */
   get embeddingSize(): number {
     return this.tower.widths[3];
@@ -285,7 +290,7 @@ export class ResNetTower {
     const missing: string[] = [];
     const unexpected: string[] = [];
     const mismatched: string[] = [];
-    const tracked = new Set([...this.#tracked.keys()].map((k) => `${prefix}${k}.num_batches_tracked`));
+    const tracked = new Set(this.optionalWeightKeys);
     for (const key of Object.keys(weights)) {
       if (key.startsWith(prefix) && !(key in this.variables) && !tracked.has(key)) unexpected.push(key);
     }
