@@ -17,3 +17,6 @@ export * from "./evaluate_matching.ts";
 export * from "./evaluate_retrieval.ts";
 export * from "./evaluate_vfal_eva.ts";
 export * from "./evaluation_report.ts";
+export * from "./feature_front_end.ts";
+export * from "./paper_front_end.ts";
+export * from "./build_feature_cache.ts";

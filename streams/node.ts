@@ -18,3 +18,4 @@ export * from "./node_dataset_video_bytes.ts";
 export * from "./node_voxceleb1_samples.ts";
 export * from "./node_feature_store.ts";
 export * from "./node_readable_source.ts";
+export * from "./node_decode_dataset_video.ts";
