@@ -24,7 +24,10 @@ export interface InitBackendOptions {
   purpose?: BackendPurpose;
   /**
    * Threads for the wasm backend (only effective where the threaded build
-   * loads). `0` leaves the backend's default.
+   * loads: browsers with cross-origin isolation, or Node after
+   * `enableWasmThreads()` from `cmpc-stream/streams/node`). `0` leaves the
+   * backend's default (in Node with the shim: the shim's thread count).
+   * Only the first initialisation of the wasm backend can set it.
    * @default {0}
    */
   threads?: number;
@@ -95,6 +98,13 @@ export function canTrain(backend: string): boolean {
 export function missingTrainingKernels(backend: string): string[] {
   return TRAINING_KERNELS.filter((k) => tf.getKernel(k, backend) === undefined);
 }
+
+/**
+ * The `globalThis` key under which `enableWasmThreads()` (streams/node.ts)
+ * leaves its marker; with it present the wasm backend loads its threaded
+ * build in Node.
+ */
+const WASM_THREADS_SHIM_KEY = "__cmpcStreamWasmThreads";
 
 function defaultImport(specifier: string): Promise<unknown> {
   return import(specifier);
@@ -170,8 +180,15 @@ async function tryWasm(
     if (paths !== undefined && tf.getBackend() !== "wasm" && tf.engine().registry["wasm"] === undefined) {
       tfWasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
     }
-    if (options.threads !== undefined && options.threads > 0) {
-      tfWasm.setThreadsCount(options.threads);
+    const shim = (globalThis as Record<string, unknown>)[WASM_THREADS_SHIM_KEY] as { threads: number } | undefined;
+    const fresh = tf.engine().registry["wasm"] === undefined;
+    if (shim !== undefined && fresh) {
+      // streams/node_wasm_threads.ts made the threaded build loadable in Node.
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+    }
+    const threads = options.threads !== undefined && options.threads > 0 ? options.threads : shim?.threads;
+    if (threads !== undefined && fresh) {
+      tfWasm.setThreadsCount(threads);
     }
     if (!(await tf.setBackend("wasm"))) {
       skipped.push({ backend: "wasm", reason: "the wasm backend failed to initialise" });

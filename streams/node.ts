@@ -19,3 +19,4 @@ export * from "./node_voxceleb1_samples.ts";
 export * from "./node_feature_store.ts";
 export * from "./node_readable_source.ts";
 export * from "./node_decode_dataset_video.ts";
+export * from "./node_wasm_threads.ts";
