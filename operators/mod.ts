@@ -20,3 +20,6 @@ export * from "./evaluation_report.ts";
 export * from "./feature_front_end.ts";
 export * from "./paper_front_end.ts";
 export * from "./build_feature_cache.ts";
+export * from "./to_log_mel.ts";
+export * from "./detect_faces.ts";
+export * from "./crop_faces.ts";
