@@ -51,3 +51,4 @@ export * from "./vfal_eva_protocol.ts";
 export * from "./render_roc_svg.ts";
 export * from "./torch_import.ts";
 export * from "./load_torch_checkpoint.ts";
+export * from "./fold_tower.ts";
