@@ -1,0 +1,230 @@
+/**
+ * `npm run bench:train [-- --batch 32 --reps 3 --threads 1,2 --preset small --skip-torch]`
+ *
+ * Training step (forward + backward + Adam update; BatchNorm with batch
+ * statistics; loss = mean(embedding²)) of the voice and face towers of a
+ * configuration, and inference (eval-mode `ResNetTower.apply` and the
+ * BatchNorm-folded `foldTower`), on the tfjs wasm backend with this
+ * project's kernels (`registerWasmTrainingKernels`, via `initBackend`) at 1
+ * thread (stock SIMD build) and N threads (threaded build through
+ * `enableWasmThreads`), against PyTorch CPU with the same model, batch and
+ * thread count in the same run (`/usr/bin/python3` with torch; skipped with a
+ * note when absent). PyTorch is timed before and after the tfjs runs and the
+ * better time is kept, to damp the load of a shared machine.
+ *
+ * Each thread count runs in its own child process (the wasm backend picks its
+ * build once per process). Writes bench/results/train.json and prints it.
+ *
+ * Adding a case: push to `CASES` below (id, tower, mode) and handle a new
+ * `mode` in `runCase`; the peer script bench/train_torch.py takes the same
+ * case list.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
+import { enableWasmThreads } from "../streams/node.ts";
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+}
+const batch = Number(arg("batch", "32"));
+const reps = Number(arg("reps", "3"));
+const preset = arg("preset", "small") as CmpcPreset;
+const threadList = arg("threads", "1,2").split(",").map(Number);
+const skipTorch = process.argv.includes("--skip-torch");
+
+type Mode = "train" | "forward" | "folded";
+interface Case {
+  id: string;
+  tower: "voice" | "face";
+  mode: Mode;
+}
+const CASES: Case[] = [
+  { id: "voice train step", tower: "voice", mode: "train" },
+  { id: "face train step", tower: "face", mode: "train" },
+  { id: "voice forward (eval, BN)", tower: "voice", mode: "forward" },
+  { id: "face forward (eval, BN)", tower: "face", mode: "forward" },
+  { id: "voice forward (folded BN, fused conv)", tower: "voice", mode: "folded" },
+  { id: "face forward (folded BN, fused conv)", tower: "face", mode: "folded" },
+];
+
+const config = cmpcConfig(preset);
+function inputShape(tower: "voice" | "face"): [number, number, number, number] {
+  return tower === "voice" ? [batch, config.voice.mels, config.voice.frames, 1] : [batch, config.face.size, config.face.size, 3];
+}
+
+interface Measured {
+  id: string;
+  mode: Mode;
+  threads: number;
+  ms: number;
+}
+
+async function best(f: () => Promise<void>): Promise<number> {
+  await f();
+  let b = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await f();
+    b = Math.min(b, performance.now() - t0);
+  }
+  return b;
+}
+
+async function runCase(c: Case, tower: ResNetTower, threads: number): Promise<Measured> {
+  const x = tf.randomNormal<tf.Rank.R4>(inputShape(c.tower), 0, 1, "float32", 7);
+  let ms: number;
+  if (c.mode === "train") {
+    const opt = tf.train.adam(1e-3);
+    ms = await best(async () => {
+      const loss = opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), true, tower.trainableVariables);
+      await loss?.data();
+      loss?.dispose();
+    });
+    opt.dispose();
+  } else {
+    const folded = c.mode === "folded" ? foldTower(tower) : null;
+    ms = await best(async () => {
+      const e = folded !== null ? folded.apply(x) : tower.apply(x, { training: false });
+      await e.data();
+      e.dispose();
+    });
+    folded?.dispose();
+  }
+  x.dispose();
+  return { id: c.id, mode: c.mode, threads, ms };
+}
+
+/** Per-kernel time of one face training step (tf.profile), top 12. */
+async function profileStep(tower: ResNetTower): Promise<Record<string, number>> {
+  const x = tf.randomNormal<tf.Rank.R4>(inputShape("face"), 0, 1, "float32", 7);
+  const opt = tf.train.adam(1e-3);
+  opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), false, tower.trainableVariables);
+  const info = await tf.profile(() => {
+    opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), false, tower.trainableVariables);
+  });
+  const by = new Map<string, number>();
+  for (const k of info.kernels) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+  x.dispose();
+  opt.dispose();
+  return Object.fromEntries([...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, Math.round(v)]));
+}
+
+async function child(threads: number): Promise<void> {
+  if (threads > 1) enableWasmThreads(threads);
+  const choice = await initBackend({ prefer: "wasm", purpose: "train", ...(threads > 1 ? { threads } : {}) });
+  const towers = createTowers(config, new Rng(1));
+  const runs: Measured[] = [];
+  for (const c of CASES) {
+    runs.push(await runCase(c, towers[c.tower], threads));
+    console.error(`wasm ${threads} thr: ${c.id}: ${runs.at(-1)?.ms.toFixed(0)} ms`);
+  }
+  const profile = threads === 1 ? await profileStep(towers.face) : undefined;
+  process.stdout.write(`\n${JSON.stringify({ backend: choice.summary, runs, profile })}\n`);
+  process.exit(0);
+}
+
+interface TorchResult {
+  id: string;
+  mode: string;
+  threads: number;
+  ms: number;
+}
+function runTorch(): { version: string; results: TorchResult[] } | { skipped: string } {
+  const py = "/usr/bin/python3";
+  if (!existsSync(py) || spawnSync(py, ["-c", "import torch"]).status !== 0) {
+    return { skipped: "python3-torch is not importable by /usr/bin/python3 (flock /tmp/apt.lock bash scripts/setup-peers.sh)" };
+  }
+  const job = {
+    threads: threadList,
+    reps,
+    cases: CASES.filter((c) => c.mode !== "folded").map((c) => {
+      const t = config[c.tower].tower;
+      const shape = inputShape(c.tower);
+      return { id: c.id, mode: c.mode, depth: t.depth, widths: t.widths, inChannels: shape[3], shape };
+    }),
+  };
+  const r = spawnSync(py, [new URL("./train_torch.py", import.meta.url).pathname], { input: JSON.stringify(job), encoding: "utf8" });
+  if (r.status !== 0) return { skipped: `the torch peer failed: ${r.stderr.slice(-500)}` };
+  const out = JSON.parse(r.stdout) as { torch: string; results: TorchResult[] };
+  return { version: out.torch, results: out.results };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--child")) return child(Number(arg("child-threads", "1")));
+  const load = [loadavg()];
+  const torchBefore = skipTorch ? { skipped: "--skip-torch" } : runTorch();
+  const wasm: { threads: number; backend: string; runs: Measured[]; profile?: Record<string, number> }[] = [];
+  for (const threads of threadList) {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--child", "--child-threads", String(threads)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 1 << 26,
+    });
+    const line = r.stdout.trim().split("\n").at(-1) ?? "";
+    if (r.status !== 0 || !line.startsWith("{")) throw new Error(`Cannot run the wasm ${threads}-thread child: exit ${r.status}`);
+    wasm.push({ threads, ...(JSON.parse(line) as { backend: string; runs: Measured[]; profile?: Record<string, number> }) });
+  }
+  const torchAfter = skipTorch ? torchBefore : runTorch();
+  load.push(loadavg());
+
+  const torchMs = (id: string, threads: number): number | null => {
+    const ts = [torchBefore, torchAfter].flatMap((t) => ("results" in t ? t.results : []));
+    const m = Math.min(...ts.filter((t) => t.id === id && t.threads === threads).map((t) => t.ms));
+    return Number.isFinite(m) ? m : null;
+  };
+  const targets = { train: 3, forward: 2, folded: 2 };
+  const rows = wasm.flatMap((w) =>
+    w.runs.map((r) => {
+      const peerId = r.mode === "folded" ? r.id.replace("(folded BN, fused conv)", "(eval, BN)") : r.id;
+      const peer = torchMs(peerId, r.threads);
+      const ratio = peer === null ? null : r.ms / peer;
+      return {
+        id: r.id,
+        threads: r.threads,
+        wasmMs: Math.round(r.ms),
+        wasmMsPerSample: r.ms / batch,
+        torchMs: peer === null ? null : Math.round(peer),
+        ratio: ratio === null ? null : Number(ratio.toFixed(2)),
+        target: targets[r.mode],
+        met: ratio === null ? null : ratio <= targets[r.mode],
+      };
+    }),
+  );
+  for (const w of wasm) {
+    const v = w.runs.find((r) => r.id === "voice train step");
+    const f = w.runs.find((r) => r.id === "face train step");
+    const pv = torchMs("voice train step", w.threads);
+    const pf = torchMs("face train step", w.threads);
+    if (v !== undefined && f !== undefined && pv !== null && pf !== null) {
+      const ratio = (v.ms + f.ms) / (pv + pf);
+      rows.push({
+        id: "pair train step (voice + face)",
+        threads: w.threads,
+        wasmMs: Math.round(v.ms + f.ms),
+        wasmMsPerSample: (v.ms + f.ms) / batch,
+        torchMs: Math.round(pv + pf),
+        ratio: Number(ratio.toFixed(2)),
+        target: 3,
+        met: ratio <= 3,
+      });
+    }
+  }
+  const result = {
+    bench: "train",
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadavgBeforeAfter: load, note: "shared machine: other processes compete for the cores; ratios are taken within one run" },
+    params: { preset, batch, reps, threads: threadList, timing: "best of reps after one warm-up (ms per batch)", loss: "mean(embedding^2), Adam lr 1e-3" },
+    wasm: wasm.map((w) => ({ threads: w.threads, backend: w.backend })),
+    rows,
+    profileFaceTrainStep1ThreadMs: wasm.find((w) => w.profile !== undefined)?.profile ?? null,
+    torch: "results" in torchBefore ? { version: torchBefore.version, before: torchBefore.results, after: "results" in torchAfter ? torchAfter.results : torchAfter } : torchBefore,
+  };
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/train.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+await main();
