@@ -153,7 +153,12 @@ export function unpickle(bytes: Uint8Array, offset = 0, hooks: UnpickleHooks = {
       const out = hooks.call?.(callable, args);
       if (out !== undefined) return out;
       if (callable.module === "collections" && callable.name === "OrderedDict") return new Map();
-      if (callable.module === "builtins" && callable.name === "set") return new Set(Array.isArray(args[0]) ? args[0] : []);
+      const builtin = callable.module === "builtins" || callable.module === "__builtin__";
+      if (builtin && (callable.name === "set" || callable.name === "frozenset")) return new Set(Array.isArray(args[0]) ? args[0] : []);
+      if (callable.module === "_codecs" && callable.name === "encode" && typeof args[0] === "string") {
+        // Protocol 2 bytes: _codecs.encode(text, "latin1").
+        return Uint8Array.from(args[0], (ch) => ch.charCodeAt(0) & 0xff);
+      }
     }
     return new PyCall(callable, args);
   };

@@ -1,6 +1,9 @@
 import t from "tap";
 import { CheckpointFormatError, deserializeTrainState, serializeTrainState } from "./checkpoint.ts";
+import { tf } from "./_tf.ts";
+import { initBackend } from "./backend.ts";
 import { cmpcConfig } from "./config.ts";
+import { createTowers } from "./create_towers.ts";
 import { Rng } from "./rng.ts";
 import type { TrainState } from "./train_state.ts";
 
@@ -72,4 +75,28 @@ t.test("deserializeTrainState() rejects truncated, corrupted and foreign bytes c
   bad.weights["voice/x"] = { shape: [2, 2], data: new Float32Array(3) };
   t.throws(() => serializeTrainState(bad), { name: "RangeError", message: /"weights\/voice\/x" has shape \[2, 2\] but 3 values/ });
   t.end();
+});
+
+t.test("a TrainState built from towers survives bytes (also read from a Node Buffer) with identical embeddings", async (t) => {
+  await initBackend({ prefer: "cpu" });
+  const config = cmpcConfig("tiny");
+  const a = createTowers(config, new Rng(1));
+  const x = tf.randomNormal<tf.Rank.R4>([2, 64, 24, 1], 0, 1, "float32", 3);
+  a.voice.apply(x, { training: true }).dispose(); // non-trivial running stats
+  const state: TrainState = {
+    ...sampleState(),
+    config,
+    weights: { ...a.voice.getWeights(), ...a.face.getWeights() },
+  };
+  const bytes = serializeTrainState(state);
+  const back = deserializeTrainState(Buffer.from(bytes));
+  t.same(back, state);
+  const b = createTowers(config, new Rng(2));
+  b.voice.setWeights(back.weights);
+  b.face.setWeights(back.weights);
+  const ea = a.voice.apply(x);
+  const eb = b.voice.apply(x);
+  t.same(eb.dataSync(), ea.dataSync(), "same embedding after the round trip");
+  tf.dispose([x, ea, eb]);
+  for (const tw of [a.voice, a.face, b.voice, b.face]) tw.dispose();
 });
