@@ -51,6 +51,7 @@ const flops = (update: string) => (update === "matMul" ? 4 : 2) * n * k * d;
 function time(backend: string, update: "matMul" | "host", its: number): Int32Array {
   const x = tf.tensor2d(data, [n, d]);
   const opts: KmeansOptions = { iterations: its, init: "firstK", emptyCluster: "nan", update, chunkSize: chunk };
+  // (The default update, "auto", is "host" on cpu and wasm.)
   const t0 = performance.now();
   const r = kmeans(x, k, opts);
   const seconds = (performance.now() - t0) / 1000;
@@ -72,6 +73,21 @@ function time(backend: string, update: "matMul" | "host", its: number): Int32Arr
 await initBackend({ prefer: "wasm", purpose: "infer" });
 const wasmAssign = time("wasm", "matMul", iterations);
 time("wasm", "host", iterations);
+
+// Seeded k-means++ initialisation (the default init) on wasm: one iteration with it minus one without.
+const plusPlus = (() => {
+  const x = tf.tensor2d(data, [n, d]);
+  const one = (init: "firstK" | "kmeansPlusPlus") => {
+    const t0 = performance.now();
+    kmeans(x, k, { iterations: 1, init, update: "host", rng: new Rng(1), chunkSize: chunk });
+    return (performance.now() - t0) / 1000;
+  };
+  const withPp = one("kmeansPlusPlus");
+  const without = one("firstK");
+  x.dispose();
+  console.error(`wasm k-means++ init: ≈ ${(withPp - without).toFixed(1)} s`);
+  return { backend: "wasm", seconds: withPp - without, note: "1 iteration with k-means++ init minus 1 iteration with first-K init" };
+})();
 await initBackend({ prefer: "cpu" });
 time("cpu", "matMul", Math.min(cpuIterations, iterations));
 time("cpu", "host", Math.min(cpuIterations, iterations));
@@ -105,6 +121,7 @@ const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", note: "shared machine: other processes may compete for the cores" },
   params: { n, d, k, iterations, init: "firstK", emptyCluster: "nan", chunkSize: chunk },
   note: "cpu-backend runs are extrapolated linearly from --cpu-iterations iterations (each Lloyd iteration costs the same); wasm runs all iterations",
+  kmeansPlusPlusInit: plusPlus,
   runs: runs.map((r) => ({ ...r, ratioToTorch: torchSeconds === null ? null : r.secondsFor20OrAsked / torchSeconds })),
   torchCpu: torch,
 };
