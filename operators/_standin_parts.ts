@@ -22,7 +22,14 @@ import {
   type TowerConfig,
   type TrainState,
 } from "../models/mod.ts";
-import type { BankLike, LossParts, OptimizerLike, Prototypes, TowerLike, TrainParts } from "./train_parts.ts";
+import type {
+  BankLike,
+  LossParts,
+  OptimizerLike,
+  Prototypes,
+  TowerLike,
+  TrainParts,
+} from "./train_parts.ts";
 
 function heNormal(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -32,60 +39,98 @@ function heNormal(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
   return tf.tensor(x, shape);
 }
 
-/** conv(stride 2) → BN → ReLU → conv(stride 2) → ReLU → global mean pool. */
+/** conv(stride 2) → BN → ReLU → conv(stride 2) + bias → global mean pool (no final ReLU: an all-zero embedding has no L2-normalisation gradient). */
 class StandInTower implements TowerLike {
-  #vars: [string, tf.Variable][];
+  readonly trainable: Record<string, tf.Variable> = {};
+  readonly embeddingSize: number;
+  #vars: Record<string, tf.Variable> = {};
+  #name: string;
   constructor(name: string, inChannels: number, config: TowerConfig, rng: Rng) {
     const c1 = config.widths[0];
     const d = config.widths[3];
-    const v = (n: string, t: tf.Tensor, trainable = true): [string, tf.Variable] => {
+    this.#name = name;
+    this.embeddingSize = d;
+    const v = (n: string, t: tf.Tensor, trainable = true): void => {
       const variable = tf.variable(t, trainable);
       t.dispose();
-      return [`${name}/${n}`, variable];
+      this.#vars[`${name}/${n}`] = variable;
+      if (trainable) this.trainable[`${name}/${n}`] = variable;
     };
-    this.#vars = [
-      v("conv1.weight", heNormal(rng, [3, 3, inChannels, c1], 9 * inChannels)),
-      v("bn1.weight", tf.ones([c1])),
-      v("bn1.bias", tf.zeros([c1])),
-      v("bn1.running_mean", tf.zeros([c1]), false),
-      v("bn1.running_var", tf.ones([c1]), false),
-      v("conv2.weight", heNormal(rng, [3, 3, c1, d], 9 * c1)),
-      v("conv2.bias", tf.zeros([d])),
-    ];
+    v("conv1.weight", heNormal(rng, [3, 3, inChannels, c1], 9 * inChannels));
+    v("bn1.weight", tf.ones([c1]));
+    v("bn1.bias", tf.zeros([c1]));
+    v("bn1.running_mean", tf.zeros([c1]), false);
+    v("bn1.running_var", tf.ones([c1]), false);
+    v("conv2.weight", heNormal(rng, [3, 3, c1, d], 9 * c1));
+    v("conv2.bias", tf.zeros([d]));
   }
-  namedVariables(): [string, tf.Variable][] {
-    return [...this.#vars];
+  #get(key: string): tf.Variable {
+    return this.#vars[`${this.#name}/${key}`]!;
   }
-  apply(x: tf.Tensor4D, options: { training: boolean }): tf.Tensor2D {
-    const [k1, gamma, beta, rm, rv, k2, b2] = this.#vars.map((e) => e[1]) as [
-      tf.Variable<tf.Rank.R4>,
-      tf.Variable,
-      tf.Variable,
-      tf.Variable,
-      tf.Variable,
-      tf.Variable<tf.Rank.R4>,
-      tf.Variable,
-    ];
+  apply(x: tf.Tensor4D, options: { training?: boolean }): tf.Tensor2D {
+    const rm = this.#get("bn1.running_mean");
+    const rv = this.#get("bn1.running_var");
     return tf.tidy(() => {
-      const h = tf.conv2d(x, k1, 2, "same");
+      const h = tf.conv2d(
+        x,
+        this.#get("conv1.weight") as tf.Tensor4D,
+        2,
+        "same",
+      );
       let mean: tf.Tensor = rm;
       let variance: tf.Tensor = rv;
-      if (options.training) {
+      if (options.training === true) {
         const m = tf.moments(h, [0, 1, 2]);
         mean = m.mean;
         variance = m.variance;
         const n = h.size / h.shape[3];
         rm.assign(tf.add(tf.mul(rm, 0.9), tf.mul(m.mean, 0.1)));
-        rv.assign(tf.add(tf.mul(rv, 0.9), tf.mul(m.variance, (0.1 * n) / Math.max(1, n - 1))));
+        rv.assign(
+          tf.add(
+            tf.mul(rv, 0.9),
+            tf.mul(m.variance, (0.1 * n) / Math.max(1, n - 1)),
+          ),
+        );
       }
-      const bn = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
-      const h2 = tf.relu(tf.add(tf.conv2d(tf.relu(bn) as tf.Tensor4D, k2, 2, "same"), b2));
-      return tf.mean<tf.Tensor2D>(h2, [1, 2]);
+      const scaled = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5)));
+      const bn = tf.add(
+        tf.mul(scaled, this.#get("bn1.weight")),
+        this.#get("bn1.bias"),
+      );
+      const h2 = tf.conv2d(
+        tf.relu(bn) as tf.Tensor4D,
+        this.#get("conv2.weight") as tf.Tensor4D,
+        2,
+        "same",
+      );
+      return tf.mean<tf.Tensor2D>(
+        tf.add(h2, this.#get("conv2.bias")),
+        [1, 2],
+      );
     });
   }
+  getWeights(): Record<string, HostArray> {
+    const out: Record<string, HostArray> = {};
+    for (const [k, v] of Object.entries(this.#vars))
+      out[k] = { shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
+    return out;
+  }
+  setWeights(weights: Record<string, HostArray>): void {
+    for (const [k, v] of Object.entries(this.#vars)) {
+      const w = weights[k];
+      if (w === undefined || w.data.length !== v.size) {
+        throw new RangeError(
+          `Cannot set weights of tower "${this.#name}": "${k}" is missing or has the wrong size`,
+        );
+      }
+      tf.tidy(() => {
+        v.assign(tf.tensor(w.data, v.shape));
+      });
+    }
+  }
   dispose(): void {
-    tf.dispose(this.#vars.map((e) => e[1]));
-    this.#vars = [];
+    tf.dispose(Object.values(this.#vars));
+    this.#vars = {};
   }
 }
 
@@ -98,41 +143,60 @@ function normalizeRows(data: Float32Array, dim: number): void {
   }
 }
 
-/** A memory bank kept on the host (the stand-in bank is small). */
-class HostBank implements BankLike {
+/** A memory bank in one variable, updated on the host (the stand-in bank is small). */
+class StandInBank implements BankLike {
   readonly size: number;
   readonly dim: number;
-  #data: Float32Array;
-  constructor(size: number, dim: number, data: Float32Array) {
+  readonly momentum: number;
+  #m: tf.Variable<tf.Rank.R2>;
+  constructor(size: number, dim: number, data: Float32Array, momentum: number) {
     this.size = size;
     this.dim = dim;
-    this.#data = data;
+    this.momentum = momentum;
+    const t = tf.tensor2d(data, [size, dim]);
+    this.#m = tf.variable(t, false);
+    t.dispose();
   }
-  update(indices: Int32Array, embeddings: tf.Tensor2D, momentum: number): void {
+  get tensor(): tf.Tensor2D {
+    return this.#m;
+  }
+  update(indices: ArrayLike<number>, embeddings: tf.Tensor2D): void {
     const d = this.dim;
-    const z = embeddings.dataSync() as Float32Array;
+    const m = this.momentum;
+    const z = Float32Array.from(embeddings.dataSync());
     if (z.length !== indices.length * d) {
-      throw new RangeError(`Cannot update memory bank: ${indices.length} indices for embeddings ${JSON.stringify(embeddings.shape)}`);
+      throw new RangeError(
+        `Cannot update memory bank: ${indices.length} indices for embeddings ${JSON.stringify(embeddings.shape)}`,
+      );
     }
-    const zn = Float32Array.from(z);
-    normalizeRows(zn, d);
+    normalizeRows(z, d);
+    const data = Float32Array.from(this.#m.dataSync());
     const rows = new Float32Array(indices.length * d);
-    for (const [i, idx] of indices.entries()) {
-      if (idx < 0 || idx >= this.size) {
-        throw new RangeError(`Cannot update memory bank: index ${idx} outside [0, ${this.size})`);
+    for (let i = 0; i < indices.length; i++) {
+      const idx = indices[i]!;
+      if (!Number.isInteger(idx) || idx < 0 || idx >= this.size) {
+        throw new RangeError(
+          `Cannot update memory bank: index ${idx} outside [0, ${this.size})`,
+        );
       }
-      for (let j = 0; j < d; j++) {
-        rows[i * d + j] = momentum * this.#data[idx * d + j]! + (1 - momentum) * zn[i * d + j]!;
-      }
+      for (let j = 0; j < d; j++)
+        rows[i * d + j] = m * data[idx * d + j]! + (1 - m) * z[i * d + j]!;
     }
     normalizeRows(rows, d);
-    for (const [i, idx] of indices.entries()) this.#data.set(rows.subarray(i * d, (i + 1) * d), idx * d);
+    for (let i = 0; i < indices.length; i++)
+      data.set(rows.subarray(i * d, (i + 1) * d), indices[i]! * d);
+    tf.tidy(() => {
+      this.#m.assign(tf.tensor2d(data, [this.size, d]));
+    });
   }
   toHost(): HostArray {
-    return { shape: [this.size, this.dim], data: Float32Array.from(this.#data) };
+    return {
+      shape: [this.size, this.dim],
+      data: Float32Array.from(this.#m.dataSync()),
+    };
   }
   dispose(): void {
-    this.#data = new Float32Array(0);
+    this.#m.dispose();
   }
 }
 
@@ -143,7 +207,14 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-function kmeansHost(x: Float32Array, n: number, d: number, k: number, config: ClusteringConfig, rng: Rng): ClusterResult {
+function kmeansHost(
+  x: Float32Array,
+  n: number,
+  d: number,
+  k: number,
+  config: ClusteringConfig,
+  rng: Rng,
+): ClusterResult {
   const c = new Float32Array(k * d);
   if (config.init === "firstK") {
     c.set(x.subarray(0, k * d));
@@ -214,7 +285,8 @@ function kmeansHost(x: Float32Array, n: number, d: number, k: number, config: Cl
   }
   // PCL concentration.
   const rootSum = new Float64Array(k);
-  for (let i = 0; i < n; i++) rootSum[assign[i]!]! += Math.sqrt(Math.max(0, sq[i]!));
+  for (let i = 0; i < n; i++)
+    rootSum[assign[i]!]! += Math.sqrt(Math.max(0, sq[i]!));
   const phi = new Float64Array(k);
   let dmax = 0;
   for (let m = 0; m < k; m++) {
@@ -233,12 +305,22 @@ function kmeansHost(x: Float32Array, n: number, d: number, k: number, config: Cl
     mean += phi[m]! / k;
   }
   const density = new Float32Array(k);
-  for (let m = 0; m < k; m++) density[m] = mean > 0 ? (0.2 * phi[m]!) / mean : 0.2;
-  return { k, inst2cluster: assign, centroids: { shape: [k, d], data: c }, density };
+  for (let m = 0; m < k; m++)
+    density[m] = mean > 0 ? (0.2 * phi[m]!) / mean : 0.2;
+  return {
+    k,
+    inst2cluster: assign,
+    centroids: { shape: [k, d], data: c },
+    density,
+  };
 }
 
 /** Recalibration weights (§3.5): sorted cumulative Gaussian density, float64. */
-function recalibrationWeights(rho: Float64Array, delta: number, kappa: number): Float64Array {
+function recalibrationWeights(
+  rho: Float64Array,
+  delta: number,
+  kappa: number,
+): Float64Array {
   const n = rho.length;
   let mean = 0;
   for (const r of rho) mean += r / n;
@@ -247,10 +329,14 @@ function recalibrationWeights(rho: Float64Array, delta: number, kappa: number): 
   const std = Math.sqrt(varSum / n);
   const mu = mean + delta * std;
   const sigma = Math.max(Math.sqrt(kappa) * std, 1e-12);
-  const order = Array.from(rho.keys()).sort((a, b) => rho[a]! - rho[b]! || a - b);
+  const order = Array.from(rho.keys()).sort(
+    (a, b) => rho[a]! - rho[b]! || a - b,
+  );
   const w = new Float64Array(n);
   let total = 0;
-  const g = order.map((i) => Math.exp(-((rho[i]! - mu) ** 2) / (2 * sigma * sigma)));
+  const g = order.map((i) =>
+    Math.exp(-((rho[i]! - mu) ** 2) / (2 * sigma * sigma)),
+  );
   for (const v of g) total += v;
   if (!(total > 0)) return w.fill(1);
   let acc = 0;
@@ -261,22 +347,33 @@ function recalibrationWeights(rho: Float64Array, delta: number, kappa: number): 
   return w;
 }
 
-function gatherRows(h: HostArray, rows: Int32Array, normalize: boolean): Float32Array {
+function gatherRows(
+  h: HostArray,
+  rows: Int32Array,
+  normalize: boolean,
+): Float32Array {
   const d = h.shape[1]!;
   const out = new Float32Array(rows.length * d);
-  for (const [i, r] of rows.entries()) out.set(h.data.subarray(r * d, (r + 1) * d), i * d);
+  for (const [i, r] of rows.entries())
+    out.set(h.data.subarray(r * d, (r + 1) * d), i * d);
   if (normalize) normalizeRows(out, d);
   return out;
 }
 
-function protoTerm(anchors: tf.Tensor2D, protos: ClusterResult, indices: Int32Array): tf.Tensor1D {
+function protoTerm(
+  anchors: tf.Tensor2D,
+  protos: ClusterResult,
+  indices: Int32Array,
+): tf.Tensor1D {
   const b = indices.length;
   const d = protos.centroids.shape[1]!;
   const p = Int32Array.from(indices, (i) => protos.inst2cluster[i]!);
   const c = tf.tensor2d(gatherRows(protos.centroids, p, true), [b, d]);
   const phi = tf.tensor1d(Float32Array.from(p, (k) => protos.density[k]!));
   const logits = tf.div(tf.matMul(anchors, c, false, true), phi);
-  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits, 1), tf.eye(b)), 1)) as tf.Tensor1D;
+  return tf.neg(
+    tf.sum(tf.mul(tf.logSoftmax(logits, 1), tf.eye(b)), 1),
+  ) as tf.Tensor1D;
 }
 
 function meanOf(t: tf.Tensor): number {
@@ -290,10 +387,18 @@ function standInLoss(
   prototypes: Prototypes | null,
   config: CmpcConfig,
 ): LossParts {
-  const out: Omit<LossParts, "total"> = { cidV2f: 0, cidF2v: 0, protoV2f: 0, protoF2v: 0, weights: new Float64Array(0) };
+  const out: Omit<LossParts, "total"> = {
+    cidV2f: 0,
+    cidF2v: 0,
+    protoV2f: 0,
+    protoF2v: 0,
+    weights: new Float64Array(0),
+  };
   const total = tf.tidy(() => {
     const b = indices.length;
-    const cid = instanceContrast(voice, face, { temperature: config.temperature });
+    const cid = instanceContrast(voice, face, {
+      temperature: config.temperature,
+    });
     let protoV2f: tf.Tensor1D = tf.zeros([b]);
     let protoF2v: tf.Tensor1D = tf.zeros([b]);
     let weights: Float64Array = new Float64Array(b).fill(1);
@@ -302,8 +407,14 @@ function standInLoss(
       const f = l2Normalize(face);
       const r = prototypes.voice.length;
       for (let q = 0; q < r; q++) {
-        protoV2f = tf.add(protoV2f, tf.div(protoTerm(v, prototypes.face[q]!, indices), r));
-        protoF2v = tf.add(protoF2v, tf.div(protoTerm(f, prototypes.voice[q]!, indices), r));
+        protoV2f = tf.add(
+          protoV2f,
+          tf.div(protoTerm(v, prototypes.face[q]!, indices), r),
+        );
+        protoF2v = tf.add(
+          protoF2v,
+          tf.div(protoTerm(f, prototypes.voice[q]!, indices), r),
+        );
       }
       const inst = tf.sum(tf.mul(v, f), 1).dataSync();
       const rho = Float64Array.from(inst);
@@ -315,11 +426,16 @@ function standInLoss(
           const a = cv.inst2cluster[idx]!;
           const e = cf.inst2cluster[idx]!;
           let s = 0;
-          for (let j = 0; j < d; j++) s += cv.centroids.data[a * d + j]! * cf.centroids.data[e * d + j]!;
+          for (let j = 0; j < d; j++)
+            s += cv.centroids.data[a * d + j]! * cf.centroids.data[e * d + j]!;
           rho[i] = rho[i]! - s;
         }
       }
-      weights = recalibrationWeights(rho, config.recalibration.delta, config.recalibration.kappa);
+      weights = recalibrationWeights(
+        rho,
+        config.recalibration.delta,
+        config.recalibration.kappa,
+      );
     }
     const w = tf.tensor1d(Float32Array.from(weights));
     const sw = tf.sum(w);
@@ -339,28 +455,46 @@ function standInLoss(
 
 /** Adam with coupled L2 (weight decay added to the gradient), PyTorch's update. */
 class StandInAdam implements OptimizerLike {
+  lr: number;
   #config: OptimizerConfig;
   #step = 0;
   #slots = new Map<string, tf.Tensor>();
   constructor(config: OptimizerConfig) {
     this.#config = config;
+    this.lr = config.minLr;
   }
-  applyGradients(grads: tf.Tensor[], vars: [string, tf.Variable][], learningRate: number): void {
+  applyGradients(
+    grads: Record<string, tf.Tensor>,
+    vars: Record<string, tf.Variable>,
+  ): void {
     const { beta1, beta2, epsilon, weightDecay } = this.#config;
     this.#step += 1;
     const c1 = 1 - beta1 ** this.#step;
     const c2 = 1 - beta2 ** this.#step;
-    for (const [i, [name, variable]] of vars.entries()) {
-      const grad = grads[i];
-      if (grad === undefined) throw new RangeError(`Cannot apply gradients: none for variable "${name}"`);
+    const lr = this.lr;
+    for (const [name, grad] of Object.entries(grads)) {
+      const variable = vars[name];
+      if (variable === undefined)
+        throw new TypeError(
+          `Cannot apply the gradient of "${name}": no such variable`,
+        );
       const m0 = this.#slots.get(`${name}/m`);
       const v0 = this.#slots.get(`${name}/v`);
       const [m, v] = tf.tidy(() => {
         const g = tf.add(grad, tf.mul(variable, weightDecay));
-        const m = tf.add(tf.mul(m0 ?? tf.zerosLike(variable), beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(v0 ?? tf.zerosLike(variable), beta2), tf.mul(tf.square(g), 1 - beta2));
-        const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
-        variable.assign(tf.sub(variable, tf.mul(upd, learningRate)));
+        const m = tf.add(
+          tf.mul(m0 ?? tf.zerosLike(variable), beta1),
+          tf.mul(g, 1 - beta1),
+        );
+        const v = tf.add(
+          tf.mul(v0 ?? tf.zerosLike(variable), beta2),
+          tf.mul(tf.square(g), 1 - beta2),
+        );
+        const upd = tf.div(
+          tf.div(m, c1),
+          tf.add(tf.sqrt(tf.div(v, c2)), epsilon),
+        );
+        variable.assign(tf.sub(variable, tf.mul(upd, lr)));
         return [m, v];
       });
       m0?.dispose();
@@ -371,13 +505,15 @@ class StandInAdam implements OptimizerLike {
   }
   getState(): TrainState["optimizer"] {
     const slots: Record<string, HostArray> = {};
-    for (const [k, t] of this.#slots) slots[k] = { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
+    for (const [k, t] of this.#slots)
+      slots[k] = { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
     return { step: this.#step, slots };
   }
   setState(state: TrainState["optimizer"]): void {
     this.dispose();
     this.#step = state.step;
-    for (const [k, h] of Object.entries(state.slots)) this.#slots.set(k, tf.tensor(h.data, h.shape));
+    for (const [k, h] of Object.entries(state.slots))
+      this.#slots.set(k, tf.tensor(h.data, h.shape));
   }
   dispose(): void {
     for (const t of this.#slots.values()) t.dispose();
@@ -387,29 +523,43 @@ class StandInAdam implements OptimizerLike {
 
 /** Warm-up then cosine learning rate (§3.7), for 0-based `step`. */
 function standInLearningRate(step: number, c: OptimizerConfig): number {
-  if (step < c.warmupSteps) return c.minLr + ((c.maxLr - c.minLr) * step) / c.warmupSteps;
+  if (step < c.warmupSteps)
+    return c.minLr + ((c.maxLr - c.minLr) * step) / c.warmupSteps;
   const span = Math.max(1, c.totalSteps - c.warmupSteps);
   const p = Math.min(1, (step - c.warmupSteps) / span);
   return c.minLr + 0.5 * (c.maxLr - c.minLr) * (1 + Math.cos(Math.PI * p));
 }
 
 export const standInParts: TrainParts = {
-  createTower: (name, inChannels, config, rng) => new StandInTower(name, inChannels, config, rng),
-  createBank(size, dim, rng) {
+  createTowers: (config, rng) => ({
+    voice: new StandInTower("voice", 1, config.voice.tower, rng),
+    face: new StandInTower("face", 3, config.face.tower, rng),
+  }),
+  createBank(size, dim, rng, momentum) {
     const data = rng.normalArray(size * dim);
     normalizeRows(data, dim);
-    return new HostBank(size, dim, data);
+    return new StandInBank(size, dim, data, momentum);
   },
-  bankFromHost: (h) => new HostBank(h.shape[0]!, h.shape[1]!, Float32Array.from(h.data)),
+  bankFromHost: (h, momentum) =>
+    new StandInBank(
+      h.shape[0]!,
+      h.shape[1]!,
+      Float32Array.from(h.data),
+      momentum,
+    ),
   clusterBank(bank, ks, config, rng) {
-    const h = bank.toHost();
-    return ks.map((k) => kmeansHost(h.data, bank.size, bank.dim, k, config, rng));
+    const [n, d] = bank.shape;
+    const data = Float32Array.from(bank.dataSync());
+    return ks.map((k) => kmeansHost(data, n, d, k, config, rng));
   },
   cmpcLoss: standInLoss,
   createOptimizer: (config) => new StandInAdam(config),
   learningRate: standInLearningRate,
   clusteringDue(samplesSeen, lastClusteredAt, c) {
     if (samplesSeen < c.warmupSamples) return false;
-    return lastClusteredAt === null || samplesSeen - lastClusteredAt >= c.intervalSamples;
+    return (
+      lastClusteredAt === null ||
+      samplesSeen - lastClusteredAt >= c.intervalSamples
+    );
   },
 };

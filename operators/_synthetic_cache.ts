@@ -1,5 +1,9 @@
 // This module is browser compatible.
-import { MemoryFeatureStore, type CachedVideo, type FeatureCache } from "../streams/mod.ts";
+import {
+  MemoryFeatureStore,
+  type CachedVideo,
+  type FeatureCache,
+} from "../streams/mod.ts";
 
 /**
  * A small in-memory feature cache for tests and benchmarks: video v has the
@@ -21,14 +25,26 @@ export async function syntheticCache(
     const w = await store.create(key, `video${v}`);
     for (const t of lens) {
       const data = new Float32Array(mels * t);
-      for (let m = 0; m < mels; m++) for (let f = 0; f < t; f++) data[m * t + f] = f + m / 100;
+      for (let m = 0; m < mels; m++)
+        for (let f = 0; f < t; f++) data[m * t + f] = f + m / 100;
       await w.addUtterance({ data, mels, frames: t });
     }
     for (let k = 0; k < faces; k++) {
-      await w.addFace({ data: new Uint8Array(size * size * 3).fill((v * 16 + k) % 256), width: size, height: size });
+      await w.addFace({
+        data: new Uint8Array(size * size * 3).fill((v * 16 + k) % 256),
+        width: size,
+        height: size,
+      });
     }
     const summary = await w.commit();
-    videos.push({ index: v, sourceIndex: v, videoId: `video${v}`, identity: `id${v % 3}`, key, summary });
+    videos.push({
+      index: v,
+      sourceIndex: v,
+      videoId: `video${v}`,
+      identity: `id${v % 3}`,
+      key,
+      summary,
+    });
   }
   return { videos, store, configHash: "synthetic" };
 }

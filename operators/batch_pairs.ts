@@ -1,5 +1,5 @@
 // This module is browser compatible.
-import { Observable, type OperatorFunction } from "rxjs";
+import { bufferCount, filter, map, type OperatorFunction } from "rxjs";
 import { tf } from "../models/mod.ts";
 import type { EncoderPair } from "../streams/mod.ts";
 
@@ -49,63 +49,24 @@ export interface BatchPairsOptions {
  * });
  * ```
  */
-export function batchPairs(options: BatchPairsOptions = {}): OperatorFunction<EncoderPair, Batch> {
+export function batchPairs(
+  options: BatchPairsOptions = {},
+): OperatorFunction<EncoderPair, Batch> {
   const size = options.batchSize ?? 128;
   const dropLast = options.dropLast ?? true;
   if (!Number.isInteger(size) || size < 1) {
-    throw new RangeError(`Cannot batch pairs: batchSize must be a positive integer, got ${size}`);
+    throw new RangeError(
+      `Cannot batch pairs: batchSize must be a positive integer, got ${size}`,
+    );
   }
   return (source) =>
-    new Observable<Batch>((subscriber) => {
-      let pending: EncoderPair[] = [];
-      const flush = (): void => {
-        const pairs = pending;
-        pending = [];
-        let batch: Batch;
-        try {
-          batch = toBatch(pairs);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        subscriber.next(batch);
-      };
-      const sub = source.subscribe({
-        next(pair) {
-          if (pending.length > 0) {
-            const first = pending[0]!;
-            if (
-              pair.logMel.mels !== first.logMel.mels ||
-              pair.logMel.frames !== first.logMel.frames ||
-              pair.face.height !== first.face.height ||
-              pair.face.width !== first.face.width
-            ) {
-              subscriber.error(
-                new RangeError(
-                  `Cannot batch pair of video ${pair.videoIndex}: log-mel ${pair.logMel.mels}×${pair.logMel.frames} and face ${pair.face.height}×${pair.face.width} differ from the batch's ${first.logMel.mels}×${first.logMel.frames} and ${first.face.height}×${first.face.width}`,
-                ),
-              );
-              return;
-            }
-          }
-          pending.push(pair);
-          if (pending.length === size) flush();
-        },
-        error(e: unknown) {
-          pending = [];
-          subscriber.error(e);
-        },
-        complete() {
-          if (!dropLast && pending.length > 0) flush();
-          pending = [];
-          subscriber.complete();
-        },
-      });
-      return () => {
-        pending = [];
-        sub.unsubscribe();
-      };
-    });
+    source.pipe(
+      bufferCount(size),
+      filter(
+        (pairs) => pairs.length === size || (!dropLast && pairs.length > 0),
+      ),
+      map(toBatch),
+    );
 }
 
 function toBatch(pairs: EncoderPair[]): Batch {
@@ -117,6 +78,16 @@ function toBatch(pairs: EncoderPair[]): Batch {
   const face = new Float32Array(n * height * width * 3);
   const indices = new Int32Array(n);
   for (const [i, p] of pairs.entries()) {
+    if (
+      p.logMel.mels !== mels ||
+      p.logMel.frames !== frames ||
+      p.face.height !== height ||
+      p.face.width !== width
+    ) {
+      throw new RangeError(
+        `Cannot batch pair of video ${p.videoIndex}: log-mel ${p.logMel.mels}×${p.logMel.frames} and face ${p.face.height}×${p.face.width} differ from the batch's ${mels}×${frames} and ${height}×${width}`,
+      );
+    }
     if (p.logMel.data.length !== mels * frames) {
       throw new RangeError(
         `Cannot batch pair of video ${p.videoIndex}: log-mel data has ${p.logMel.data.length} values, expected ${mels}×${frames}`,
@@ -128,7 +99,9 @@ function toBatch(pairs: EncoderPair[]): Batch {
       );
     }
     if (!Number.isInteger(p.videoIndex) || p.videoIndex < 0) {
-      throw new RangeError(`Cannot batch pair: videoIndex must be a non-negative integer, got ${p.videoIndex}`);
+      throw new RangeError(
+        `Cannot batch pair: videoIndex must be a non-negative integer, got ${p.videoIndex}`,
+      );
     }
     voice.set(p.logMel.data, i * mels * frames);
     face.set(p.face.data, i * height * width * 3);

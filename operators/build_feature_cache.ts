@@ -19,13 +19,18 @@ export interface BuildFeatureCacheOptions {
   /** The front ends (`paperFrontEnd(...)`); their `config` is part of the key. */
   frontEnd: FeatureFrontEnd;
   /** The bytes that identify a video's content (Node: `datasetVideoBytes`). */
-  readBytes: (video: DatasetVideo) => ReadableStream<Uint8Array> | Uint8Array | Promise<Uint8Array>;
+  readBytes: (
+    video: DatasetVideo,
+  ) => ReadableStream<Uint8Array> | Uint8Array | Promise<Uint8Array>;
   /**
    * Decodes a video into samples (Node: `decodeDatasetVideo`). Called only for
    * videos not in the cache. For instances that list `utterances`, each
    * sample with audio is one whole utterance and each frame a ready-made crop.
    */
-  decode: (video: DatasetVideo, settings: { fps: number; sampleRate: number }) => ReadableStream<AvSample>;
+  decode: (
+    video: DatasetVideo,
+    settings: { fps: number; sampleRate: number },
+  ) => ReadableStream<AvSample>;
   /**
    * `"skip"`: a video that fails (corrupt, no audio, no face found) is
    * reported with a `skip` event and left out while the rest go on;
@@ -68,8 +73,21 @@ export type CacheEvent =
       done: number;
       total: number;
     }
-  | { type: "skip"; video: DatasetVideo; error: Error; done: number; total: number }
-  | { type: "done"; cache: FeatureCache; built: number; cached: number; skipped: number; seconds: number };
+  | {
+      type: "skip";
+      video: DatasetVideo;
+      error: Error;
+      done: number;
+      total: number;
+    }
+  | {
+      type: "done";
+      cache: FeatureCache;
+      built: number;
+      cached: number;
+      skipped: number;
+      seconds: number;
+    };
 
 /**
  * Builds (or reuses) the feature cache of a list of videos: for each, the
@@ -103,21 +121,36 @@ export type CacheEvent =
  * });
  * ```
  */
-export function buildFeatureCache(videos: readonly DatasetVideo[], options: BuildFeatureCacheOptions): Observable<CacheEvent> {
+export function buildFeatureCache(
+  videos: readonly DatasetVideo[],
+  options: BuildFeatureCacheOptions,
+): Observable<CacheEvent> {
   return new Observable<CacheEvent>((subscriber) => {
     let closed = false;
     let cancelCurrent: (() => Promise<void>) | null = null;
     const run = async (): Promise<void> => {
       const fps = options.fps ?? 1;
       const utteranceSeconds = options.utteranceSeconds ?? 10;
-      if (!(fps > 0 && Number.isFinite(fps))) throw new RangeError(`Cannot build the feature cache: fps must be positive, got ${fps}`);
+      if (!(fps > 0 && Number.isFinite(fps)))
+        throw new RangeError(
+          `Cannot build the feature cache: fps must be positive, got ${fps}`,
+        );
       if (!(utteranceSeconds > 0 && Number.isFinite(utteranceSeconds))) {
-        throw new RangeError(`Cannot build the feature cache: utteranceSeconds must be positive, got ${utteranceSeconds}`);
+        throw new RangeError(
+          `Cannot build the feature cache: utteranceSeconds must be positive, got ${utteranceSeconds}`,
+        );
       }
       const started = Date.now();
       const configHash = (
         await contentHash(
-          new TextEncoder().encode(canonicalJson({ version: 1, frontEnd: options.frontEnd.config, fps, utteranceSeconds })),
+          new TextEncoder().encode(
+            canonicalJson({
+              version: 1,
+              frontEnd: options.frontEnd.config,
+              fps,
+              utteranceSeconds,
+            }),
+          ),
         )
       ).slice(0, 16);
       const total = videos.length;
@@ -132,13 +165,20 @@ export function buildFeatureCache(videos: readonly DatasetVideo[], options: Buil
         try {
           const bytes = await options.readBytes(video);
           const key = `${await contentHash(bytes)}-${configHash}`;
-          let summary = options.force === true ? undefined : await options.store.stat(key);
+          let summary =
+            options.force === true ? undefined : await options.store.stat(key);
           let status: "built" | "cached" = "cached";
           let faceMisses = 0;
           if (summary === undefined) {
-            const result = await buildOne(video, key, options, { fps, utteranceSeconds }, (cancel) => {
-              cancelCurrent = cancel;
-            });
+            const result = await buildOne(
+              video,
+              key,
+              options,
+              { fps, utteranceSeconds },
+              (cancel) => {
+                cancelCurrent = cancel;
+              },
+            );
             cancelCurrent = null;
             if (closed) return;
             summary = result.summary;
@@ -148,16 +188,39 @@ export function buildFeatureCache(videos: readonly DatasetVideo[], options: Buil
           } else {
             reused++;
           }
-          cached.push({ index: cached.length, sourceIndex: video.index, videoId: video.videoId, identity: video.identity, key, summary });
+          cached.push({
+            index: cached.length,
+            sourceIndex: video.index,
+            videoId: video.videoId,
+            identity: video.identity,
+            key,
+            summary,
+          });
           const done = built + reused + skipped;
-          subscriber.next({ type: "video", status, video, key, summary, faceMisses, seconds: (Date.now() - t0) / 1000, done, total });
+          subscriber.next({
+            type: "video",
+            status,
+            video,
+            key,
+            summary,
+            faceMisses,
+            seconds: (Date.now() - t0) / 1000,
+            done,
+            total,
+          });
         } catch (e) {
           cancelCurrent = null;
           if (closed) return;
           const error = e instanceof Error ? e : new Error(String(e));
           if (options.onError === "fail") throw error;
           skipped++;
-          subscriber.next({ type: "skip", video, error, done: built + reused + skipped, total });
+          subscriber.next({
+            type: "skip",
+            video,
+            error,
+            done: built + reused + skipped,
+            total,
+          });
         }
       }
       subscriber.next({
@@ -196,7 +259,10 @@ async function buildOne(
   const { frontEnd } = options;
   const presegmented = video.utterances !== undefined;
   const writer: FeatureWriter = await options.store.create(key, video.videoId);
-  const stream = options.decode(video, { fps: settings.fps, sampleRate: 16000 });
+  const stream = options.decode(video, {
+    fps: settings.fps,
+    sampleRate: 16000,
+  });
   const reader = stream.getReader();
   let aborted = false;
   const abort = async (): Promise<void> => {
@@ -211,7 +277,10 @@ async function buildOne(
   let frames = 0;
   let sampleRate = 16000;
   const pending = new AudioBuffer();
-  const addUtterance = async (pcm: Float32Array, rate: number): Promise<void> => {
+  const addUtterance = async (
+    pcm: Float32Array,
+    rate: number,
+  ): Promise<void> => {
     if (pcm.length === 0) return;
     await writer.addUtterance(await frontEnd.logMel(pcm, rate));
     utterances++;
@@ -220,7 +289,8 @@ async function buildOne(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (aborted) throw new Error(`Cannot cache "${video.videoId}": cancelled`);
+      if (aborted)
+        throw new Error(`Cannot cache "${video.videoId}": cancelled`);
       if (value.audio.length > 0) {
         if (presegmented) {
           await addUtterance(value.audio, value.sampleRate);
@@ -228,7 +298,8 @@ async function buildOne(
           sampleRate = value.sampleRate;
           pending.push(value.audio);
           const max = Math.round(settings.utteranceSeconds * sampleRate);
-          while (pending.length >= 2 * max) await addUtterance(pending.take(max), sampleRate);
+          while (pending.length >= 2 * max)
+            await addUtterance(pending.take(max), sampleRate);
         }
       }
       if (value.frame !== null) {
@@ -246,11 +317,18 @@ async function buildOne(
       const rest = pending.take(pending.length);
       const parts = Math.ceil(rest.length / max);
       const len = Math.ceil(rest.length / parts);
-      for (let p = 0; p < parts; p++) await addUtterance(rest.subarray(p * len, Math.min(rest.length, (p + 1) * len)), sampleRate);
+      for (let p = 0; p < parts; p++)
+        await addUtterance(
+          rest.subarray(p * len, Math.min(rest.length, (p + 1) * len)),
+          sampleRate,
+        );
     }
-    if (utterances === 0) throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
+    if (utterances === 0)
+      throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
     if (faces === 0) {
-      throw new RangeError(`Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frames`}`);
+      throw new RangeError(
+        `Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frames`}`,
+      );
     }
     const summary = await writer.commit();
     aborted = true;

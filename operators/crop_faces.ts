@@ -21,7 +21,11 @@ export type FaceCropEvent =
 function mirror(data: Float32Array, size: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) out.set(data.subarray((y * size + x) * 3, (y * size + x) * 3 + 3), (y * size + size - 1 - x) * 3);
+    for (let x = 0; x < size; x++)
+      out.set(
+        data.subarray((y * size + x) * 3, (y * size + x) * 3 + 3),
+        (y * size + size - 1 - x) * 3,
+      );
   }
   return out;
 }
@@ -62,7 +66,9 @@ export interface CropFacesOptions {
  *   .subscribe((e) => console.log(e.kind)); // "face"
  * ```
  */
-export function cropFaces(options: CropFacesOptions = {}): OperatorFunction<FaceDetection | AvSample, FaceCropEvent> {
+export function cropFaces(
+  options: CropFacesOptions = {},
+): OperatorFunction<FaceDetection | AvSample, FaceCropEvent> {
   const size = options.size ?? 224;
   const crop = { size, scale: options.scale ?? 1.6 };
   const all = options.faces === "all";
@@ -72,7 +78,10 @@ export function cropFaces(options: CropFacesOptions = {}): OperatorFunction<Face
     let cropOptions = crop;
     if ("faces" in input) {
       sample = input.sample;
-      if (input.faces.length === 0) return [{ kind: "miss", sample, reason: input.reason ?? "no face found" }];
+      if (input.faces.length === 0)
+        return [
+          { kind: "miss", sample, reason: input.reason ?? "no face found" },
+        ];
       boxes = all ? input.faces : [input.faces[0]!];
     } else {
       if (options.detect !== false) {
@@ -81,16 +90,32 @@ export function cropFaces(options: CropFacesOptions = {}): OperatorFunction<Face
         );
       }
       sample = input;
-      if (sample.frame === null) return [{ kind: "miss", sample, reason: "no frame" }];
+      if (sample.frame === null)
+        return [{ kind: "miss", sample, reason: "no frame" }];
       const side = Math.min(sample.frame.width, sample.frame.height);
-      boxes = [{ x: (sample.frame.width - side) / 2, y: (sample.frame.height - side) / 2, width: side, height: side }];
+      boxes = [
+        {
+          x: (sample.frame.width - side) / 2,
+          y: (sample.frame.height - side) / 2,
+          width: side,
+          height: side,
+        },
+      ];
       cropOptions = { size, scale: 1 };
     }
     const frame = sample.frame!;
     return boxes.map((box): FaceCropEvent => {
-      const face = { data: cropFace(frame, box, cropOptions), height: size, width: size };
+      const face = {
+        data: cropFace(frame, box, cropOptions),
+        height: size,
+        width: size,
+      };
       if (options.flip !== true) return { kind: "face", sample, box, face };
-      const flipped = { data: mirror(face.data, size), height: size, width: size };
+      const flipped = {
+        data: mirror(face.data, size),
+        height: size,
+        width: size,
+      };
       return { kind: "face", sample, box, face, flipped };
     });
   });

@@ -1,7 +1,11 @@
 // This module is browser compatible.
 import { cosineSimilarity, matchingAccuracy } from "../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type { DroppedReport, EvalEmbedders, EvaluateCommonOptions } from "./eval_embedders.ts";
+import type {
+  DroppedReport,
+  EvalEmbedders,
+  EvaluateCommonOptions,
+} from "./eval_embedders.ts";
 
 /** A 1:N trial: probe and candidates (correct first); a {@linkcode MatchingTrial} fits. */
 export interface MatchingTrialInput {
@@ -59,13 +63,28 @@ export async function evaluateMatching(
   embedders: EvalEmbedders,
   options: EvaluateMatchingOptions = {},
 ): Promise<MatchingResult> {
-  const { name = "", seed = 100, concurrency = 4, voiceCrops = 1, direction = "v2f", ties = "wrong", onProgress } = options;
-  const emb = new ItemEmbedder(embedders, { seed, concurrency, voiceCrops, faceFlip: false, onProgress });
+  const {
+    name = "",
+    seed = 100,
+    concurrency = 4,
+    voiceCrops = 1,
+    direction = "v2f",
+    ties = "wrong",
+    onProgress,
+  } = options;
+  const emb = new ItemEmbedder(embedders, {
+    seed,
+    concurrency,
+    voiceCrops,
+    faceFlip: false,
+    onProgress,
+  });
   const probes = trials.map((t) => t.probe);
   const cands = trials.flatMap((t) => t.candidates);
   if (direction === "v2f") await emb.run(probes, cands);
   else await emb.run(cands, probes);
-  const [probeTable, candTable] = direction === "v2f" ? [emb.voices, emb.faces] : [emb.faces, emb.voices];
+  const [probeTable, candTable] =
+    direction === "v2f" ? [emb.voices, emb.faces] : [emb.faces, emb.voices];
   const rows: number[][] = [];
   let dropped = 0;
   for (const t of trials) {
@@ -78,7 +97,9 @@ export async function evaluateMatching(
     rows.push(cs.map((c) => cosineSimilarity(p, c!)));
   }
   if (rows.length === 0) {
-    throw new RangeError(`Cannot evaluate matching${name ? ` "${name}"` : ""}: all ${trials.length} trials were dropped`);
+    throw new RangeError(
+      `Cannot evaluate matching${name ? ` "${name}"` : ""}: all ${trials.length} trials were dropped`,
+    );
   }
   return {
     kind: "matching",

@@ -1,7 +1,14 @@
 // This module is browser compatible.
-import { meanAveragePrecision, retrievalAveragePrecision } from "../models/mod.ts";
+import {
+  meanAveragePrecision,
+  retrievalAveragePrecision,
+} from "../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type { DroppedReport, EvalEmbedders, EvaluateCommonOptions } from "./eval_embedders.ts";
+import type {
+  DroppedReport,
+  EvalEmbedders,
+  EvaluateCommonOptions,
+} from "./eval_embedders.ts";
 
 /** A retrieval item: a file and its identity ({@linkcode RetrievalListItem} fits). */
 export interface RetrievalItemInput {
@@ -56,18 +63,37 @@ export interface RetrievalResult {
  * ```
  */
 export async function evaluateRetrieval(
-  sets: { voices: readonly RetrievalItemInput[]; faces: readonly RetrievalItemInput[] },
+  sets: {
+    voices: readonly RetrievalItemInput[];
+    faces: readonly RetrievalItemInput[];
+  },
   embedders: EvalEmbedders,
   options: EvaluateRetrievalOptions = {},
 ): Promise<RetrievalResult> {
-  const { name = "", seed = 100, concurrency = 4, blockSize = 512, ap = "sklearn", onProgress } = options;
-  const emb = new ItemEmbedder(embedders, { seed, concurrency, voiceCrops: 1, faceFlip: false, onProgress });
+  const {
+    name = "",
+    seed = 100,
+    concurrency = 4,
+    blockSize = 512,
+    ap = "sklearn",
+    onProgress,
+  } = options;
+  const emb = new ItemEmbedder(embedders, {
+    seed,
+    concurrency,
+    voiceCrops: 1,
+    faceFlip: false,
+    onProgress,
+  });
   await emb.run(
     sets.voices.map((v) => v.path),
     sets.faces.map((f) => f.path),
   );
   let dropped = 0;
-  const pack = (items: readonly RetrievalItemInput[], table: Map<string, Float64Array | null>) => {
+  const pack = (
+    items: readonly RetrievalItemInput[],
+    table: Map<string, Float64Array | null>,
+  ) => {
     const kept = items.filter((it) => {
       const ok = table.get(it.path) != null;
       if (!ok) dropped++;
@@ -83,13 +109,23 @@ export async function evaluateRetrieval(
   const voices = pack(sets.voices, emb.voices);
   const faces = pack(sets.faces, emb.faces);
   if (voices.ids.length === 0 || faces.ids.length === 0) {
-    throw new RangeError(`Cannot evaluate retrieval${name ? ` "${name}"` : ""}: ${voices.ids.length} voices and ${faces.ids.length} faces left after dropping ${dropped}`);
+    throw new RangeError(
+      `Cannot evaluate retrieval${name ? ` "${name}"` : ""}: ${voices.ids.length} voices and ${faces.ids.length} faces left after dropping ${dropped}`,
+    );
   }
-  const apV2F = await retrievalAveragePrecision(voices, faces, { blockSize, kind: ap });
-  const apF2V = await retrievalAveragePrecision(faces, voices, { blockSize, kind: ap });
+  const apV2F = await retrievalAveragePrecision(voices, faces, {
+    blockSize,
+    kind: ap,
+  });
+  const apF2V = await retrievalAveragePrecision(faces, voices, {
+    blockSize,
+    kind: ap,
+  });
   const faceIds = new Set(faces.ids);
   const voiceIds = new Set(voices.ids);
-  const queriesWithoutRelevant = voices.ids.filter((i) => !faceIds.has(i)).length + faces.ids.filter((i) => !voiceIds.has(i)).length;
+  const queriesWithoutRelevant =
+    voices.ids.filter((i) => !faceIds.has(i)).length +
+    faces.ids.filter((i) => !voiceIds.has(i)).length;
   return {
     kind: "retrieval",
     name,

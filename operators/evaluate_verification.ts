@@ -1,7 +1,17 @@
 // This module is browser compatible.
-import { cosineSimilarity, equalErrorRate, rocAuc, rocCurve, type RocCurve } from "../models/mod.ts";
+import {
+  cosineSimilarity,
+  equalErrorRate,
+  rocAuc,
+  rocCurve,
+  type RocCurve,
+} from "../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type { DroppedReport, EvalEmbedders, EvaluateCommonOptions } from "./eval_embedders.ts";
+import type {
+  DroppedReport,
+  EvalEmbedders,
+  EvaluateCommonOptions,
+} from "./eval_embedders.ts";
 
 /** A verification pair (a {@linkcode VerificationListEntry} or a vfal-eva pair fits). */
 export interface VerificationPairInput {
@@ -72,8 +82,22 @@ export async function evaluateVerification(
   embedders: EvalEmbedders,
   options: EvaluateVerificationOptions = {},
 ): Promise<VerificationResult> {
-  const { name = "", seed = 100, concurrency = 4, voiceCrops = 5, faceFlip = true, score = "cosine", onProgress } = options;
-  const emb = new ItemEmbedder(embedders, { seed, concurrency, voiceCrops, faceFlip, onProgress });
+  const {
+    name = "",
+    seed = 100,
+    concurrency = 4,
+    voiceCrops = 5,
+    faceFlip = true,
+    score = "cosine",
+    onProgress,
+  } = options;
+  const emb = new ItemEmbedder(embedders, {
+    seed,
+    concurrency,
+    voiceCrops,
+    faceFlip,
+    onProgress,
+  });
   await emb.run(
     pairs.map((p) => p.voice),
     pairs.map((p) => p.face),

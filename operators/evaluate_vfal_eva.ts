@@ -10,7 +10,11 @@ import {
   type VfalTrial,
 } from "../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type { DroppedReport, EvalEmbedders, EvaluateCommonOptions } from "./eval_embedders.ts";
+import type {
+  DroppedReport,
+  EvalEmbedders,
+  EvaluateCommonOptions,
+} from "./eval_embedders.ts";
 
 /** Options for {@linkcode evaluateVfalEva}. */
 export type EvaluateVfalEvaOptions = EvaluateCommonOptions;
@@ -58,14 +62,37 @@ export async function evaluateVfalEva(
   embedders: EvalEmbedders,
   options: EvaluateVfalEvaOptions = {},
 ): Promise<VfalEvaResult> {
-  const { name = "vfal-eva", seed = protocol.seed, concurrency = 4, onProgress } = options;
-  const emb = new ItemEmbedder(embedders, { seed, concurrency, voiceCrops: 1, faceFlip: false, onProgress });
+  const {
+    name = "vfal-eva",
+    seed = protocol.seed,
+    concurrency = 4,
+    onProgress,
+  } = options;
+  const emb = new ItemEmbedder(embedders, {
+    seed,
+    concurrency,
+    voiceCrops: 1,
+    faceFlip: false,
+    onProgress,
+  });
   const pairs = [...protocol.verification, ...(protocol.verificationG ?? [])];
-  const trials = [...protocol.matching, ...(protocol.matchingG ?? []), ...protocol.oneToN];
+  const trials = [
+    ...protocol.matching,
+    ...(protocol.matchingG ?? []),
+    ...protocol.oneToN,
+  ];
   const groups = protocol.retrieval.flat();
   await emb.run(
-    [...pairs.map((p) => p.voice), ...trials.flatMap((t) => t.voices), ...groups.map((g) => g.voice)],
-    [...pairs.map((p) => p.face), ...trials.flatMap((t) => t.faces), ...groups.map((g) => g.face)],
+    [
+      ...pairs.map((p) => p.voice),
+      ...trials.flatMap((t) => t.voices),
+      ...groups.map((g) => g.voice),
+    ],
+    [
+      ...pairs.map((p) => p.face),
+      ...trials.flatMap((t) => t.faces),
+      ...groups.map((g) => g.face),
+    ],
   );
   let dropped = 0;
   const V = (k: string) => emb.voices.get(k) ?? null;
@@ -95,7 +122,11 @@ export async function evaluateVfalEva(
         dropped++;
         continue;
       }
-      out.push(v2f ? fs.map((f) => cosineSimilarity(vs[0]!, f!)) : vs.map((v) => cosineSimilarity(fs[0]!, v!)));
+      out.push(
+        v2f
+          ? fs.map((f) => cosineSimilarity(vs[0]!, f!))
+          : vs.map((v) => cosineSimilarity(fs[0]!, v!)),
+      );
     }
     return out;
   };
@@ -103,7 +134,8 @@ export async function evaluateVfalEva(
     const r = rows(protocol.oneToN, v2f);
     const out: Record<number, number> = {};
     const N = r[0]?.length ?? 0;
-    for (let n = 2; n <= N; n++) out[n] = matchingAccuracy(r, { candidates: n, ties: "correct" });
+    for (let n = 2; n <= N; n++)
+      out[n] = matchingAccuracy(r, { candidates: n, ties: "correct" });
     return out;
   };
   const maps: { v2f: number[]; f2v: number[] } = { v2f: [], f2v: [] };
@@ -123,8 +155,16 @@ export async function evaluateVfalEva(
     };
     const voices = pack((g) => V(g.voice)!);
     const faces = pack((g) => F(g.face)!);
-    maps.v2f.push(meanAveragePrecision(await retrievalAveragePrecision(voices, faces, { kind: "rank" })));
-    maps.f2v.push(meanAveragePrecision(await retrievalAveragePrecision(faces, voices, { kind: "rank" })));
+    maps.v2f.push(
+      meanAveragePrecision(
+        await retrievalAveragePrecision(voices, faces, { kind: "rank" }),
+      ),
+    );
+    maps.f2v.push(
+      meanAveragePrecision(
+        await retrievalAveragePrecision(faces, voices, { kind: "rank" }),
+      ),
+    );
   }
   const g = protocol.matchingG;
   return {

@@ -1,5 +1,10 @@
 // This module is browser compatible.
-import { cropFace, logMel, LOG_MEL_PARAMS, type FaceDetector } from "../models/mod.ts";
+import {
+  cropFace,
+  logMel,
+  LOG_MEL_PARAMS,
+  type FaceDetector,
+} from "../models/mod.ts";
 import type { RgbFrame } from "../streams/mod.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
 
@@ -51,29 +56,46 @@ export interface PaperFrontEndOptions {
  * const frontEnd = paperFrontEnd({ detector });
  * ```
  */
-export function paperFrontEnd(options: PaperFrontEndOptions = {}): FeatureFrontEnd {
+export function paperFrontEnd(
+  options: PaperFrontEndOptions = {},
+): FeatureFrontEnd {
   const detect = options.detect ?? true;
   const detector = options.detector ?? null;
   const size = options.size ?? 224;
   const scale = options.scale ?? 1.6;
   const minScore = options.minScore ?? 0.5;
   if (detect && detector === null) {
-    throw new TypeError("Cannot build the paper front end: pass a FaceDetector as `detector`, or `detect: false` for ready-made face tracks");
+    throw new TypeError(
+      "Cannot build the paper front end: pass a FaceDetector as `detector`, or `detect: false` for ready-made face tracks",
+    );
   }
   const toUint8 = (crop: Float32Array): RgbFrame => {
     const data = new Uint8Array(crop.length);
-    for (let i = 0; i < crop.length; i++) data[i] = Math.round(crop[i]! * 127.5 + 127.5);
+    for (let i = 0; i < crop.length; i++)
+      data[i] = Math.round(crop[i]! * 127.5 + 127.5);
     return { data, width: size, height: size };
   };
   const centred = (frame: RgbFrame): RgbFrame => {
     const side = Math.min(frame.width, frame.height);
-    const box = { x: Math.floor((frame.width - side) / 2), y: Math.floor((frame.height - side) / 2), width: side, height: side };
+    const box = {
+      x: Math.floor((frame.width - side) / 2),
+      y: Math.floor((frame.height - side) / 2),
+      width: side,
+      height: side,
+    };
     return toUint8(cropFace(frame, box, { size, scale: 1 }));
   };
   return {
     config: {
       logMel: { ...LOG_MEL_PARAMS },
-      face: { detector: detect ? "blazeface" : "none", size, scale, minScore, resize: "pil-bicubic", store: "uint8" },
+      face: {
+        detector: detect ? "blazeface" : "none",
+        size,
+        scale,
+        minScore,
+        resize: "pil-bicubic",
+        store: "uint8",
+      },
     },
     logMel(pcm: Float32Array, sampleRate: number) {
       return logMel(pcm, { sampleRate });
@@ -82,7 +104,9 @@ export function paperFrontEnd(options: PaperFrontEndOptions = {}): FeatureFrontE
       if (cropped || !detect) return centred(frame);
       const boxes = await detector!.detect(frame, { maxFaces: 1, minScore });
       const box = boxes[0];
-      return box === undefined ? null : toUint8(cropFace(frame, box, { size, scale }));
+      return box === undefined
+        ? null
+        : toUint8(cropFace(frame, box, { size, scale }));
     },
   };
 }

@@ -102,7 +102,10 @@ export interface SamplePairsOptions {
  *   .subscribe((p) => console.log(p.videoIndex, p.logMel.frames, p.face.width)); // e.g. 17 500 224
  * ```
  */
-export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {}): Observable<SampledPair> {
+export function samplePairs(
+  cache: FeatureCache,
+  options: SamplePairsOptions = {},
+): Observable<SampledPair> {
   return new Observable<SampledPair>((subscriber) => {
     const mode = options.mode ?? "random";
     const windowFrames = options.windowFrames ?? 500;
@@ -119,7 +122,11 @@ export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {
     const demandSub = options.demand?.subscribe({
       next: (n) => {
         if (!(Number.isInteger(n) && n >= 0)) {
-          subscriber.error(new RangeError(`Cannot sample pairs: demand must be a non-negative integer, got ${n}`));
+          subscriber.error(
+            new RangeError(
+              `Cannot sample pairs: demand must be a non-negative integer, got ${n}`,
+            ),
+          );
           return;
         }
         credit += n;
@@ -135,19 +142,37 @@ export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {
     });
     const run = async (): Promise<void> => {
       if (!(Number.isInteger(windowFrames) && windowFrames > 0)) {
-        throw new RangeError(`Cannot sample pairs: windowFrames must be a positive integer, got ${windowFrames}`);
+        throw new RangeError(
+          `Cannot sample pairs: windowFrames must be a positive integer, got ${windowFrames}`,
+        );
       }
-      if (mode !== "random" && mode !== "sequential") throw new TypeError(`Cannot sample pairs: unknown mode "${String(mode)}"`);
+      if (mode !== "random" && mode !== "sequential")
+        throw new TypeError(
+          `Cannot sample pairs: unknown mode "${String(mode)}"`,
+        );
       const videos = cache.videos;
-      if (videos.length === 0) throw new RangeError("Cannot sample pairs: the feature cache has no videos");
+      if (videos.length === 0)
+        throw new RangeError(
+          "Cannot sample pairs: the feature cache has no videos",
+        );
       for (const v of videos) {
-        if (v.summary.utteranceFrames.length === 0 || v.summary.faceCount === 0) {
+        if (
+          v.summary.utteranceFrames.length === 0 ||
+          v.summary.faceCount === 0
+        ) {
           throw new RangeError(
             `Cannot sample pairs from "${v.videoId}": it has ${v.summary.utteranceFrames.length} utterances and ${v.summary.faceCount} faces`,
           );
         }
       }
-      const plan = mode === "random" ? randomPlan(videos, windowFrames, options.rng ?? new Rng(options.seed ?? 0)) : sequentialPlan(videos, windowFrames);
+      const plan =
+        mode === "random"
+          ? randomPlan(
+              videos,
+              windowFrames,
+              options.rng ?? new Rng(options.seed ?? 0),
+            )
+          : sequentialPlan(videos, windowFrames);
       let delivered = 0;
       if (!(count > 0)) return;
       for (const draw of plan) {
@@ -196,7 +221,11 @@ interface PlannedDraw {
   rngState: RngState | null;
 }
 
-function* randomPlan(videos: CachedVideo[], w: number, rng: Rng): Generator<PlannedDraw> {
+function* randomPlan(
+  videos: CachedVideo[],
+  w: number,
+  rng: Rng,
+): Generator<PlannedDraw> {
   for (;;) {
     const video = videos[rng.int(videos.length)]!;
     const frames = video.summary.utteranceFrames;
@@ -218,11 +247,24 @@ function* randomPlan(videos: CachedVideo[], w: number, rng: Rng): Generator<Plan
       padRight = w - t - padLeft;
     }
     const face = rng.int(video.summary.faceCount);
-    yield { video, utterance, readStart, readCount: Math.min(t, w), padLeft, padRight, start, face, rngState: rng.state() };
+    yield {
+      video,
+      utterance,
+      readStart,
+      readCount: Math.min(t, w),
+      padLeft,
+      padRight,
+      start,
+      face,
+      rngState: rng.state(),
+    };
   }
 }
 
-function* sequentialPlan(videos: CachedVideo[], w: number): Generator<PlannedDraw> {
+function* sequentialPlan(
+  videos: CachedVideo[],
+  w: number,
+): Generator<PlannedDraw> {
   for (const video of videos) {
     let k = 0;
     for (const [utterance, t] of video.summary.utteranceFrames.entries()) {
@@ -236,13 +278,27 @@ function* sequentialPlan(videos: CachedVideo[], w: number): Generator<PlannedDra
         const padLeft = t < w ? Math.floor((w - t) / 2) : 0;
         const padRight = t < w ? w - t - padLeft : 0;
         const face = k++ % video.summary.faceCount;
-        yield { video, utterance, readStart: s, readCount: Math.min(t, w), padLeft, padRight, start: s, face, rngState: null };
+        yield {
+          video,
+          utterance,
+          readStart: s,
+          readCount: Math.min(t, w),
+          padLeft,
+          padRight,
+          start: s,
+          face,
+          rngState: null,
+        };
       }
     }
   }
 }
 
-async function readPair(cache: FeatureCache, d: PlannedDraw, w: number): Promise<SampledPair> {
+async function readPair(
+  cache: FeatureCache,
+  d: PlannedDraw,
+  w: number,
+): Promise<SampledPair> {
   const { video } = d;
   const { mels, faceHeight, faceWidth } = video.summary;
   const [frames, face] = await Promise.all([
@@ -257,7 +313,8 @@ async function readPair(cache: FeatureCache, d: PlannedDraw, w: number): Promise
     for (let m = 0; m < mels; m++) data[m * w + col] = frames[src + m]!;
   }
   const faceData = new Float32Array(face.length);
-  for (let i = 0; i < face.length; i++) faceData[i] = (face[i]! - 127.5) / 127.5;
+  for (let i = 0; i < face.length; i++)
+    faceData[i] = (face[i]! - 127.5) / 127.5;
   return {
     videoIndex: video.index,
     logMel: { data, mels, frames: w },

@@ -6,40 +6,52 @@ import type {
   HostArray,
   OptimizerConfig,
   Rng,
-  TowerConfig,
   TrainState,
   tf,
 } from "../models/mod.ts";
-import { standInParts } from "./_standin_parts.ts";
+import { modelParts } from "./_model_parts.ts";
 
-/** An encoder tower as the training graph sees it. */
+/**
+ * An encoder tower as the training graph sees it (`ResNetTower` of
+ * `models/` has this shape).
+ */
 export interface TowerLike {
   /** Embeddings [B, d] of an NHWC batch; `training: true` uses batch statistics and updates BN running stats. */
-  apply(x: tf.Tensor4D, options: { training: boolean }): tf.Tensor2D;
-  /** Every variable (trainable ones and BN running stats) under a stable name, in a stable order. */
-  namedVariables(): [string, tf.Variable][];
+  apply(x: tf.Tensor4D, options: { training?: boolean }): tf.Tensor2D;
+  /** The trainable variables under stable names (`voice/…`, `face/…`). */
+  readonly trainable: Record<string, tf.Variable>;
+  /** Size d of the embedding. */
+  readonly embeddingSize: number;
+  /** Every weight (BN running stats included) on the host, by stable name. */
+  getWeights(): Record<string, HostArray>;
+  /** Assigns weights by stable name; keys of the other tower are ignored. */
+  setWeights(weights: Record<string, HostArray>): void;
   /** Releases the variables. */
   dispose(): void;
 }
 
-/** A memory bank of N unit rows of size d. */
+/** A memory bank of N unit rows of size d (`MemoryBank` of `models/` has this shape). */
 export interface BankLike {
   readonly size: number;
   readonly dim: number;
-  /** `M[idx] ← normalise(m·M[idx] + (1 − m)·ẑ)`; does not dispose `embeddings`. */
-  update(indices: Int32Array, embeddings: tf.Tensor2D, momentum: number): void;
+  /** The N × d bank, owned by the bank (do not dispose). */
+  readonly tensor: tf.Tensor2D;
+  /** `M[idx] ← normalise(m·M[idx] + (1 − m)·ẑ)`, without gradient; does not dispose `embeddings`. */
+  update(indices: ArrayLike<number>, embeddings: tf.Tensor2D): void;
   /** A copy of the bank on the host. */
   toHost(): HostArray;
   dispose(): void;
 }
 
-/** Adam with coupled L2, whose state travels in a {@linkcode TrainState}. */
+/** Adam with coupled L2 whose state travels in a {@linkcode TrainState} (`AdamL2` of `models/` has this shape). */
 export interface OptimizerLike {
-  /**
-   * One update of the named variables (gradients in the same order, names
-   * stable across runs so that state resumes); does not dispose the gradients.
-   */
-  applyGradients(grads: tf.Tensor[], vars: [string, tf.Variable][], learningRate: number): void;
+  /** Learning rate of the next {@linkcode OptimizerLike.applyGradients}. */
+  lr: number;
+  /** One update; gradients and variables keyed by the same stable names. Does not dispose the gradients. */
+  applyGradients(
+    grads: Record<string, tf.Tensor>,
+    vars: Record<string, tf.Variable>,
+  ): void;
   getState(): TrainState["optimizer"];
   setState(state: TrainState["optimizer"]): void;
   dispose(): void;
@@ -47,7 +59,9 @@ export interface OptimizerLike {
 
 /** Loss of one batch: the scalar to minimise plus host values for reporting. */
 export interface LossParts {
+  /** The recalibrated CMPC loss; the caller disposes it. */
   total: tf.Scalar;
+  /** Batch means of the per-item terms. */
   cidV2f: number;
   cidF2v: number;
   protoV2f: number;
@@ -68,10 +82,21 @@ export interface Prototypes {
  * `models/` provide the real ones).
  */
 export interface TrainParts {
-  createTower(name: "voice" | "face", inChannels: number, config: TowerConfig, rng: Rng): TowerLike;
-  createBank(size: number, dim: number, rng: Rng): BankLike;
-  bankFromHost(host: HostArray): BankLike;
-  clusterBank(bank: BankLike, ks: number[], config: ClusteringConfig, rng: Rng): ClusterResult[];
+  /** Voice tower (1 channel) then face tower (3 channels), drawing their init from `rng` in that order. */
+  createTowers(
+    config: CmpcConfig,
+    rng: Rng,
+  ): { voice: TowerLike; face: TowerLike };
+  createBank(size: number, dim: number, rng: Rng, momentum: number): BankLike;
+  bankFromHost(host: HostArray, momentum: number): BankLike;
+  /** One clustering per K of `bank` (owned by the caller). */
+  clusterBank(
+    bank: tf.Tensor2D,
+    ks: readonly number[],
+    config: ClusteringConfig,
+    rng: Rng,
+  ): ClusterResult[];
+  /** The recalibrated loss; plain symmetric CID when `prototypes` is null. */
   cmpcLoss(
     voice: tf.Tensor2D,
     face: tf.Tensor2D,
@@ -80,12 +105,19 @@ export interface TrainParts {
     config: CmpcConfig,
   ): LossParts;
   createOptimizer(config: OptimizerConfig): OptimizerLike;
+  /** Learning rate of 0-based `step`. */
   learningRate(step: number, config: OptimizerConfig): number;
-  clusteringDue(samplesSeen: number, lastClusteredAt: number | null, config: ClusteringConfig): boolean;
+  clusteringDue(
+    samplesSeen: number,
+    lastClusteredAt: number | null,
+    config: ClusteringConfig,
+  ): boolean;
 }
 
 /**
- * The default {@linkcode TrainParts}, with `overrides` replacing single fields.
+ * The default {@linkcode TrainParts} (the ResNet towers, memory banks,
+ * k-means, CMPC loss and AdamL2 of `models/`), with `overrides` replacing
+ * single fields.
  *
  * @example
  * ```ts
@@ -95,5 +127,5 @@ export interface TrainParts {
  * ```
  */
 export function trainParts(overrides: Partial<TrainParts> = {}): TrainParts {
-  return { ...standInParts, ...overrides };
+  return { ...modelParts, ...overrides };
 }
