@@ -40,7 +40,7 @@ interface AxisPhase {
   len: number;
 }
 
-function axisPhases(k: number, s: number, p: number, inLen: number, outLen: number): AxisPhase[] {
+function axisPhases(k: number, s: number, p: number, inLen: number): AxisPhase[] {
   const phases: AxisPhase[] = [];
   for (let r = 0; r < s; r++) {
     const taps = Math.max(0, Math.ceil((k - r) / s));
@@ -110,8 +110,8 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     dataFormat,
   );
   const g = geometry(info);
-  const rows = axisPhases(g.fh, g.sh, g.padTop, g.h, g.oh);
-  const cols = axisPhases(g.fw, g.sw, g.padLeft, g.w, g.ow);
+  const rows = axisPhases(g.fh, g.sh, g.padTop, g.h);
+  const cols = axisPhases(g.fw, g.sw, g.padLeft, g.w);
   interface Job {
     ph: AxisPhase;
     pw: AxisPhase;
