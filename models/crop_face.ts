@@ -1,5 +1,5 @@
 // This module is browser compatible.
-import { pilResizeBicubic } from "./_pil_resize.ts";
+import { cropFaceRgb } from "./crop_face_rgb.ts";
 import type { PixelBox, RgbImage } from "./face_detector.ts";
 
 /** Options for {@linkcode cropFace}. */
@@ -10,14 +10,6 @@ export interface CropFaceOptions {
   scale?: number;
   /** Mirror the crop left–right (the paper's test-time flip). @default {false} */
   flip?: boolean;
-}
-
-/** The square region {@linkcode cropFace} takes from the frame, in integer frame pixels (may reach outside it). */
-export function faceCropRegion(box: PixelBox, scale = 1.6): { left: number; top: number; side: number } {
-  const side = Math.max(1, Math.round(Math.max(box.width, box.height) * scale));
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  return { left: Math.round(cx - side / 2), top: Math.round(cy - side / 2), side };
 }
 
 /**
@@ -43,30 +35,7 @@ export function faceCropRegion(box: PixelBox, scale = 1.6): { left: number; top:
  */
 export function cropFace(frame: RgbImage, box: PixelBox, options: CropFaceOptions = {}): Float32Array {
   const size = options.size ?? 224;
-  const scale = options.scale ?? 1.6;
-  const { width: w, height: h, data } = frame;
-  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1 || data.length !== w * h * 3) {
-    throw new RangeError(`Cannot crop a face from a ${w}×${h} frame of ${data.length} bytes: expected ${w * h * 3} RGB bytes`);
-  }
-  if (!Number.isInteger(size) || size < 1 || size > 4096) {
-    throw new RangeError(`Cannot crop a face to ${size} px: expected an integer in 1..4096`);
-  }
-  if (![box.x, box.y, box.width, box.height, scale].every(Number.isFinite) || box.width <= 0 || box.height <= 0 || scale <= 0) {
-    throw new RangeError(`Cannot crop a face with box ${JSON.stringify(box)} and scale ${scale}: expected a finite box of positive size`);
-  }
-  const { left, top, side } = faceCropRegion(box, scale);
-  const maxSide = 2 * Math.max(w, h);
-  if (side > maxSide) {
-    throw new RangeError(`Cannot crop a face: the ${side} px square is more than twice the ${w}×${h} frame`);
-  }
-  const sq = new Uint8Array(side * side * 3);
-  const x0 = Math.max(0, left);
-  const x1 = Math.min(w, left + side);
-  for (let y = Math.max(0, top); y < Math.min(h, top + side); y++) {
-    if (x1 <= x0) break;
-    sq.set(data.subarray((y * w + x0) * 3, (y * w + x1) * 3), ((y - top) * side + (x0 - left)) * 3);
-  }
-  const img = pilResizeBicubic(sq, side, side, size, size);
+  const img = cropFaceRgb(frame, box, options);
   const out = new Float32Array(size * size * 3);
   const flip = options.flip === true;
   for (let y = 0; y < size; y++) {

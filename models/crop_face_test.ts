@@ -1,6 +1,7 @@
 import t from "tap";
 import { spawnSync } from "node:child_process";
-import { cropFace, faceCropRegion } from "./crop_face.ts";
+import { cropFace } from "./crop_face.ts";
+import { cropFaceRgb, faceCropRegion } from "./crop_face_rgb.ts";
 
 const PY = "/usr/bin/python3";
 const hasPil = spawnSync(PY, ["-c", "import PIL"]).status === 0;
@@ -61,5 +62,7 @@ t.test("cropFace() scales to [-1, 1], flips, pads outside the frame with black, 
   t.throws(() => cropFace(g, { x: NaN, y: 0, width: 3, height: 5 }), RangeError);
   t.throws(() => cropFace({ data: new Uint8Array(5), width: 2, height: 2 }, { x: 0, y: 0, width: 1, height: 1 }), RangeError);
   t.throws(() => cropFace(g, { x: 0, y: 0, width: 1000, height: 1000 }), /more than twice/);
+  const bytes = cropFaceRgb(g, { x: 5, y: 5, width: 20, height: 20 }, { size: 16 });
+  t.same(Array.from(a), Array.from(bytes, (v) => Math.fround((v - 127.5) / 127.5)), "cropFace = (cropFaceRgb - 127.5) / 127.5");
   t.end();
 });

@@ -30,7 +30,7 @@ export interface FaceBox extends PixelBox {
 
 /** Options for {@linkcode FaceDetector.detect}. */
 export interface DetectOptions {
-  /** Most faces to return (largest first after suppression). @default {10} */
+  /** Most faces to return: the largest ones, after suppression. @default {10} */
   maxFaces?: number;
   /** Lowest detector score kept. @default {0.5} */
   minScore?: number;
@@ -232,11 +232,9 @@ export class FaceDetector {
     }
     cands.sort((a, b) => b.score - a.score);
     const kept: FaceBox[] = [];
-    for (const c of cands) {
-      if (kept.length >= maxFaces) break;
-      if (kept.every((k) => iou(k, c) <= iouThreshold)) kept.push(c);
-    }
-    return kept.sort((a, b) => b.width * b.height - a.width * a.height);
+    for (const c of cands) if (kept.every((k) => iou(k, c) <= iouThreshold)) kept.push(c);
+    // largest first, so `maxFaces: 1` keeps the largest face (not the most confident)
+    return kept.sort((a, b) => b.width * b.height - a.width * a.height).slice(0, Math.max(0, maxFaces));
   }
 
   /** Frees the model's weights. */

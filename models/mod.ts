@@ -52,3 +52,4 @@ export * from "./render_roc_svg.ts";
 export * from "./torch_import.ts";
 export * from "./load_torch_checkpoint.ts";
 export * from "./fold_tower.ts";
+export * from "./crop_face_rgb.ts";
