@@ -103,10 +103,7 @@ class StandInTower implements TowerLike {
         2,
         "same",
       );
-      return tf.mean<tf.Tensor2D>(
-        tf.add(h2, this.#get("conv2.bias")),
-        [1, 2],
-      );
+      return tf.mean<tf.Tensor2D>(tf.add(h2, this.#get("conv2.bias")), [1, 2]);
     });
   }
   getWeights(): Record<string, HostArray> {

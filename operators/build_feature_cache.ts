@@ -55,6 +55,12 @@ export interface BuildFeatureCacheOptions {
    * @default false
    */
   force?: boolean;
+  /**
+   * Emit a `progress` event each time this many more seconds of a video's
+   * audio have been decoded (long videos); 0 or Infinity turns them off.
+   * @default 60
+   */
+  progressSeconds?: number;
 }
 
 /** What {@linkcode buildFeatureCache} reports. `done` counts videos finished (built, cached or skipped). */
@@ -70,6 +76,14 @@ export type CacheEvent =
       faceMisses: number;
       /** Seconds spent on this video (hashing, and decoding when built). */
       seconds: number;
+      done: number;
+      total: number;
+    }
+  | {
+      type: "progress";
+      video: DatasetVideo;
+      /** Seconds of audio decoded so far from this video (every `progressSeconds`). */
+      mediaSeconds: number;
       done: number;
       total: number;
     }
@@ -170,11 +184,23 @@ export function buildFeatureCache(
           let status: "built" | "cached" = "cached";
           let faceMisses = 0;
           if (summary === undefined) {
+            const doneSoFar = built + reused + skipped;
+            const onProgress = (mediaSeconds: number): void => {
+              if (!closed) {
+                subscriber.next({
+                  type: "progress",
+                  video,
+                  mediaSeconds,
+                  done: doneSoFar,
+                  total,
+                });
+              }
+            };
             const result = await buildOne(
               video,
               key,
               options,
-              { fps, utteranceSeconds },
+              { fps, utteranceSeconds, onProgress },
               (cancel) => {
                 cancelCurrent = cancel;
               },
@@ -253,7 +279,11 @@ async function buildOne(
   video: DatasetVideo,
   key: string,
   options: BuildFeatureCacheOptions,
-  settings: { fps: number; utteranceSeconds: number },
+  settings: {
+    fps: number;
+    utteranceSeconds: number;
+    onProgress: (mediaSeconds: number) => void;
+  },
   onCancel: (cancel: () => Promise<void>) => void,
 ): Promise<{ summary: FeatureSummary; faceMisses: number }> {
   const { frontEnd } = options;
@@ -276,6 +306,9 @@ async function buildOne(
   let faceMisses = 0;
   let frames = 0;
   let sampleRate = 16000;
+  let audioSeconds = 0;
+  const every = options.progressSeconds ?? 60;
+  let nextProgress = every > 0 ? every : Infinity;
   const pending = new AudioBuffer();
   const addUtterance = async (
     pcm: Float32Array,
@@ -292,6 +325,11 @@ async function buildOne(
       if (aborted)
         throw new Error(`Cannot cache "${video.videoId}": cancelled`);
       if (value.audio.length > 0) {
+        audioSeconds += value.audio.length / value.sampleRate;
+        if (audioSeconds >= nextProgress) {
+          settings.onProgress(audioSeconds);
+          nextProgress = (Math.floor(audioSeconds / every) + 1) * every;
+        }
         if (presegmented) {
           await addUtterance(value.audio, value.sampleRate);
         } else {

@@ -32,3 +32,7 @@ export * from "./recalibrated_loss.ts";
 export * from "./train_step.ts";
 export * from "./checkpoint_every.ts";
 export * from "./train_cmpc.ts";
+export * from "./load_towers.ts";
+export * from "./embed_voice.ts";
+export * from "./embed_face.ts";
+export * from "./match_voice_to_faces.ts";

@@ -294,6 +294,9 @@ function* sequentialPlan(
   }
 }
 
+/** (x − 127.5) / 127.5 for every uint8 x. */
+const SCALE = Float32Array.from({ length: 256 }, (_, x) => (x - 127.5) / 127.5);
+
 async function readPair(
   cache: FeatureCache,
   d: PlannedDraw,
@@ -313,8 +316,7 @@ async function readPair(
     for (let m = 0; m < mels; m++) data[m * w + col] = frames[src + m]!;
   }
   const faceData = new Float32Array(face.length);
-  for (let i = 0; i < face.length; i++)
-    faceData[i] = (face[i]! - 127.5) / 127.5;
+  for (let i = 0; i < face.length; i++) faceData[i] = SCALE[face[i]!]!;
   return {
     videoIndex: video.index,
     logMel: { data, mels, frames: w },

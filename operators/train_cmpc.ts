@@ -1,5 +1,13 @@
 // This module is browser compatible.
-import { EMPTY, defer, finalize, of, switchMap, take, type Observable } from "rxjs";
+import {
+  EMPTY,
+  defer,
+  finalize,
+  of,
+  switchMap,
+  take,
+  type Observable,
+} from "rxjs";
 import {
   cmpcConfig,
   initBackend,
