@@ -2,6 +2,8 @@ import t from "tap";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cropFace, FaceDetector, initBackend, tf } from "../models/mod.ts";
+import { from, lastValueFrom, toArray } from "rxjs";
+import { cropFaces, detectFaces } from "../operators/mod.ts";
 import { readFaceDetectorFiles } from "../streams/node.ts";
 import { encodePng } from "./_png.ts";
 import { ffmpegFrames, hasFfmpeg } from "./_ffmpeg_frames.ts";
@@ -61,4 +63,31 @@ t.test("FaceDetector + cropFace() find a face in >= 95% of GRID frames, stable w
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(`${artifacts}/face_crops.png`, encodePng(sheet, cols * thumb, rows * thumb));
   t.comment(`contact sheet: test/artifacts/face_crops.png (${crops.length} crops)`);
+});
+
+t.test("FaceDetector keeps the largest face first (maxFaces: 1) and cropFaces({faces: 'all'}) crops both on a two-face frame", { skip }, async (t) => {
+  await initBackend({ prefer: "wasm" });
+  const { modelJson, weights } = await readFaceDetectorFiles();
+  const det = await FaceDetector.load(modelJson, weights);
+  // a 360x288 GRID frame with a half-size frame of another speaker pasted to its right
+  const a = ffmpegFrames(`${grid}/lipnet__bbaf2n.mpg`, 1)[0]!;
+  const b = ffmpegFrames(`${grid}/lipnet__lwbsza.mpg`, 1)[0]!;
+  const W = 360 + 180;
+  const data = new Uint8Array(W * 288 * 3);
+  for (let y = 0; y < 288; y++) data.set(a.data.subarray(y * 360 * 3, (y + 1) * 360 * 3), y * W * 3);
+  for (let y = 0; y < 144; y++) {
+    for (let x = 0; x < 180; x++) {
+      for (let c = 0; c < 3; c++) data[(y * W + 360 + x) * 3 + c] = b.data[(2 * y * b.width + 2 * x) * 3 + c]!;
+    }
+  }
+  const frame = { data, width: W, height: 288 };
+  const faces = await det.detect(frame);
+  t.equal(faces.length, 2, "two faces");
+  t.ok(faces[0]!.x < 360 && faces[1]!.x > 360, "largest (left) first, then the small one");
+  const one = await det.detect(frame, { maxFaces: 1 });
+  t.equal(one[0]!.x, faces[0]!.x, "maxFaces: 1 keeps the largest, whatever the scores");
+  const sample = { videoId: "two", t: 0, audio: new Float32Array(0), sampleRate: 16000, frame };
+  const events = await lastValueFrom(from([sample]).pipe(detectFaces(det), cropFaces({ faces: "all", size: 32 }), toArray()));
+  t.same(events.map((e) => e.kind), ["face", "face"]);
+  det.dispose();
 });
