@@ -114,11 +114,23 @@ t.test(
       decode,
     };
     const first = await lastValueFrom(
-      buildFeatureCache(videos, opts).pipe(toArray()),
+      buildFeatureCache(videos, { ...opts, progressSeconds: 10 }).pipe(
+        toArray(),
+      ),
     );
     t.same(
       first.map((e) => e.type),
-      ["start", "video", "video", "video", "done"],
+      ["start", "video", "video", "progress", "progress", "video", "done"],
+      "progress every 10 s of a long video",
+    );
+    t.same(
+      first
+        .filter((e) => e.type === "progress")
+        .map((e) => [e.mediaSeconds, e.done]),
+      [
+        [10, 2],
+        [20, 2],
+      ],
     );
     t.same(calls, ["0.mp4", "1.mp4", "2.mp4"]);
     const done = first.at(-1) as Extract<CacheEvent, { type: "done" }>;
