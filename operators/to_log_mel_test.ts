@@ -1,6 +1,6 @@
 import t from "tap";
 import { from, lastValueFrom, toArray } from "rxjs";
-import { initBackend, logMel } from "../models/mod.ts";
+import { initBackend, logMel, tf } from "../models/mod.ts";
 import type { AvSample } from "../streams/mod.ts";
 import { toLogMel } from "./to_log_mel.ts";
 
@@ -31,12 +31,14 @@ t.test(
       sample("b", 0, new Float32Array(8000)),
       sample("b", 0.5, new Float32Array(0)),
     ];
+    const before = tf.memory().numTensors;
     const out = await lastValueFrom(
       from(samples).pipe(
         toLogMel({ maxSeconds: 2, windowFrames: 100 }),
         toArray(),
       ),
     );
+    t.equal(tf.memory().numTensors, before, "no tensors left behind");
     t.same(
       out.map((u) => [u.videoId, u.t, u.duration, u.logMel.frames]),
       [
