@@ -23,6 +23,13 @@ t.test("ResNetTower training-mode gradients equal PyTorch's", { skip: python ===
   const file = await readFile(join(dir, "grad.pth"));
   const weights = importTorchCheckpoint(file);
   const grads = importTorchCheckpoint(file, { stateDictKey: "grads" });
+  const raw = importTorchCheckpoint(file, { convLayout: "OIHW", prefixMap: {} });
+  t.same(raw["voice_subnet.layer2.0.conv1.weight"]!.shape, [8, 4, 3, 3], "OIHW and torch names on request");
+  const o = raw["voice_subnet.layer2.0.conv1.weight"]!.data;
+  const h = weights["voice/layer2.0.conv1.weight"]!.data;
+  t.same(weights["voice/layer2.0.conv1.weight"]!.shape, [3, 3, 4, 8], "HWIO by default");
+  // element [o=5, i=3, y=1, x=2] in OIHW sits at [y=1, x=2, i=3, o=5] in HWIO.
+  t.equal(h[((1 * 3 + 2) * 4 + 3) * 8 + 5], o[((5 * 4 + 3) * 3 + 1) * 3 + 2]);
   const input = new Float32Array(new Uint8Array(await readFile(join(dir, "input.f32"))).buffer);
   for (const backend of ["cpu", "wasm"] as const) {
     await initBackend({ prefer: backend, purpose: "train" });

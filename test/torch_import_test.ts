@@ -41,7 +41,7 @@ if (python === null) {
   const dir = await mkdtemp(join(tmpdir(), "cmpc-torch-"));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const helper = fileURLToPath(new URL("./torch_resnet_pair.py", import.meta.url));
-  const gen = spawnSync(python, [helper, dir, "--voice-frames", "100", "--face-size", "64", "--batch", "2"], { encoding: "utf8" });
+  const gen = spawnSync(python, [helper, dir, "--voice-frames", "64", "--face-size", "64", "--batch", "2"], { encoding: "utf8" });
   if (gen.status !== 0) throw new Error(`torch_resnet_pair.py failed: ${gen.stderr}`);
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as {
     torch: string;
@@ -71,12 +71,6 @@ if (python === null) {
     t.same(a["face/layer2.0.downsample.0.weight"]!.shape, [1, 1, 64, 128]);
     t.same(a["face/bn1.num_batches_tracked"]!.shape, []);
     t.ok(a["face/bn1.num_batches_tracked"]!.data[0]! >= 1, "int64 num_batches_tracked is read");
-    const raw = importTorchCheckpoint(zip, { convLayout: "OIHW", prefixMap: {} });
-    t.same(raw["voice_subnet.conv1.weight"]!.shape, [64, 1, 7, 7], "OIHW and torch names on request");
-    const o = raw["face_subnet.layer1.0.conv1.weight"]!.data;
-    const h = a["face/layer1.0.conv1.weight"]!.data;
-    // element [o=5, i=7, y=1, x=2] in OIHW sits at [y=1, x=2, i=7, o=5] in HWIO.
-    t.equal(h[((1 * 3 + 2) * 64 + 7) * 64 + 5], o[((5 * 64 + 7) * 3 + 1) * 3 + 2]);
     t.throws(() => importTorchCheckpoint(zip.subarray(0, 1000)), TorchFormatError);
     t.throws(() => importTorchCheckpoint(new Uint8Array([1, 2, 3])), /not a torch.save file/);
     t.end();
