@@ -212,8 +212,17 @@ async function main(): Promise<void> {
       });
     }
   }
+  // With more runnable processes than cores, multi-threaded timings (both
+  // sides) measure contention, not the implementation: say so in the JSON.
+  const oversubscribed = Math.max(...load.map((l) => l[0] ?? 0)) > cpus().length;
+  const notes = oversubscribed
+    ? [
+        `load average above ${cpus().length} (the core count) during the run: rows with threads > 1 are dominated by contention on both sides; the 1-thread ratios are the meaningful ones`,
+      ]
+    : [];
   const result = {
     bench: "train",
+    notes,
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadavgBeforeAfter: load, note: "shared machine: other processes compete for the cores; ratios are taken within one run" },
     params: { preset, batch, reps, threads: threadList, timing: "best of reps after one warm-up (ms per batch)", loss: "mean(embedding^2), Adam lr 1e-3" },
