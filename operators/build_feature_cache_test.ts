@@ -300,3 +300,73 @@ t.test(
     t.same(crops, [true]);
   },
 );
+
+t.test(
+  "buildFeatureCache() pulls decoded samples only as fast as it stores them",
+  async (t) => {
+    const store = new MemoryFeatureStore();
+    let pulled = 0;
+    let processed = 0;
+    let maxAhead = 0;
+    const seconds = 600;
+    const decode = (): ReadableStream<AvSample> =>
+      new ReadableStream<AvSample>(
+        {
+          pull(c): void {
+            if (pulled >= seconds) {
+              c.close();
+              return;
+            }
+            pulled++;
+            c.enqueue({
+              videoId: "long.mp4",
+              t: pulled,
+              audio: new Float32Array(16000).fill(0.1),
+              sampleRate: 16000,
+              frame: { data: new Uint8Array(3).fill(9), width: 1, height: 1 },
+            });
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    const base = fakeFrontEnd();
+    const frontEnd = {
+      ...base,
+      face: (frame: import("../streams/mod.ts").RgbFrame, cropped: boolean) => {
+        processed++;
+        maxAhead = Math.max(maxAhead, pulled - processed);
+        return base.face(frame, cropped);
+      },
+    };
+    const video: DatasetVideo = {
+      index: 0,
+      path: "/long.mp4",
+      identity: null,
+      videoId: "long.mp4",
+    };
+    const events = await lastValueFrom(
+      buildFeatureCache([video], {
+        store,
+        frontEnd,
+        readBytes: () => new Uint8Array([7]),
+        decode,
+      }).pipe(toArray()),
+    );
+    const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
+    t.equal(done.cache.videos[0]!.summary.faceCount, seconds);
+    t.equal(
+      done.cache.videos[0]!.summary.utteranceFrames.length,
+      60,
+      "10 min of audio in 60 utterances of 10 s",
+    );
+    t.ok(
+      maxAhead <= 1,
+      `the decoder was at most ${maxAhead} sample ahead of the store`,
+    );
+    t.same(
+      events.filter((e) => e.type === "progress").map((e) => e.mediaSeconds),
+      Array.from({ length: 10 }, (_, i) => 60 * (i + 1)),
+      "progress every 60 s by default",
+    );
+  },
+);
