@@ -53,3 +53,4 @@ export * from "./torch_import.ts";
 export * from "./load_torch_checkpoint.ts";
 export * from "./fold_tower.ts";
 export * from "./crop_face_rgb.ts";
+export * from "./chance_average_precision.ts";

@@ -1,7 +1,9 @@
 // This module is browser compatible.
 import {
+  chanceAveragePrecision,
   meanAveragePrecision,
   retrievalAveragePrecision,
+  Rng,
 } from "../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
 import type {
@@ -85,6 +87,7 @@ export async function evaluateRetrieval(
     concurrency = 4,
     blockSize = 512,
     ap = "sklearn",
+    chance = false,
     onProgress,
   } = options;
   const emb = new ItemEmbedder(embedders, {
