@@ -63,6 +63,7 @@ export class DecodeHost {
   #leftover: Uint8Array = new Uint8Array(0);
   #sourceError: unknown = null;
   #started: Promise<void> | null = null;
+  #releasing: Promise<void> | null = null;
 
   constructor(source: VideoSource, options: HostOptions) {
     this.name = source.name;
@@ -78,6 +79,7 @@ export class DecodeHost {
     this.#factory = factory;
     const worker = this.#options.reuseWorker ? acquireWorker(factory) : factory();
     this.#worker = worker;
+    worker.hold(true);
     if (typeof SharedArrayBuffer === "undefined") {
       throw new TypeError(`Cannot decode "${this.name}": SharedArrayBuffer is unavailable (serve the page cross-origin isolated)`);
     }
@@ -141,7 +143,7 @@ export class DecodeHost {
       case "done":
         this.#finished = true;
         this.#clean = true;
-        void this.#release();
+        this.#releasing = this.#release();
         break;
       case "failed": {
         const reason = msg.reason;
@@ -182,7 +184,7 @@ export class DecodeHost {
     this.#error = this.#sourceError !== null
       ? new Error(`Cannot decode "${this.name}": the source failed while reading`, { cause: this.#sourceError })
       : err;
-    void this.#release();
+    this.#releasing = this.#release();
     this.#wake();
   }
 
@@ -198,8 +200,14 @@ export class DecodeHost {
     for (;;) {
       const m = this.#queue.shift();
       if (m !== undefined) return m;
-      if (this.#error !== null) throw this.#error;
-      if (this.#finished || this.#closed) return null;
+      if (this.#error !== null) {
+        await this.#releasing;
+        throw this.#error;
+      }
+      if (this.#finished || this.#closed) {
+        await this.#releasing; // spool files are gone when the end is seen
+        return null;
+      }
       if (this.#granted - this.#received <= 0) {
         const add = this.#options.prefetch;
         this.#granted += add;

@@ -20,6 +20,7 @@ export function releaseWorker(factory: DecoderWorkerFactory, worker: DecoderWork
   if (idle.has(factory)) worker.terminate();
   else {
     worker.listen(() => undefined, () => { idle.delete(factory); });
+    worker.hold(false);
     idle.set(factory, worker);
   }
 }

@@ -14,6 +14,8 @@ export interface DecoderWorker {
   post(msg: HostMessage): void;
   /** Sets the listeners (replacing earlier ones: a worker may serve several decodes in turn). */
   listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void;
+  /** Whether the worker keeps the process alive: true while decoding, false while idle (Node; a no-op in browsers). */
+  hold(active: boolean): void;
   terminate(): void;
 }
 

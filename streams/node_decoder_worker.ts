@@ -25,7 +25,6 @@ export function nodeDecoderWorker(): DecoderWorker {
         { eval: true },
       )
     : new Worker(entry);
-  worker.unref();
   let terminated = false;
   let handlers: { onMessage: (msg: WorkerMessage) => void; onError: (error: Error) => void } | null = null;
   worker.on("message", (msg: WorkerMessage) => handlers?.onMessage(msg));
@@ -33,6 +32,7 @@ export function nodeDecoderWorker(): DecoderWorker {
   worker.on("exit", (code) => {
     if (!terminated) handlers?.onError(new Error(`the ffmpeg worker exited with code ${code}`));
   });
+  worker.unref();
   return {
     platform: "node",
     post(msg: HostMessage): void {
@@ -40,6 +40,10 @@ export function nodeDecoderWorker(): DecoderWorker {
     },
     listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void {
       handlers = { onMessage, onError };
+    },
+    hold(active: boolean): void {
+      if (active) worker.ref();
+      else worker.unref();
     },
     terminate(): void {
       terminated = true;

@@ -31,6 +31,9 @@ export function webDecoderWorker(): DecoderWorker {
     listen(onMessage, onError): void {
       handlers = { onMessage, onError };
     },
+    hold(): void {
+      // browsers do not wait for workers
+    },
     terminate(): void {
       worker.terminate();
     },
