@@ -38,9 +38,12 @@ export interface ToLogMelOptions {
 
 /**
  * Turns decoded samples into log-mel utterances: the audio of consecutive
- * samples of one video is joined and cut into utterances of `maxSeconds`
- * (the last one of a video may be shorter; a video change or the end of the
- * stream closes it); each utterance's log-mel is computed as a whole with
+ * samples of one video is joined and cut into utterances of `maxSeconds`;
+ * what is left at the end of a video (a change of `videoId` or the end of the
+ * stream) becomes one utterance, or two equal ones when longer than
+ * `maxSeconds`, so none is shorter than `maxSeconds / 2` unless the whole
+ * video is. An utterance is emitted once `2 · maxSeconds` of audio are
+ * buffered or the video ends (the latency for live input). Each utterance's log-mel is computed as a whole with
  * {@linkcode logMel} (librosa 0.6.2 exact) and its windows are cut with
  * {@linkcode logMelWindows}. Samples with no audio add nothing; a sample
  * rate other than 16 kHz errors the stream with a RangeError. Emits plain
@@ -107,6 +110,9 @@ export function toLogMel(
         t0 += n / rate;
       };
       const flush = (): void => {
+        // the tail: one utterance, or two equal halves when longer than max,
+        // so no utterance is shorter than max / 2 unless the whole video is
+        if (length > max) emit(Math.ceil(length / 2));
         if (length > 0) emit(length);
         chunks = [];
         length = 0;
@@ -128,7 +134,7 @@ export function toLogMel(
             if (length === 0) t0 = s.t;
             chunks.push(s.audio);
             length += s.audio.length;
-            while (length >= max) emit(max);
+            while (length >= 2 * max) emit(max);
           } catch (e) {
             subscriber.error(e);
           }

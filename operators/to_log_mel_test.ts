@@ -22,12 +22,14 @@ t.before(async () => {
 });
 
 t.test(
-  "toLogMel() joins a video's samples into ≤ maxSeconds utterances, restarts per video, marks silence",
+  "toLogMel() joins a video's samples into ≤ maxSeconds utterances (tail split evenly), restarts per video, marks silence",
   async (t) => {
     const samples = [
       sample("a", 0, tone(16000)),
       sample("a", 1, tone(16000)),
       sample("a", 2, tone(16000)),
+      sample("a", 3, tone(16000)),
+      sample("a", 4, tone(16000)),
       sample("b", 0, new Float32Array(8000)),
       sample("b", 0.5, new Float32Array(0)),
     ];
@@ -43,7 +45,8 @@ t.test(
       out.map((u) => [u.videoId, u.t, u.duration, u.logMel.frames]),
       [
         ["a", 0, 2, 201],
-        ["a", 2, 1, 101],
+        ["a", 2, 1.5, 151],
+        ["a", 3.5, 1.5, 151],
         ["b", 0, 0.5, 51],
       ],
     );
@@ -56,14 +59,14 @@ t.test(
     );
     t.notOk(out[0]!.windows[0]!.nearSilent);
     t.ok(
-      out[2]!.windows[0]!.nearSilent,
+      out[3]!.windows[0]!.nearSilent,
       "an all-zero utterance is near-silent",
     );
     t.ok(
-      out[2]!.logMel.data.every((v) => v === out[2]!.logMel.data[0]),
+      out[3]!.logMel.data.every((v) => v === out[3]!.logMel.data[0]),
       "silence: one finite value everywhere",
     );
-    t.ok(Number.isFinite(out[2]!.logMel.data[0]!));
+    t.ok(Number.isFinite(out[3]!.logMel.data[0]!));
   },
 );
 
