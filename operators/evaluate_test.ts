@@ -187,7 +187,12 @@ t.test(
     const r = await evaluateRetrieval({ voices, faces }, embedders, {
       name: "toy",
       blockSize: 16,
+      chance: true,
     });
+    t.ok(
+      r.chanceMapV2F! > 0.05 && r.chanceMapV2F! < 0.3 && r.mapV2F > r.chanceMapV2F!,
+      `chance ${r.chanceMapV2F} < mAP ${r.mapV2F}`,
+    );
     t.equal(r.dropped.units, 2);
     t.equal(r.voices, 49);
     t.equal(r.faces, 69);
@@ -255,10 +260,16 @@ t.test(
     const verif = await evaluateVerification(pairs, fakeEmbedders().embedders, {
       name: "random_toy",
     });
-    const report = evaluationReport([verif, r], {
+    const retr = await evaluateRetrieval(
+      { voices: [{ path: "id10000/v.wav", identity: "a" }], faces: [{ path: "id10000/f.jpg", identity: "a" }] },
+      fakeEmbedders().embedders,
+      { chance: true },
+    );
+    const report = evaluationReport([verif, r, retr], {
       title: "toy",
       details: true,
     });
+    t.match(report.table, /retrieval \(chance\)/);
     t.match(report.table, /^toy\ntask +list/);
     t.match(report.table, /verification +random_toy +40 +\d+\.\d\d +\d+\.\d\d/);
     t.match(report.table, /vfal-eva 1:5 v2f \/ f2v/);

@@ -129,6 +129,9 @@ export function evaluationReport(
           pct(r.mapF2V),
           dropped,
         ]);
+        if (r.chanceMapV2F !== null) {
+          rows.push(["retrieval (chance)", r.name, "", "", "", "", pct(r.chanceMapV2F), pct(r.chanceMapF2V), ""]);
+        }
         json.push({
           kind: r.kind,
           name: r.name,
@@ -136,6 +139,8 @@ export function evaluationReport(
           faces: r.faces,
           mapV2F: r.mapV2F,
           mapF2V: r.mapF2V,
+          chanceMapV2F: r.chanceMapV2F,
+          chanceMapF2V: r.chanceMapF2V,
           queriesWithoutRelevant: r.queriesWithoutRelevant,
           dropped: r.dropped,
           ...(details
