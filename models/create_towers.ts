@@ -9,7 +9,9 @@ import type { Rng } from "./rng.ts";
  * so that a seed always gives the same weights. With `config.codeLiteral`
  * the voice tower's conv1 gets PyTorch's default init, as the official code
  * (which replaces conv1 after torchvision's Kaiming-normal init loop).
- * The caller disposes both towers.
+ * `initWeights: false` skips the random init (and draws nothing from `rng`)
+ * for towers about to receive a checkpoint's weights. The caller disposes
+ * both towers.
  *
  * @example
  * ```ts
@@ -22,10 +24,16 @@ import type { Rng } from "./rng.ts";
  * face.dispose();
  * ```
  */
-export function createTowers(config: CmpcConfig, rng: Rng): { voice: ResNetTower; face: ResNetTower } {
+export function createTowers(
+  config: CmpcConfig,
+  rng: Rng,
+  options: { initWeights?: boolean } = {},
+): { voice: ResNetTower; face: ResNetTower } {
+  const initWeights = options.initWeights ?? true;
   const voice = new ResNetTower("voice", 1, config.voice.tower, rng, {
     conv1Init: config.codeLiteral ? "torchDefault" : "kaimingNormal",
+    initWeights,
   });
-  const face = new ResNetTower("face", 3, config.face.tower, rng);
+  const face = new ResNetTower("face", 3, config.face.tower, rng, { initWeights });
   return { voice, face };
 }

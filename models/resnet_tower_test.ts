@@ -117,6 +117,12 @@ t.test("ResNetTower has torchvision's state-dict names, shapes and init", async 
   const uni = new ResNetTower("v2", 1, TINY, new Rng(0), { conv1Init: "torchDefault" });
   const u = uni.getWeights()["v2/conv1.weight"]!.data;
   t.ok(u.every((v) => Math.abs(v) <= 1 / 7), "torchDefault conv1 is U(±1/√fan_in)");
+  const rng = new Rng(4);
+  const before = rng.state();
+  const blank = new ResNetTower("b", 3, TINY, rng, { initWeights: false });
+  t.same(rng.state(), before, "initWeights: false draws nothing from the rng");
+  t.ok(blank.getWeights()["b/layer1.0.conv1.weight"]!.data.every((v) => v === 0), "and leaves kernels at zero");
+  blank.dispose();
   t.throws(() => new ResNetTower("x", 3, { depth: 50 as 34, widths: [1, 2, 3, 4] }, new Rng(0)), RangeError);
   tower.dispose();
   uni.dispose();
