@@ -2,11 +2,18 @@
 import { tf } from "./_tf.ts";
 import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
 import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
+import { mean, sum } from "./_wasm_reduce.ts";
 import { tile } from "./_wasm_tile.ts";
 import { type KernelArgs, stockKernel } from "./_wasm_util.ts";
 
 /** Kernel names this project registers (or replaces) on the wasm backend. */
-export const WASM_TRAINING_KERNELS: readonly string[] = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"];
+export const WASM_TRAINING_KERNELS: readonly string[] = [
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "Tile",
+  "Sum",
+  "Mean",
+];
 
 let registered = false;
 
@@ -30,6 +37,8 @@ export function registerWasmTrainingKernels(): void {
     ["Conv2DBackpropFilter", conv2DBackpropFilter],
     ["Conv2DBackpropInput", conv2DBackpropInput],
     ["Tile", tile],
+    ["Sum", sum],
+    ["Mean", mean],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");

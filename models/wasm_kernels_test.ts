@@ -126,3 +126,55 @@ t.test("upstream bug guard: wasm Conv2D with numeric padding and a non-square fi
       "the explicit-padding restriction in docs/performance.md can be lifted.",
   );
 });
+
+t.test("wasm Sum, Mean and Tile (leading-axis fast paths and fallbacks) equal the cpu backend's", async (t) => {
+  const run = (): Float32Array[] =>
+    tf.tidy(() => {
+      const x = tf.randomNormal<tf.Rank.R4>([3, 5, 7, 6], 0, 1, "float32", 41);
+      const v = tf.randomNormal<tf.Rank.R4>([1, 1, 1, 6], 0, 1, "float32", 42);
+      return [
+        tf.sum(x, [0, 1, 2]),
+        tf.mean(x, [0, 1, 2]),
+        tf.sum(x, [2, 1, 0], true),
+        tf.mean(x, 0),
+        tf.sum(x, [1, 2]),
+        tf.mean(x, -1),
+        tf.sum(x),
+        tf.tile(v, [3, 5, 7, 1]),
+        tf.tile(x, [1, 2, 1, 2]),
+      ].map((y) => y.dataSync() as Float32Array);
+    });
+  await initBackend({ prefer: "cpu" });
+  const ref = run();
+  await initBackend({ prefer: "wasm" });
+  const got = run();
+  for (const [i, r] of ref.entries()) {
+    const e = relErr(r, got[i] as Float32Array);
+    t.ok(e < 1e-5, `case ${i}: rel err ${e.toExponential(2)}`);
+  }
+});
+
+t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 relative)", async (t) => {
+  const run = (): Float32Array[] =>
+    tf.tidy(() => {
+      const x = tf.randomNormal<tf.Rank.R4>([4, 13, 11, 3], 0, 1, "float32", 51);
+      const w = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 6], 0, 0.5, "float32", 52);
+      const gamma = tf.randomUniform([6], 0.5, 1.5, "float32", 53);
+      const beta = tf.randomNormal([6], 0, 0.1, "float32", 54);
+      const f = (xx: tf.Tensor, ww: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+        const h = tf.conv2d(tf.pad(xx as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), ww as tf.Tensor4D, 2, "valid");
+        const { mean, variance } = tf.moments(h, [0, 1, 2]);
+        const y = tf.relu(tf.batchNorm4d(h, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5));
+        return tf.sum(tf.mul(y, tf.linspace(-1, 1, y.size).reshape(y.shape)));
+      };
+      return tf.grads(f)([x, w, gamma, beta]).map((g) => g.dataSync() as Float32Array);
+    });
+  await initBackend({ prefer: "cpu" });
+  const ref = run();
+  await initBackend({ prefer: "wasm" });
+  const got = run();
+  for (const [i, name] of ["dx", "dW", "dγ", "dβ"].entries()) {
+    const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
+    t.ok(e < 1e-5, `${name}: rel err ${e.toExponential(2)}`);
+  }
+});
