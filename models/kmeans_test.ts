@@ -30,6 +30,20 @@ t.test("kmeans() keeps an empty cluster's centroid under keep and makes it NaN u
   t.end();
 });
 
+t.test("kmeans() handles an empty cluster the same way on wasm", async (t) => {
+  await initBackend({ prefer: "wasm", purpose: "infer" });
+  const x = blobs();
+  for (const update of ["matMul", "host"] as const) {
+    const nan = kmeans(x, 3, { init: "firstK", emptyCluster: "nan", iterations: 5, update });
+    t.ok(nan.counts[1] === 0 && Number.isNaN(nan.centroids.data[3]!), `${update}: NaN centroid for the empty cluster`);
+    t.ok(nan.assignments.every((a) => a !== 1), `${update}: never selected`);
+    const keep = kmeans(x, 3, { init: "firstK", emptyCluster: "keep", iterations: 5, update });
+    t.ok(Array.from(keep.centroids.data).every(Number.isFinite), `${update}: nothing NaN under keep`);
+  }
+  x.dispose();
+  await tf.setBackend("cpu");
+});
+
 t.test("kmeans() with k-means++ is seeded and separates well-separated blobs", (t) => {
   const x = blobs();
   const a = kmeans(x, 2, { rng: new Rng(1) });
