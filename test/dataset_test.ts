@@ -32,15 +32,18 @@ t.test("videoFolderSource() + buildFeatureCache() on GRID clips: built once, reu
   t.equal(new Set(all.map((v) => v.identity)).size, 10, "10 identities");
   // Three clips of two speakers keep the full decode path short; the indices stay the source's.
   const pick = new Set(["lipnet__bbaf2n.mpg", "lipnet__lwbsza.mpg", "vid2speech__bbaf2a.mpg"]);
-  const videos = all.filter((v) => pick.has(v.videoId));
+  const dir = mkdtempSync(join(tmpdir(), "cmpc-dataset-"));
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // A corrupt input among them: skipped and reported, the rest go on.
+  const bad = join(dir, "bad.mp4");
+  writeFileSync(bad, Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 255));
+  const videos = [...all.filter((v) => pick.has(v.videoId)), { index: 47, path: bad, identity: null, videoId: "bad.mp4" }];
   const { modelJson, weights } = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(modelJson, weights);
   t.teardown(() => {
     detector.dispose();
-  });
-  const dir = mkdtempSync(join(tmpdir(), "cmpc-dataset-"));
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
   let decodes = 0;
   const decode = (v: DatasetVideo, s: { fps: number; sampleRate: number }): ReadableStream<import("../streams/mod.ts").AvSample> => {
@@ -51,7 +54,7 @@ t.test("videoFolderSource() + buildFeatureCache() on GRID clips: built once, reu
   const frontEnd = paperFrontEnd({ detector });
   const tensors = tf.memory().numTensors;
   const run = async (): Promise<CacheEvent[]> => {
-    const store = await NodeFeatureStore.open(dir);
+    const store = await NodeFeatureStore.open(join(dir, "cache"));
     try {
       return await lastValueFrom(buildFeatureCache(videos, { store, frontEnd, readBytes: datasetVideoBytes, decode }).pipe(toArray()));
     } finally {
@@ -62,7 +65,9 @@ t.test("videoFolderSource() + buildFeatureCache() on GRID clips: built once, reu
   const first = await run();
   const firstSeconds = (Date.now() - t0) / 1000;
   const done1 = first.at(-1) as Done;
-  t.same([done1.built, done1.cached, done1.skipped, decodes], [3, 0, 0, 3], `first run decodes and builds 3 clips (${firstSeconds.toFixed(1)} s)`);
+  t.same([done1.built, done1.cached, done1.skipped, decodes], [3, 0, 1, 4], `first run decodes 4 inputs and builds 3 clips (${firstSeconds.toFixed(1)} s)`);
+  const skip = first.find((e) => e.type === "skip");
+  t.match(skip?.error.message, /"bad\.mp4"/, `the corrupt input is reported: ${skip?.error.name}: ${skip?.error.message}`);
   for (const v of done1.cache.videos) {
     t.same(v.summary.utteranceFrames, [301], `${v.videoId}: one 3 s utterance of 301 frames`);
     t.equal(v.summary.faceCount, 3, `${v.videoId}: a face crop at each of the 3 frames (1 fps)`);
@@ -74,9 +79,13 @@ t.test("videoFolderSource() + buildFeatureCache() on GRID clips: built once, reu
   const t1 = Date.now();
   const second = await run();
   const done2 = second.at(-1) as Done;
-  t.same([done2.built, done2.cached, decodes], [0, 3, 0], `second run reads the cache without decoding (${((Date.now() - t1) / 1000).toFixed(2)} s)`);
+  t.same(
+    [done2.built, done2.cached, decodes],
+    [0, 3, 1],
+    `second run reads the 3 cached clips without decoding them (only the failed input is tried again) (${((Date.now() - t1) / 1000).toFixed(2)} s)`,
+  );
 
-  const store = await NodeFeatureStore.open(dir);
+  const store = await NodeFeatureStore.open(join(dir, "cache"));
   t.teardown(() => store.close());
   const cache = { ...done2.cache, store };
   const pairs = await lastValueFrom(samplePairs(cache, { seed: 7, windowFrames: 500 }).pipe(take(12), toArray()));
