@@ -15,6 +15,9 @@ interface FfmpegCore {
 }
 
 let corePromise: Promise<FfmpegCore> | null = null;
+let uses = 0;
+/** ffmpeg.wasm's heap degrades over many execs (x264 leaks): start a fresh core this often. */
+const USES_PER_CORE = 16;
 
 async function loadCore(): Promise<FfmpegCore> {
   const require = createRequire(import.meta.url);
@@ -42,7 +45,23 @@ export interface RawVideo {
 
 /** Encodes one video to mp4 bytes. */
 export async function encodeMp4(v: RawVideo): Promise<Uint8Array> {
+  try {
+    return await encodeOnce(v);
+  } catch (e) {
+    // A crashed core (e.g. "memory access out of bounds") is dropped; retry once on a fresh one.
+    corePromise = null;
+    if (e instanceof WebAssembly.RuntimeError) return encodeOnce(v);
+    throw e;
+  }
+}
+
+async function encodeOnce(v: RawVideo): Promise<Uint8Array> {
+  if (uses >= USES_PER_CORE) {
+    corePromise = null;
+    uses = 0;
+  }
   corePromise ??= loadCore();
+  uses += 1;
   const core = await corePromise;
   core.FS.writeFile("in.rgb", v.frames);
   core.FS.writeFile("in.f32", new Uint8Array(v.pcm.buffer, v.pcm.byteOffset, v.pcm.byteLength));

@@ -113,7 +113,7 @@ export async function renderVideo(
   const base: FaceNuisance = {
     dx: (rng.uniform() - 0.5) * 0.1,
     dy: (rng.uniform() - 0.5) * 0.08,
-    scale: 0.95 + 0.1 * rng.uniform(),
+    scale: 0.32 + 0.1 * rng.uniform(),
     roll: (rng.uniform() - 0.5) * 0.25,
     light: 0.75 + 0.45 * rng.uniform(),
     bgTop: bg(),

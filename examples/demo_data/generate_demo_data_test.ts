@@ -62,9 +62,9 @@ t.test("voiceTraits() and faceTraits() are monotone in each attribute", (t) => {
   const xs = [0, 0.25, 0.5, 0.75, 1];
   const mono = (f: (x: number) => number, dir: 1 | -1) => xs.every((x, i) => i === 0 || dir * (f(x) - f(xs[i - 1]!)) > 0);
   t.ok(mono((x) => voiceTraits(at("size", x)).f0, -1), "pitch falls with size");
-  t.ok(mono((x) => faceTraits(at("size", x)).width, 1), "face width grows with size");
+  t.ok(mono((x) => faceTraits(at("size", x)).aspect, -1), "the face widens (height/width falls) with size");
   t.ok(mono((x) => voiceTraits(at("tract", x)).formantScale, -1), "formants fall with tract");
-  t.ok(mono((x) => faceTraits(at("tract", x)).height, 1), "face height grows with tract");
+  t.ok(mono((x) => faceTraits(at("tract", x)).eyeHeight, 1), "the eye line rises with tract");
   t.ok(mono((x) => voiceTraits(at("spread", x)).tilt, 1), "spectral tilt grows with spread");
   t.ok(mono((x) => faceTraits(at("spread", x)).eyeSpacing, 1), "eye spacing grows with spread");
   t.end();

@@ -5,9 +5,13 @@
  * Every mapping below is monotone in its attribute (tested):
  * | attribute | voice | face |
  * |---|---|---|
- * | `size`   | pitch f0 falls 235 → 105 Hz | face width grows 0.30 → 0.44 of the frame |
- * | `tract`  | formants scale down ×1.20 → ×0.85 | face height grows 0.40 → 0.54 of the frame |
+ * | `size`   | pitch f0 falls 235 → 105 Hz | face widens: height/width falls 1.55 → 1.10 |
+ * | `tract`  | formants scale down ×1.20 → ×0.85 | eyes sit higher: eye line rises 0.10 → 0.30 of the half-height above centre |
  * | `spread` | spectral tilt steepens 0.7 → 1.7 (darker voice) | eye spacing grows 0.30 → 0.50 of the face width |
+ *
+ * The face traits are proportions, so they survive the detector's crop
+ * (which normalises the face's size in the frame); overall face size is a
+ * per-video nuisance.
  *
  * Skin, hair and eye colours are drawn per identity but linked to nothing in
  * the voice (traits that do not sound), and per-video nuisances (pose,
@@ -48,10 +52,13 @@ export interface VoiceTraits {
   tilt: number;
 }
 
-/** Face geometry derived from the attributes (fractions of the frame / face). */
+/** Face geometry derived from the attributes (proportions, independent of the face's size in the frame). */
 export interface FaceTraits {
-  width: number;
-  height: number;
+  /** Face height / width. */
+  aspect: number;
+  /** Eye line above the face centre, as a fraction of the half-height. */
+  eyeHeight: number;
+  /** Eye spacing as a fraction of the face width. */
   eyeSpacing: number;
 }
 
@@ -60,9 +67,9 @@ export function voiceTraits(a: IdentityAttributes): VoiceTraits {
   return { f0: 235 - 130 * a.size, formantScale: 1.2 - 0.35 * a.tract, tilt: 0.7 + 1.0 * a.spread };
 }
 
-/** Attribute → face (monotone: width ↑ in size, height ↑ in tract, eyeSpacing ↑ in spread). */
+/** Attribute → face (monotone: aspect ↓ in size, eyeHeight ↑ in tract, eyeSpacing ↑ in spread). */
 export function faceTraits(a: IdentityAttributes): FaceTraits {
-  return { width: 0.3 + 0.14 * a.size, height: 0.4 + 0.14 * a.tract, eyeSpacing: 0.3 + 0.2 * a.spread };
+  return { aspect: 1.55 - 0.45 * a.size, eyeHeight: 0.1 + 0.2 * a.tract, eyeSpacing: 0.3 + 0.2 * a.spread };
 }
 
 const SKINS: [number, number, number][] = [

@@ -14,7 +14,7 @@ export interface FaceNuisance {
   /** Face centre offset as a fraction of the frame. */
   dx: number;
   dy: number;
-  /** Scale multiplier (≈ 0.95–1.05). */
+  /** Face width as a fraction of the frame width (≈ 0.32–0.42). */
   scale: number;
   /** Roll angle in radians. */
   roll: number;
@@ -40,12 +40,12 @@ export function renderFace(
   const out = new Uint8Array(w * h * 3);
   const cx = w * (0.5 + n.dx);
   const cy = h * (0.52 + n.dy);
-  const a = (f.width * w * n.scale) / 2; // face half-width
-  const b = (f.height * h * n.scale) / 2; // face half-height
+  const a = (n.scale * w) / 2; // face half-width
+  const b = Math.min(a * f.aspect, h * 0.3); // face half-height
   const cos = Math.cos(n.roll);
   const sin = Math.sin(n.roll);
   const eyeX = f.eyeSpacing * a;
-  const eyeY = -0.18 * b;
+  const eyeY = -f.eyeHeight * b;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const px = x + 0.5 - cx;

@@ -1,0 +1,319 @@
+/**
+ * The main job on built-in data (`npm start`): generate a seeded demo set of
+ * synthetic talking-face videos (train identities + unseen test identities),
+ * build the feature cache through the real decoder and front ends, train
+ * CMPC and a CID-only baseline identically, and report on the unseen
+ * identities: 1:2 matching voice→face and face→voice, verification AUC, and
+ * a linear probe on raw mean colour + mean log-mel (the "is it trivial?"
+ * check). Writes a run folder with the report, plots and the trained model.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { filter, lastValueFrom, tap, toArray } from "rxjs";
+import {
+  cmpcConfig,
+  createTowers,
+  FaceDetector,
+  initBackend,
+  makeVfalEvaProtocol,
+  Rng,
+  serializeTrainState,
+  tf,
+  type CmpcConfig,
+  type TrainState,
+  type VfalIdentity,
+} from "../../models/mod.ts";
+import {
+  buildFeatureCache,
+  evaluateVfalEva,
+  paperFrontEnd,
+  samplePairs,
+  trainCmpc,
+  type StepEvent,
+  type VfalEvaResult,
+} from "../../operators/mod.ts";
+import type { FeatureCache } from "../../streams/mod.ts";
+import {
+  appendLog,
+  datasetVideoBytes,
+  decodeDatasetVideo,
+  NodeFeatureStore,
+  readFaceDetectorFiles,
+  videoFolderSource,
+  writeCheckpoint,
+} from "../../streams/node.ts";
+import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
+import { linearProbe, type ProbeResult } from "./linear_probe.ts";
+import { lineChartSvg } from "./line_chart_svg.ts";
+
+/** Options for {@linkcode runMainJob}. */
+export interface MainJobOptions {
+  /** Run folder. @default {"runs/demo"} */
+  dir?: string;
+  /** Training steps of each model. @default {150} */
+  steps?: number;
+  /** Seeds (each trains CMPC and CID once); the report gives the spread. @default {[0]} */
+  seeds?: number[];
+  /** Demo-set options. @default {{}} */
+  data?: DemoDataOptions;
+  /** Where messages go. @default {console.error} */
+  log?: (line: string) => void;
+}
+
+/** One trained model's results on the unseen identities. */
+export interface ModelResult {
+  method: "CMPC" | "CID";
+  seed: number;
+  steps: number;
+  reclusterings: number;
+  finalLoss: number;
+  trainSeconds: number;
+  eval: VfalEvaResult;
+}
+
+/** The report written to `<dir>/report.json`. */
+export interface MainJobReport {
+  data: { train: { identities: number; videos: number }; test: { identities: number; videos: number } };
+  config: CmpcConfig;
+  backend: string;
+  results: ModelResult[];
+  probe: ProbeResult;
+  /** CMPC − CID per seed and its mean ± std (1:2 matching, mean of both directions). */
+  cmpcMinusCid: { perSeed: number[]; mean: number; std: number };
+  seconds: number;
+}
+
+/** The demo's model configuration: the `tiny` preset on 64×64 faces and 1 s log-mel windows. */
+export function demoConfig(bankSize: number, steps: number, seed: number): CmpcConfig {
+  const c = cmpcConfig("tiny", { bankSize, totalSteps: steps, seed, batchSize: 32 });
+  c.optimizer.maxLr = 2e-3;
+  c.optimizer.warmupSteps = Math.max(1, Math.round(steps * 0.1));
+  return c;
+}
+
+/**
+ * Runs the main job and returns its report (also written to `<dir>/report.json`).
+ *
+ * @example
+ * ```ts
+ * import { runMainJob } from "./main_job.ts";
+ * const report = await runMainJob({ dir: "runs/demo" });
+ * console.log(report.results.map((r) => r.eval.matchingV2F));
+ * ```
+ */
+export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobReport> {
+  const started = Date.now();
+  const dir = resolve(options.dir ?? "runs/demo");
+  const steps = options.steps ?? 150;
+  const seeds = options.seeds ?? [0];
+  const log = options.log ?? ((l: string) => {
+    console.error(l);
+  });
+  await mkdir(dir, { recursive: true });
+
+  // 1. Demo data (reused when already generated with the same options).
+  const dataDir = join(dir, "data");
+  const dataOptions = options.data ?? {};
+  const stamp = JSON.stringify(dataOptions);
+  const stampFile = join(dataDir, "options.json");
+  if (!existsSync(stampFile) || (await readFile(stampFile, "utf8")) !== stamp) {
+    log(`generating demo videos into ${dataDir} ...`);
+    const t0 = Date.now();
+    const set = await generateDemoData(dataDir, dataOptions);
+    await writeFile(stampFile, stamp);
+    log(`  ${set.videos.length} videos of ${set.identities.length} identities in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } else {
+    log(`reusing demo videos in ${dataDir}`);
+  }
+
+  // 2. Feature cache through the real decoder and front ends (wasm).
+  const choice = await initBackend({ prefer: "wasm" });
+  const files = await readFaceDetectorFiles();
+  const detector = await FaceDetector.load(files.modelJson, files.weights);
+  const store = await NodeFeatureStore.open(join(dir, "cache"));
+  const all = await videoFolderSource(dataDir, { manifest: join(dataDir, "manifest.csv") });
+  const frontEnd = paperFrontEnd({ detector, size: 64 });
+  const buildCache = async (split: string) => {
+    const videos = all.filter((v) => v.identity?.startsWith(split) === true).map((v, i) => ({ ...v, index: i }));
+    const t0 = Date.now();
+    let built = 0;
+    const events = await lastValueFrom(
+      buildFeatureCache(videos, { store, frontEnd, readBytes: datasetVideoBytes, decode: decodeDatasetVideo, onError: "skip" }).pipe(
+        tap((e) => {
+          if (e.type === "video" && e.status === "built") built += 1;
+          if (e.type === "skip") log(`  skipped: ${e.error.message}`);
+        }),
+        toArray(),
+      ),
+    );
+    const end = events.find((e) => e.type === "done");
+    if (end?.type !== "done") throw new Error(`Cannot build the ${split} feature cache: it ended without a result`);
+    log(`  ${split}: ${end.cache.videos.length} videos cached (${built} decoded) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return end.cache;
+  };
+  log("building the feature cache (decode, log-mel, face detection and crops) ...");
+  const trainCache = await buildCache("train");
+  const testCache = await buildCache("test");
+  detector.dispose();
+
+  // 3. Train CMPC and CID with identical settings, per seed; evaluate each.
+  const results: ModelResult[] = [];
+  let config = demoConfig(trainCache.videos.length, steps, seeds[0] ?? 0);
+  let backend = choice.summary;
+  const curves: Record<string, { x: number; y: number }[]> = {};
+  for (const seed of seeds) {
+    for (const method of ["CMPC", "CID"] as const) {
+      config = demoConfig(trainCache.videos.length, steps, seed);
+      if (method === "CID") {
+        // The baseline: identical run, clustering never starts (pure symmetric CID).
+        config.clustering.warmupSamples = Number.MAX_SAFE_INTEGER;
+      }
+      const t0 = Date.now();
+      let final: TrainState | null = null;
+      let last: StepEvent | null = null;
+      let reclusterings = 0;
+      const runDir = join(dir, `${method.toLowerCase()}-seed${seed}`);
+      await lastValueFrom(
+        trainCmpc(({ rng }) => samplePairs(trainCache, { rng, windowFrames: config.voice.frames }), {
+          config,
+          steps,
+          checkpoint: {
+            every: steps,
+            write: async (state: TrainState) => {
+              final = state;
+              await writeCheckpoint(runDir, state.step, serializeTrainState(state));
+            },
+          },
+        }).pipe(
+          tap((e) => {
+            last = e;
+            backend = e.backend;
+            if (e.clustering.reclustered) reclusterings += 1;
+            (curves[`${method} seed ${seed}`] ??= []).push({ x: e.step, y: e.loss.total });
+            if (e.step % 25 === 0 || e.step === 1) {
+              log(`  ${method} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`);
+            }
+          }),
+          filter(() => false),
+        ),
+        { defaultValue: null },
+      );
+      await appendLog(runDir, { method, seed, steps, reclusterings });
+      if (final === null || last === null) throw new Error(`Cannot evaluate ${method}: training wrote no final checkpoint`);
+      const trainSeconds = (Date.now() - t0) / 1000;
+      const evalResult = await evaluateOnTest(final, testCache, seed);
+      results.push({
+        method,
+        seed,
+        steps,
+        reclusterings,
+        finalLoss: (last as StepEvent).loss.total,
+        trainSeconds,
+        eval: evalResult,
+      });
+      log(
+        `  ${method} seed ${seed}: 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} AUC ${pct(evalResult.auc)} (${reclusterings} re-clusterings, ${trainSeconds.toFixed(0)} s)`,
+      );
+    }
+  }
+
+  // 4. Linear probe baseline and the report.
+  const probe = await linearProbe(trainCache, testCache);
+  const perSeed = seeds.map((s) => {
+    const m = (method: string) => results.find((r) => r.method === method && r.seed === s)!.eval;
+    const c = m("CMPC");
+    const d = m("CID");
+    return (c.matchingV2F + c.matchingF2V) / 2 - (d.matchingV2F + d.matchingF2V) / 2;
+  });
+  const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length;
+  const std = Math.sqrt(perSeed.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, perSeed.length - 1));
+  const testIds = new Set(testCache.videos.map((v) => v.identity));
+  const trainIds = new Set(trainCache.videos.map((v) => v.identity));
+  const report: MainJobReport = {
+    data: {
+      train: { identities: trainIds.size, videos: trainCache.videos.length },
+      test: { identities: testIds.size, videos: testCache.videos.length },
+    },
+    config,
+    backend,
+    results,
+    probe,
+    cmpcMinusCid: { perSeed, mean, std },
+    seconds: (Date.now() - started) / 1000,
+  };
+  await writeFile(join(dir, "report.json"), JSON.stringify(report, null, 1));
+  await mkdir(join(dir, "plots"), { recursive: true });
+  await writeFile(join(dir, "plots", "loss.svg"), lineChartSvg(curves, { title: "training loss (total)", xLabel: "step", yLabel: "loss" }));
+  await writeFile(join(dir, "model"), `${join(dir, `cmpc-seed${seeds[0] ?? 0}`)}\n`);
+  return report;
+}
+
+/** Embeds the test set with the trained weights (on wasm) and scores a vfal-eva-style protocol. */
+async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: number): Promise<VfalEvaResult> {
+  await initBackend({ prefer: "wasm" });
+  const { voice, face } = createTowers(state.config, new Rng(0));
+  voice.setWeights(state.weights, { strict: false });
+  face.setWeights(state.weights, { strict: false });
+  const frames = state.config.voice.frames;
+  const size = state.config.face.size;
+  const byId = new Map<string, VfalIdentity & { voices: string[]; faces: string[] }>();
+  for (const v of cache.videos) {
+    const id = v.identity ?? v.videoId;
+    const entry = byId.get(id) ?? { name: id, voices: [], faces: [] };
+    for (let u = 0; u < v.summary.utteranceFrames.length; u++) entry.voices.push(`${v.key}|${u}`);
+    for (let f = 0; f < v.summary.faceCount; f++) entry.faces.push(`${v.key}|${f}`);
+    byId.set(id, entry);
+  }
+  const protocol = makeVfalEvaProtocol([...byId.values()], {
+    seed: 100 + seed,
+    verificationPairs: 2000,
+    matchingTrials: 2000,
+    oneToNTrials: 500,
+    retrievalGroups: 1,
+    itemsPerIdentity: 2,
+  });
+  try {
+    return await evaluateVfalEva(protocol, {
+      voice: async (item) => {
+        const [key, u] = item.split("|") as [string, string];
+        const video = cache.videos.find((v) => v.key === key)!;
+        const total = video.summary.utteranceFrames[Number(u)]!;
+        const start = Math.max(0, Math.floor((total - frames) / 2));
+        const data = await cache.store.readLogMel(key, Number(u), start, Math.min(frames, total));
+        return embedVoiceWindow(voice, data, Math.min(frames, total), frames);
+      },
+      face: async (item) => {
+        const [key, f] = item.split("|") as [string, string];
+        const bytes = await cache.store.readFace(key, Number(f));
+        return tf.tidy(() => {
+          const x = tf.div<tf.Tensor4D>(tf.sub(tf.tensor4d(Float32Array.from(bytes), [1, size, size, 3]), 127.5), 127.5);
+          return face.apply(x).dataSync() as Float32Array;
+        });
+      },
+    });
+  } finally {
+    voice.dispose();
+    face.dispose();
+  }
+}
+
+function embedVoiceWindow(
+  tower: ReturnType<typeof createTowers>["voice"],
+  data: Float32Array,
+  have: number,
+  frames: number,
+): Float32Array {
+  // The store reads frame-major (have × mels); the tower wants mels × frames, 0 dB padded symmetrically.
+  const mels = data.length / have;
+  const padded = new Float32Array(mels * frames);
+  const left = Math.floor((frames - have) / 2);
+  for (let t = 0; t < have; t++) for (let m = 0; m < mels; m++) padded[m * frames + left + t] = data[t * mels + m]!;
+  return tf.tidy(() => tower.apply(tf.tensor4d(padded, [1, mels, frames, 1])).dataSync() as Float32Array);
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
