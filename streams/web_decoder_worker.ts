@@ -8,8 +8,9 @@ import type { DecoderWorker } from "./decoder_worker.ts";
  * isolated (COOP `same-origin` + COEP `require-corp`) so that
  * `SharedArrayBuffer` exists: the worker blocks on it for backpressure. Pass
  * `coreURL`/`wasmURL` to `decodeVideo` when the bundler does not resolve
- * `@ffmpeg/core` inside the worker. Not exercised by this repository's tests
- * (they run in Node).
+ * `@ffmpeg/core` inside the worker (its ESM build, `dist/esm`). The worker
+ * entry `_web_worker_entry` must be bundled next to this module.
+ * `test/decode_browser_test.ts` runs it in headless Chromium.
  *
  * @example
  * ```ts
