@@ -56,8 +56,8 @@ async function run(codeLiteral: boolean): Promise<{ losses: number[]; clustering
     f.dispose();
     const { value, grads } = tf.variableGrads(() => {
       const sel = tf.tensor1d(idx, "int32");
-      const ve = tf.matMul(tf.gather(voiceIn, sel), vars.wv);
-      const fe = tf.matMul(tf.gather(faceIn, sel), vars.wf);
+      const ve = tf.matMul<tf.Tensor2D>(tf.gather(voiceIn, sel), vars.wv);
+      const fe = tf.matMul<tf.Tensor2D>(tf.gather(faceIn, sel), vars.wf);
       return cmpcLoss(ve, fe, idx, clusters, { temperature: config.temperature, codeLiteral }).total;
     });
     opt.lr = learningRate(step, sched);
