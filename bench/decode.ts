@@ -12,7 +12,15 @@
  * bench/results/decode.json and prints it.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,12 +35,22 @@ const LONG_MIN = arg("long-minutes", 10);
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 if (!hasFfmpeg) {
-  console.error("bench:decode needs native ffmpeg (bash scripts/setup-peers.sh)");
+  console.error(
+    "bench:decode needs native ffmpeg (bash scripts/setup-peers.sh)",
+  );
   process.exit(1);
 }
 
 function probeSeconds(file: string): number {
-  const out = execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).toString();
+  const out = execFileSync("ffprobe", [
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration",
+    "-of",
+    "csv=p=0",
+    file,
+  ]).toString();
   return Number(out.trim());
 }
 
@@ -40,19 +58,41 @@ const rssAtStartMB = Math.round(process.memoryUsage().rss / 2 ** 20);
 const tmp = mkdtempSync(join(tmpdir(), "cmpc-bench-decode-"));
 try {
   // ---- inputs ----
-  const gridDir = fileURLToPath(new URL("../../shared/data/grid/", import.meta.url));
+  const gridDir = fileURLToPath(
+    new URL("../../shared/data/grid/", import.meta.url),
+  );
   let clips: string[];
   let dataset: string;
   if (existsSync(join(gridDir, "manifest.csv"))) {
-    clips = readdirSync(gridDir).filter((f) => f.endsWith(".mpg")).sort().map((f) => join(gridDir, f));
+    clips = readdirSync(gridDir)
+      .filter((f) => f.endsWith(".mpg"))
+      .sort()
+      .map((f) => join(gridDir, f));
     dataset = `../shared/data/grid (${clips.length} clips, MPEG-1/MP2)`;
   } else {
     clips = [];
     for (let i = 0; i < 10; i++) {
       const f = join(tmp, `clip${i}.mpg`);
-      execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=360x288:rate=25:duration=3",
-        "-f", "lavfi", "-i", `sine=frequency=${300 + 50 * i}:sample_rate=44100:duration=3`,
-        "-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg", f]);
+      execFileSync("ffmpeg", [
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=360x288:rate=25:duration=3",
+        "-f",
+        "lavfi",
+        "-i",
+        `sine=frequency=${300 + 50 * i}:sample_rate=44100:duration=3`,
+        "-c:v",
+        "mpeg1video",
+        "-c:a",
+        "mp2",
+        "-f",
+        "mpeg",
+        f,
+      ]);
       clips.push(f);
     }
     dataset = "generated lavfi clips (../shared absent)";
@@ -78,25 +118,84 @@ try {
   const wasmS = (performance.now() - t0) / 1e3;
 
   // ---- throughput: native (same graph, one process per file) ----
-  const nativeArgs = (f: string): string[] => ["-v", "error", "-nostdin", "-i", f,
-    "-map", "0:a:0", "-ac", "1", "-ar", "16000", "-f", "f32le", "-y", "/dev/null",
-    "-map", "0:v:0", "-vf", "fps=1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-y", "/dev/null"];
+  const nativeArgs = (f: string): string[] => [
+    "-v",
+    "error",
+    "-nostdin",
+    "-i",
+    f,
+    "-map",
+    "0:a:0",
+    "-ac",
+    "1",
+    "-ar",
+    "16000",
+    "-f",
+    "f32le",
+    "-y",
+    "/dev/null",
+    "-map",
+    "0:v:0",
+    "-vf",
+    "fps=1",
+    "-pix_fmt",
+    "rgb24",
+    "-f",
+    "rawvideo",
+    "-y",
+    "/dev/null",
+  ];
   t0 = performance.now();
   for (const f of clips) execFileSync("ffmpeg", nativeArgs(f));
   const nativeS = (performance.now() - t0) / 1e3;
 
   // ---- long video: concatenated clips of the most common size ----
   const sizeOf = (f: string): string =>
-    execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", f]).toString().trim();
+    execFileSync("ffprobe", [
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=width,height",
+      "-of",
+      "csv=p=0",
+      f,
+    ])
+      .toString()
+      .trim();
   const sizes = clips.map(sizeOf);
-  const common = [...new Set(sizes)].sort((a, b) => sizes.filter((s) => s === b).length - sizes.filter((s) => s === a).length)[0]!;
+  const common = [...new Set(sizes)].sort(
+    (a, b) =>
+      sizes.filter((s) => s === b).length - sizes.filter((s) => s === a).length,
+  )[0]!;
   const same = clips.filter((_, i) => sizes[i] === common);
   const perRound = same.reduce((a, f) => a + seconds[clips.indexOf(f)]!, 0);
   const rounds = Math.ceil((LONG_MIN * 60) / perRound);
   const list = join(tmp, "list.txt");
-  writeFileSync(list, Array.from({ length: rounds }, () => same.map((f) => `file '${f}'`).join("\n")).join("\n") + "\n");
+  writeFileSync(
+    list,
+    Array.from({ length: rounds }, () =>
+      same.map((f) => `file '${f}'`).join("\n"),
+    ).join("\n") + "\n",
+  );
   const long = join(tmp, "long.mpg");
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", "-f", "mpeg", long]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    list,
+    "-c",
+    "copy",
+    "-f",
+    "mpeg",
+    long,
+  ]);
   const longSeconds = probeSeconds(long);
   const longBytes = readFileSync(long).length;
 
@@ -116,7 +215,8 @@ try {
     if (x.done) break;
     longFrames++;
     peak = Math.max(peak, rss());
-    if (longFrames % 60 === 0) timeline.push({ t: x.value.t, rssMB: Math.round(rss()) });
+    if (longFrames % 60 === 0)
+      timeline.push({ t: x.value.t, rssMB: Math.round(rss()) });
   }
   const longWasmS = (performance.now() - t0) / 1e3;
   clearInterval(timer);
@@ -127,8 +227,13 @@ try {
   const result = {
     bench: "decode",
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "", node: process.version },
-    decoder: "@ffmpeg/core 0.12.10 (ffmpeg 5.1.4, single-threaded wasm) in a worker_thread vs native ffmpeg (Debian) one process per file",
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "",
+      node: process.version,
+    },
+    decoder:
+      "@ffmpeg/core 0.12.10 (ffmpeg 5.1.4, single-threaded wasm) in a worker_thread vs native ffmpeg (Debian) one process per file",
     output: "1 fps rgb24 frames + 16 kHz mono f32 PCM",
     throughput: {
       dataset,
@@ -165,7 +270,10 @@ try {
   };
   const outDir = fileURLToPath(new URL("./results/", import.meta.url));
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "decode.json"), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(
+    join(outDir, "decode.json"),
+    JSON.stringify(result, null, 2) + "\n",
+  );
   console.log(JSON.stringify(result, null, 2));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

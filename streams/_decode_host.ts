@@ -17,7 +17,10 @@ import type { DecoderWorker, DecoderWorkerFactory } from "./decoder_worker.ts";
 import type { DecoderInput, VideoSource } from "./video_source.ts";
 import { acquireWorker, releaseWorker } from "./_worker_pool.ts";
 
-export type Output = Extract<WorkerMessage, { type: "audio" } | { type: "frame" }>;
+export type Output = Extract<
+  WorkerMessage,
+  { type: "audio" } | { type: "frame" }
+>;
 
 export interface HostOptions {
   mode: "av" | "audio";
@@ -33,7 +36,13 @@ export interface HostOptions {
   wasmURL?: string | undefined;
 }
 
-const REASONS: readonly string[] = ["empty", "corrupt", "no-audio", "no-video", "unsupported-codec"];
+const REASONS: readonly string[] = [
+  "empty",
+  "corrupt",
+  "no-audio",
+  "no-video",
+  "unsupported-codec",
+];
 
 function defaultWorker(name: string): DecoderWorkerFactory {
   throw new TypeError(
@@ -75,16 +84,23 @@ export class DecodeHost {
     const input = await this.#source.open();
     this.#input = input;
     if (this.#closed) return;
-    const factory = this.#options.worker ?? this.#source.worker ?? defaultWorker(this.name);
+    const factory =
+      this.#options.worker ?? this.#source.worker ?? defaultWorker(this.name);
     this.#factory = factory;
-    const worker = this.#options.reuseWorker ? acquireWorker(factory) : factory();
+    const worker = this.#options.reuseWorker
+      ? acquireWorker(factory)
+      : factory();
     this.#worker = worker;
     worker.hold(true);
     if (typeof SharedArrayBuffer === "undefined") {
-      throw new TypeError(`Cannot decode "${this.name}": SharedArrayBuffer is unavailable (serve the page cross-origin isolated)`);
+      throw new TypeError(
+        `Cannot decode "${this.name}": SharedArrayBuffer is unavailable (serve the page cross-origin isolated)`,
+      );
     }
     const ctrl = new SharedArrayBuffer(CTRL_SLOTS * 4);
-    const data = new SharedArrayBuffer(input.kind === "stream" ? READ_CHUNK : 4);
+    const data = new SharedArrayBuffer(
+      input.kind === "stream" ? READ_CHUNK : 4,
+    );
     this.#ctrl = new Int32Array(ctrl);
     this.#data = new Uint8Array(data);
     let wi: WorkerInput;
@@ -93,12 +109,20 @@ export class DecodeHost {
         wi = { kind: "bytes", name: this.name, bytes: input.bytes };
         break;
       case "blob":
-        wi = worker.platform === "web"
-          ? { kind: "blob", name: this.name, blob: input.blob }
-          : { kind: "bytes", name: this.name, bytes: new Uint8Array(await input.blob.arrayBuffer()) };
+        wi =
+          worker.platform === "web"
+            ? { kind: "blob", name: this.name, blob: input.blob }
+            : {
+                kind: "bytes",
+                name: this.name,
+                bytes: new Uint8Array(await input.blob.arrayBuffer()),
+              };
         break;
       case "file":
-        if (worker.platform !== "node") throw new TypeError(`Cannot decode "${this.name}": file paths need the Node worker`);
+        if (worker.platform !== "node")
+          throw new TypeError(
+            `Cannot decode "${this.name}": file paths need the Node worker`,
+          );
         wi = { kind: "file", name: this.name, path: input.path };
         break;
       case "stream":
@@ -107,8 +131,12 @@ export class DecodeHost {
         break;
     }
     worker.listen(
-      (msg) => { this.#onMessage(msg); },
-      (err) => { this.#fail(err); },
+      (msg) => {
+        this.#onMessage(msg);
+      },
+      (err) => {
+        this.#fail(err);
+      },
     );
     const job = {
       input: wi,
@@ -118,8 +146,12 @@ export class DecodeHost {
       audioChunk: this.#options.audioChunk,
       ctrl,
       data,
-      ...(this.#options.coreURL !== undefined ? { coreURL: this.#options.coreURL } : {}),
-      ...(this.#options.wasmURL !== undefined ? { wasmURL: this.#options.wasmURL } : {}),
+      ...(this.#options.coreURL !== undefined
+        ? { coreURL: this.#options.coreURL }
+        : {}),
+      ...(this.#options.wasmURL !== undefined
+        ? { wasmURL: this.#options.wasmURL }
+        : {}),
     };
     worker.post({ type: "start", job });
   }
@@ -147,9 +179,17 @@ export class DecodeHost {
         break;
       case "failed": {
         const reason = msg.reason;
-        this.#fail(REASONS.includes(reason)
-          ? new DecodeError(this.name, reason as DecodeErrorReason, msg.detail)
-          : new Error(`Cannot decode "${this.name}": decoder worker failed: ${msg.detail}`));
+        this.#fail(
+          REASONS.includes(reason)
+            ? new DecodeError(
+                this.name,
+                reason as DecodeErrorReason,
+                msg.detail,
+              )
+            : new Error(
+                `Cannot decode "${this.name}": decoder worker failed: ${msg.detail}`,
+              ),
+        );
         return;
       }
       case "ready":
@@ -181,9 +221,13 @@ export class DecodeHost {
 
   #fail(err: Error): void {
     if (this.#error !== null || this.#finished) return;
-    this.#error = this.#sourceError !== null
-      ? new Error(`Cannot decode "${this.name}": the source failed while reading`, { cause: this.#sourceError })
-      : err;
+    this.#error =
+      this.#sourceError !== null
+        ? new Error(
+            `Cannot decode "${this.name}": the source failed while reading`,
+            { cause: this.#sourceError },
+          )
+        : err;
     this.#releasing = this.#release();
     this.#wake();
   }
@@ -214,7 +258,9 @@ export class DecodeHost {
         Atomics.add(this.#ctrl, CTRL_CREDIT, add);
         Atomics.notify(this.#ctrl, CTRL_CREDIT);
       }
-      await new Promise<void>((resolve) => { this.#waiter = resolve; });
+      await new Promise<void>((resolve) => {
+        this.#waiter = resolve;
+      });
     }
   }
 
@@ -231,7 +277,8 @@ export class DecodeHost {
     const worker = this.#worker;
     this.#worker = null;
     if (worker !== null) {
-      if (this.#clean && this.#options.reuseWorker && this.#factory !== null) releaseWorker(this.#factory, worker);
+      if (this.#clean && this.#options.reuseWorker && this.#factory !== null)
+        releaseWorker(this.#factory, worker);
       else worker.terminate();
     }
     try {

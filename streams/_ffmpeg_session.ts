@@ -71,7 +71,15 @@ export function runSession(
 
   const dir = `/job${deviceMajor}`;
   FS.mkdir(dir);
-  const cleanup: (() => void)[] = [() => { try { FS.rmdir(dir); } catch { /* ignore */ } }];
+  const cleanup: (() => void)[] = [
+    () => {
+      try {
+        FS.rmdir(dir);
+      } catch {
+        /* ignore */
+      }
+    },
+  ];
 
   // ---- input ----
   let inputArg: string;
@@ -79,7 +87,8 @@ export function runSession(
   let bytesRead = 0;
   let sawEnd = false;
   if (reader !== null) {
-    const safe = job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
+    const safe =
+      job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
     const path = `${dir}/${safe}`;
     FS.writeFile(path, new Uint8Array(0));
     const node = FS.lookupPath(path).node;
@@ -88,7 +97,13 @@ export function runSession(
     const base = node.stream_ops;
     node.stream_ops = {
       ...base,
-      read(_stream: any, buffer: Uint8Array, offset: number, length: number, position: number): number {
+      read(
+        _stream: any,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number,
+      ): number {
         checkCancel();
         if (position >= reader.size) return 0;
         const n = Math.min(length, reader.size - position);
@@ -97,25 +112,48 @@ export function runSession(
         bytesRead += chunk.length;
         return chunk.length;
       },
-      write(): number { throw new FS.ErrnoError(63); },
-      mmap(): never { throw new FS.ErrnoError(43); },
+      write(): number {
+        throw new FS.ErrnoError(63);
+      },
+      mmap(): never {
+        throw new FS.ErrnoError(43);
+      },
     };
-    cleanup.push(() => { try { FS.unlink(path); } catch { /* ignore */ } });
+    cleanup.push(() => {
+      try {
+        FS.unlink(path);
+      } catch {
+        /* ignore */
+      }
+    });
     inputArg = path;
   } else {
     const dev = FS.makedev(deviceMajor++, 0);
     FS.registerDevice(dev, {
-      open(stream: any) { stream.seekable = false; },
-      close() { /* nothing */ },
-      read(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
+      open(stream: any) {
+        stream.seekable = false;
+      },
+      close() {
+        /* nothing */
+      },
+      read(
+        _stream: any,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+      ): number {
         if (sawEnd) return 0;
         checkCancel();
         Atomics.store(ctrl, CTRL_READ_STATE, 0);
         post({ type: "read", length: Math.min(length, READ_CHUNK) });
-        while (Atomics.wait(ctrl, CTRL_READ_STATE, 0, 1000) === "timed-out") checkCancel();
+        while (Atomics.wait(ctrl, CTRL_READ_STATE, 0, 1000) === "timed-out")
+          checkCancel();
         const n = Atomics.load(ctrl, CTRL_READ_LEN);
         if (n < 0) throw new FS.ErrnoError(29);
-        if (n === 0) { sawEnd = true; return 0; }
+        if (n === 0) {
+          sawEnd = true;
+          return 0;
+        }
         buffer.set(shared.subarray(0, n), offset);
         bytesRead += n;
         return n;
@@ -124,24 +162,53 @@ export function runSession(
     const path = `${dir}/in`;
     FS.mkdev(path, 0o444, dev);
     inputFd = FS.open(path, "r");
-    cleanup.push(() => { try { FS.close(inputFd); } catch { /* ignore */ } try { FS.unlink(path); } catch { /* ignore */ } });
+    cleanup.push(() => {
+      try {
+        FS.close(inputFd);
+      } catch {
+        /* ignore */
+      }
+      try {
+        FS.unlink(path);
+      } catch {
+        /* ignore */
+      }
+    });
     inputArg = `pipe:${inputFd.fd}`;
   }
 
   // ---- outputs ----
-  function outputDevice(name: string, onBytes: (b: Uint8Array) => void): string {
+  function outputDevice(
+    name: string,
+    onBytes: (b: Uint8Array) => void,
+  ): string {
     const dev = FS.makedev(deviceMajor++, 0);
     FS.registerDevice(dev, {
-      open(stream: any) { stream.seekable = false; },
-      close() { /* nothing */ },
-      write(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
+      open(stream: any) {
+        stream.seekable = false;
+      },
+      close() {
+        /* nothing */
+      },
+      write(
+        _stream: any,
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+      ): number {
         onBytes(buffer.subarray(offset, offset + length));
         return length;
       },
     });
     const path = `${dir}/${name}`;
     FS.mkdev(path, 0o666, dev);
-    cleanup.push(() => { try { FS.unlink(path); } catch { /* ignore */ } });
+    cleanup.push(() => {
+      try {
+        FS.unlink(path);
+      } catch {
+        /* ignore */
+      }
+    });
     return path;
   }
 
@@ -178,10 +245,13 @@ export function runSession(
   let ffill = 0;
   function parseHeader(): boolean {
     // "P6" ws width ws height ws maxval single-ws
-    const text = String.fromCharCode(...vhead.subarray(0, Math.min(vhead.length, 64)));
+    const text = String.fromCharCode(
+      ...vhead.subarray(0, Math.min(vhead.length, 64)),
+    );
     const m = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
     if (m === null) {
-      if (vhead.length > 64) throw new Error(`bad PPM header from ffmpeg: ${JSON.stringify(text)}`);
+      if (vhead.length > 64)
+        throw new Error(`bad PPM header from ffmpeg: ${JSON.stringify(text)}`);
       return false;
     }
     fw = Number(m[1]);
@@ -211,17 +281,41 @@ export function runSession(
       if (ffill === frame.length) {
         const done = frame;
         frame = null;
-        postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [done.buffer]);
+        postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [
+          done.buffer,
+        ]);
       }
     }
   }
   const videoPath = job.mode === "av" ? outputDevice("v", feedFrame) : null;
 
-  const args = ["-hide_banner", "-nostats", "-i", inputArg, "-map", "0:a:0", "-ac", "1", "-ar", String(job.sampleRate), "-f", "f32le", audioPath];
+  const args = [
+    "-hide_banner",
+    "-nostats",
+    "-i",
+    inputArg,
+    "-map",
+    "0:a:0",
+    "-ac",
+    "1",
+    "-ar",
+    String(job.sampleRate),
+    "-f",
+    "f32le",
+    audioPath,
+  ];
   if (videoPath !== null) {
     args.push("-map", "0:v:0");
     if (job.fps > 0) args.push("-vf", `fps=${job.fps}`);
-    args.push("-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", videoPath);
+    args.push(
+      "-pix_fmt",
+      "rgb24",
+      "-c:v",
+      "ppm",
+      "-f",
+      "image2pipe",
+      videoPath,
+    );
   }
 
   let ret: number;
@@ -247,24 +341,49 @@ export function runSession(
 }
 
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
-export function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
+export function classify(
+  log: string[],
+  bytesRead: number,
+  size: number | null,
+): { reason: string; detail: string } {
   const text = log.join("\n");
-  const errLine = ([...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ?? log.at(-1) ?? "")
+  const errLine = (
+    [...log]
+      .reverse()
+      .find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ??
+    log.at(-1) ??
+    ""
+  )
     .trim()
     .replace(/^\/job\d+\/[^:]*: /, "")
     .replace(/^pipe:\d+: /, "");
-  if (size === 0 || (size === null && bytesRead === 0)) return { reason: "empty", detail: "the input is empty (0 bytes)" };
-  if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
-  if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
+  if (size === 0 || (size === null && bytesRead === 0))
+    return { reason: "empty", detail: "the input is empty (0 bytes)" };
+  if (/Stream map '0:a:0' matches no streams/.test(text))
+    return { reason: "no-audio", detail: "no audio stream" };
+  if (/Stream map '0:v:0' matches no streams/.test(text))
+    return { reason: "no-video", detail: "no video stream" };
   const codec =
     /Decoder \(codec (\w+)\) not found/.exec(text) ??
     /doesn't sup+ort hardware accelerated (\w+) decoding/.exec(text) ??
-    /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(text);
+    /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(
+      text,
+    );
   if (codec !== null) {
-    return { reason: "unsupported-codec", detail: `unsupported codec ${codec[1]!.toLowerCase()} (ffmpeg.wasm has no decoder for it)` };
+    return {
+      reason: "unsupported-codec",
+      detail: `unsupported codec ${codec[1]!.toLowerCase()} (ffmpeg.wasm has no decoder for it)`,
+    };
   }
-  if (/Error while opening decoder|Failed to get pixel format|no decoder found/i.test(text)) {
-    return { reason: "unsupported-codec", detail: `unsupported codec (${errLine})` };
+  if (
+    /Error while opening decoder|Failed to get pixel format|no decoder found/i.test(
+      text,
+    )
+  ) {
+    return {
+      reason: "unsupported-codec",
+      detail: `unsupported codec (${errLine})`,
+    };
   }
   return { reason: "corrupt", detail: `not a decodable video (${errLine})` };
 }

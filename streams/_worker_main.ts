@@ -1,6 +1,11 @@
 // This module is browser compatible.
 // The message loop shared by the Node worker_thread and the browser Web Worker.
-import { runSession, type FfmpegCore, type Post, type SyncReader } from "./_ffmpeg_session.ts";
+import {
+  runSession,
+  type FfmpegCore,
+  type Post,
+  type SyncReader,
+} from "./_ffmpeg_session.ts";
 import type { HostMessage, WorkerInput, WorkerJob } from "./_protocol.ts";
 
 export interface WorkerPlatform {
@@ -11,7 +16,9 @@ export interface WorkerPlatform {
 }
 
 /** Handles one `start` message (one job at a time; the core is loaded once and reused). */
-export function workerMain(platform: WorkerPlatform): (msg: HostMessage) => Promise<void> {
+export function workerMain(
+  platform: WorkerPlatform,
+): (msg: HostMessage) => Promise<void> {
   let core: Promise<FfmpegCore> | null = null;
   return async function onMessage(msg: HostMessage): Promise<void> {
     try {
@@ -20,7 +27,11 @@ export function workerMain(platform: WorkerPlatform): (msg: HostMessage) => Prom
       const reader = platform.reader(msg.job.input);
       runSession(c, msg.job, reader, platform.post);
     } catch (e) {
-      platform.post({ type: "failed", reason: "internal", detail: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      platform.post({
+        type: "failed",
+        reason: "internal",
+        detail: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
     }
   };
 }

@@ -16,10 +16,18 @@ export function acquireWorker(factory: DecoderWorkerFactory): DecoderWorker {
 }
 
 /** Returns a worker that finished its job cleanly; extra workers are terminated. */
-export function releaseWorker(factory: DecoderWorkerFactory, worker: DecoderWorker): void {
+export function releaseWorker(
+  factory: DecoderWorkerFactory,
+  worker: DecoderWorker,
+): void {
   if (idle.has(factory)) worker.terminate();
   else {
-    worker.listen(() => undefined, () => { idle.delete(factory); });
+    worker.listen(
+      () => undefined,
+      () => {
+        idle.delete(factory);
+      },
+    );
     worker.hold(false);
     idle.set(factory, worker);
   }

@@ -45,9 +45,17 @@ export interface DecodeOptions {
   wasmURL?: string;
 }
 
-function check(name: string, what: string, v: number, min: number, max: number): number {
+function check(
+  name: string,
+  what: string,
+  v: number,
+  min: number,
+  max: number,
+): number {
   if (!Number.isFinite(v) || v < min || v > max) {
-    throw new RangeError(`Cannot decode "${name}": ${what} must be in [${min}, ${max}], got ${v}`);
+    throw new RangeError(
+      `Cannot decode "${name}": ${what} must be in [${min}, ${max}], got ${v}`,
+    );
   }
   return v;
 }
@@ -72,12 +80,29 @@ function check(name: string, what: string, v: number, min: number, max: number):
  * }
  * ```
  */
-export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): ReadableStream<AvSample> {
+export function decodeVideo(
+  source: VideoSource,
+  options: DecodeOptions = {},
+): ReadableStream<AvSample> {
   const name = source.name;
   const fps = check(name, "fps", options.fps ?? 1, 1e-3, 1000);
-  const sampleRate = Math.round(check(name, "sampleRate", options.sampleRate ?? 16000, 1000, 192000));
-  const clipSeconds = check(name, "audioSecondsPerSample", options.audioSecondsPerSample ?? 1 / fps, 0, 3600);
-  const windowSeconds = check(name, "windowSeconds", options.windowSeconds ?? 1, 0.01, 600);
+  const sampleRate = Math.round(
+    check(name, "sampleRate", options.sampleRate ?? 16000, 1000, 192000),
+  );
+  const clipSeconds = check(
+    name,
+    "audioSecondsPerSample",
+    options.audioSecondsPerSample ?? 1 / fps,
+    0,
+    3600,
+  );
+  const windowSeconds = check(
+    name,
+    "windowSeconds",
+    options.windowSeconds ?? 1,
+    0.01,
+    600,
+  );
   const hwm = check(name, "highWaterMark", options.highWaterMark ?? 2, 0, 1e6);
   const host = new DecodeHost(source, {
     mode: "av",
@@ -101,7 +126,9 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
 
   function append(chunk: Float32Array): void {
     if (pcmLen + chunk.length > pcm.length) {
-      const grown = new Float32Array(Math.max(pcm.length * 2, pcmLen + chunk.length));
+      const grown = new Float32Array(
+        Math.max(pcm.length * 2, pcmLen + chunk.length),
+      );
       grown.set(pcm.subarray(0, pcmLen));
       pcm = grown;
     }
@@ -122,7 +149,8 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
     const audio = new Float32Array(e - s);
     const from = Math.max(s, pcmStart);
     const to = Math.min(e, pcmStart + pcmLen);
-    if (to > from) audio.set(pcm.subarray(from - pcmStart, to - pcmStart), from - s);
+    if (to > from)
+      audio.set(pcm.subarray(from - pcmStart, to - pcmStart), from - s);
     const t = k / fps;
     k++;
     // drop audio no later sample needs

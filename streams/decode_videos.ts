@@ -40,13 +40,19 @@ export function decodeVideos(
 ): ReadableStream<DecodeEvent> {
   const { onError = "fail", ...decodeOptions } = options;
   if (onError !== "skip" && onError !== "fail") {
-    throw new TypeError(`Cannot decode videos: onError must be "skip" or "fail", got ${JSON.stringify(onError)}`);
+    throw new TypeError(
+      `Cannot decode videos: onError must be "skip" or "fail", got ${JSON.stringify(onError)}`,
+    );
   }
-  const it = Symbol.asyncIterator in sources
-    ? sources[Symbol.asyncIterator]()
-    : (sources)[Symbol.iterator]();
+  const it =
+    Symbol.asyncIterator in sources
+      ? sources[Symbol.asyncIterator]()
+      : sources[Symbol.iterator]();
   let index = -1;
-  let current: { reader: ReadableStreamDefaultReader<AvSample>; name: string } | null = null;
+  let current: {
+    reader: ReadableStreamDefaultReader<AvSample>;
+    name: string;
+  } | null = null;
   return new ReadableStream<DecodeEvent>(
     {
       async pull(controller): Promise<void> {
@@ -59,10 +65,18 @@ export function decodeVideos(
             }
             index++;
             try {
-              current = { reader: decodeVideo(next.value, decodeOptions).getReader(), name: next.value.name };
+              current = {
+                reader: decodeVideo(next.value, decodeOptions).getReader(),
+                name: next.value.name,
+              };
             } catch (e) {
               if (onError === "fail") throw e;
-              controller.enqueue({ type: "skipped", index, input: next.value.name, error: e as Error });
+              controller.enqueue({
+                type: "skipped",
+                index,
+                input: next.value.name,
+                error: e as Error,
+              });
               return;
             }
           }
@@ -78,7 +92,12 @@ export function decodeVideos(
             const name = cur.name;
             current = null;
             if (onError === "fail") throw e;
-            controller.enqueue({ type: "skipped", index, input: name, error: e instanceof Error ? e : new Error(String(e)) });
+            controller.enqueue({
+              type: "skipped",
+              index,
+              input: name,
+              error: e instanceof Error ? e : new Error(String(e)),
+            });
             return;
           }
         }

@@ -17,7 +17,10 @@ import type { DecoderWorker } from "./decoder_worker.ts";
  */
 export function nodeDecoderWorker(): DecoderWorker {
   const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(`./node_ffmpeg_worker${fromSource ? ".ts" : ".js"}`, import.meta.url);
+  const entry = new URL(
+    `./node_ffmpeg_worker${fromSource ? ".ts" : ".js"}`,
+    import.meta.url,
+  );
   // Running from TypeScript sources (tsx, tap): register tsx inside the worker first.
   const worker = fromSource
     ? new Worker(
@@ -26,11 +29,17 @@ export function nodeDecoderWorker(): DecoderWorker {
       )
     : new Worker(entry);
   let terminated = false;
-  let handlers: { onMessage: (msg: WorkerMessage) => void; onError: (error: Error) => void } | null = null;
+  let handlers: {
+    onMessage: (msg: WorkerMessage) => void;
+    onError: (error: Error) => void;
+  } | null = null;
   worker.on("message", (msg: WorkerMessage) => handlers?.onMessage(msg));
   worker.on("error", (e) => handlers?.onError(e));
   worker.on("exit", (code) => {
-    if (!terminated) handlers?.onError(new Error(`the ffmpeg worker exited with code ${code}`));
+    if (!terminated)
+      handlers?.onError(
+        new Error(`the ffmpeg worker exited with code ${code}`),
+      );
   });
   worker.unref();
   return {
@@ -38,7 +47,10 @@ export function nodeDecoderWorker(): DecoderWorker {
     post(msg: HostMessage): void {
       worker.postMessage(msg);
     },
-    listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void {
+    listen(
+      onMessage: (msg: WorkerMessage) => void,
+      onError: (error: Error) => void,
+    ): void {
       handlers = { onMessage, onError };
     },
     hold(active: boolean): void {

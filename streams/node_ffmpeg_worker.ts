@@ -1,6 +1,12 @@
 // The worker_thread entry of the Node decoder (started by `nodeDecoderWorker`).
 // Loads @ffmpeg/core from the installed package and reads file inputs with fs.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
 import type { FfmpegCore, SyncReader } from "./_ffmpeg_session.ts";
@@ -8,16 +14,23 @@ import type { HostMessage, WorkerInput, WorkerMessage } from "./_protocol.ts";
 import { bytesReader, workerMain } from "./_worker_main.ts";
 
 const port = parentPort;
-if (port === null) throw new TypeError("Cannot start the ffmpeg worker: not inside a worker_thread");
+if (port === null)
+  throw new TypeError(
+    "Cannot start the ffmpeg worker: not inside a worker_thread",
+  );
 
 let openFd: number | null = null;
 
 async function loadCore(): Promise<FfmpegCore> {
   const require = createRequire(import.meta.url);
-  (globalThis as unknown as { self: unknown }).self = { location: { href: import.meta.url } };
+  (globalThis as unknown as { self: unknown }).self = {
+    location: { href: import.meta.url },
+  };
   const wasmBinary = readFileSync(require.resolve("@ffmpeg/core/wasm"));
   const spec = "@ffmpeg/core"; // untyped package
-  const mod = (await import(spec)) as unknown as { default: (o: object) => Promise<FfmpegCore> };
+  const mod = (await import(spec)) as unknown as {
+    default: (o: object) => Promise<FfmpegCore>;
+  };
   return mod.default({ wasmBinary });
 }
 
@@ -45,7 +58,9 @@ function reader(input: WorkerInput): SyncReader | null {
     case "remote":
       return null;
     case "blob":
-      throw new TypeError(`Cannot decode "${input.name}": Blob inputs are read by the host in Node`);
+      throw new TypeError(
+        `Cannot decode "${input.name}": Blob inputs are read by the host in Node`,
+      );
   }
 }
 

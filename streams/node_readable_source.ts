@@ -42,13 +42,25 @@ export function nodeReadableSource(
     name,
     worker: nodeDecoderWorker,
     async open(): Promise<DecoderInput> {
-      if (used) throw new TypeError(`Cannot decode "${name}": a stream source can be decoded only once`);
+      if (used)
+        throw new TypeError(
+          `Cannot decode "${name}": a stream source can be decoded only once`,
+        );
       used = true;
-      const web = readable instanceof Readable ? (Readable.toWeb(readable) as ReadableStream<Uint8Array>) : readable;
+      const web =
+        readable instanceof Readable
+          ? (Readable.toWeb(readable) as ReadableStream<Uint8Array>)
+          : readable;
       const peeked = await peekStream(web);
-      if (!peeked.needsSeeking) return { kind: "stream", stream: peeked.stream };
-      const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "cmpc-spool-"));
-      const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input");
+      if (!peeked.needsSeeking)
+        return { kind: "stream", stream: peeked.stream };
+      const dir = await mkdtemp(
+        join(options.tmpDir ?? tmpdir(), "cmpc-spool-"),
+      );
+      const path = join(
+        dir,
+        name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input",
+      );
       const out = createWriteStream(path);
       let bytes = 0;
       try {
@@ -69,7 +81,11 @@ export function nodeReadableSource(
       options.logger?.(
         `"${name}": an mp4/mov with its index at the end cannot be decoded as it arrives; spooled ${(bytes / 1e6).toFixed(1)} MB to ${path}`,
       );
-      return { kind: "file", path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+      return {
+        kind: "file",
+        path,
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
     },
   };
 }

@@ -12,7 +12,11 @@ export type DecoderInput =
   | { kind: "bytes"; bytes: Uint8Array; cleanup?: () => Promise<void> }
   | { kind: "blob"; blob: Blob; cleanup?: () => Promise<void> }
   | { kind: "file"; path: string; cleanup?: () => Promise<void> }
-  | { kind: "stream"; stream: ReadableStream<Uint8Array>; cleanup?: () => Promise<void> };
+  | {
+      kind: "stream";
+      stream: ReadableStream<Uint8Array>;
+      cleanup?: () => Promise<void>;
+    };
 
 /**
  * A named input for `decodeVideo`/`decodeAudio`. Build one with
