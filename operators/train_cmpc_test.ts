@@ -201,3 +201,56 @@ t.test(
     t.equal(tf.memory().numTensors, before, "nothing left after errors");
   },
 );
+
+t.test(
+  "trainCmpc() resumes exactly with the real ResNet towers, banks, k-means and AdamL2",
+  async (t) => {
+    const c = cmpcConfig("tiny", {
+      bankSize: 10,
+      totalSteps: 40,
+      batchSize: 6,
+      seed: 7,
+    });
+    c.voice.tower.widths = [4, 4, 8, 8];
+    c.face.tower.widths = [4, 4, 8, 8];
+    c.clustering.warmupSamples = 12;
+    c.clustering.intervalSamples = 18;
+    const source: TrainSource = ({ rng, samplesSeen }) =>
+      syntheticPairs({
+        videos: 10,
+        mels: 16,
+        frames: 32,
+        faceSize: 16,
+        seed: 2,
+        start: samplesSeen,
+        rng,
+      });
+    const states: TrainState[] = [];
+    const real = (options: Parameters<typeof trainCmpc>[1]) =>
+      lastValueFrom(
+        trainCmpc(source, { backend: "cpu", steps: 8, ...options }).pipe(
+          toArray(),
+        ),
+      );
+    const full = await real({
+      config: c,
+      checkpoint: {
+        every: 4,
+        write: (s) => {
+          states.push(deserializeTrainState(serializeTrainState(s)));
+          return Promise.resolve();
+        },
+      },
+    });
+    t.ok(
+      full.some((e) => e.clustering.reclustered && e.step <= 4) &&
+        full.some((e) => e.clustering.reclustered && e.step > 4),
+    );
+    const resumed = await real({ resumeFrom: states[0]! });
+    t.same(
+      resumed.map((e) => e.loss),
+      full.slice(4).map((e) => e.loss),
+      "identical loss sequence after resume",
+    );
+  },
+);
