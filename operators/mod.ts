@@ -36,3 +36,4 @@ export * from "./load_towers.ts";
 export * from "./embed_voice.ts";
 export * from "./embed_face.ts";
 export * from "./match_voice_to_faces.ts";
+export * from "./evaluate.ts";
