@@ -128,5 +128,27 @@ t.test("the live page detects the face on camera, embeds the voice and scores th
   t.ok(s.faces.length >= 1, `detected ${s.faces.length} face(s)`);
   t.ok(s.faces.every((f) => Number.isFinite(f.cosine) && Math.abs(f.cosine) <= 1 + 1e-6), "finite cosine scores in [-1, 1]");
   t.ok(s.best >= 0 && s.best < s.faces.length, "a best match is named");
+  t.equal(s.voice?.nearSilent, false, "the fake microphone's voice is heard (window not near-silent)");
   t.comment(`first full result after ${seconds.toFixed(1)} s, ${s.ticks} tick(s), last tick ${s.tickMs} ms, audio ${s.audioSeconds.toFixed(1)} s, faces ${JSON.stringify(s.faces)}`);
+
+  // Without a checkpoint the page says so and runs on random towers.
+  await server.close();
+  server = await startLiveServer({ port: 0, runDir: join(dir, "no-run"), outDir: built.outDir });
+  const missing = await server.model();
+  t.equal(missing.available, false, "no checkpoint in an empty run folder");
+  t.match(missing.message, /npm start/, "the server tells the user to run npm start");
+  await page.goto(server.url);
+  await page.waitForFunction(
+    () => {
+      const s = JSON.parse(document.getElementById("state")?.dataset["state"] ?? "{}") as PageState;
+      return s.phase === "error" || (s.phase === "running" && s.ticks >= 1);
+    },
+    undefined,
+    { timeout: 60_000, polling: 250 },
+  );
+  const u = await readState();
+  t.equal(u.error, null, "no error without a model");
+  t.equal(u.model.trained, false, "the page knows it has no trained model");
+  t.match(await page.textContent("#banner"), /No trained model.*meaningless.*npm start/s, "the banner says the scores are meaningless");
+  await page.screenshot({ path: join(ARTIFACTS.pathname, "live_page_untrained.png") });
 });

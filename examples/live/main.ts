@@ -211,14 +211,23 @@ function grabFrame(): { data: Uint8Array; width: number; height: number } | null
 
 function draw(boxes: FaceBox[], scores: ArrayLike<number>, best: number): void {
   const lw = Math.max(2, Math.round(canvas.width / 160));
-  ctx.font = `${Math.max(12, Math.round(canvas.width / 28))}px sans-serif`;
+  const px = Math.max(12, Math.round(canvas.width / 28));
+  ctx.font = `${px}px sans-serif`;
   ctx.textBaseline = "bottom";
+  // Voice status in the top-left corner.
+  const v = state.voice;
+  const voiceText = v === null ? "voice: listening…" : `voice: ${v.levelDb.toFixed(0)} dB${v.nearSilent ? " (near-silent)" : ""}`;
+  ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
+  ctx.fillRect(0, 0, ctx.measureText(voiceText).width + 8, px + 6);
+  ctx.fillStyle = v?.nearSilent === false ? "#7fdcff" : "#bbbbbb";
+  ctx.fillText(voiceText, 4, px + 3);
   boxes.forEach((b, i) => {
     const isBest = i === best;
     ctx.lineWidth = isBest ? lw * 2 : lw;
     ctx.strokeStyle = isBest ? "#22dd44" : "#ffcc00";
     ctx.strokeRect(b.x, b.y, b.width, b.height);
-    const label = `${isBest ? "★ " : ""}${(scores[i] ?? NaN).toFixed(2)}`;
+    const score = scores[i];
+    const label = score === undefined ? "face" : `${isBest ? "★ " : ""}${score.toFixed(2)}`;
     const w = ctx.measureText(label).width + 6;
     const h = parseInt(ctx.font, 10) + 4;
     const y = Math.max(h, b.y);
