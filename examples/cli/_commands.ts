@@ -1,5 +1,7 @@
 import type { Command } from "./_command.ts";
 import { demoDataCommand } from "./demo_data_command.ts";
+import { embedCommand } from "./embed_command.ts";
+import { trainCommand } from "./train_command.ts";
 
 /** Every subcommand, in help order. */
-export const COMMANDS: Command[] = [demoDataCommand];
+export const COMMANDS: Command[] = [trainCommand, embedCommand, demoDataCommand];

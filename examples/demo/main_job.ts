@@ -21,7 +21,6 @@ import {
   makeVfalEvaProtocol,
   Rng,
   serializeTrainState,
-  tf,
   type CmpcConfig,
   type TrainState,
   type VfalIdentity,
@@ -46,6 +45,7 @@ import {
   writeCheckpoint,
 } from "../../streams/node.ts";
 import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
+import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { linearProbe, type ProbeResult } from "./linear_probe.ts";
 import { lineChartSvg } from "./line_chart_svg.ts";
 
@@ -57,7 +57,7 @@ export interface MainJobOptions {
   steps?: number;
   /** Seeds (each trains CMPC and CID once); the report gives the spread. @default {[0]} */
   seeds?: number[];
-  /** Demo-set options. @default {{}} */
+  /** Demo-set options. @default {{ trainIdentities: 32, testIdentities: 20, videosPerIdentity: 3 }} */
   data?: DemoDataOptions;
   /** Where messages go. @default {console.error} */
   log?: (line: string) => void;
@@ -116,7 +116,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 
   // 1. Demo data (reused when already generated with the same options).
   const dataDir = join(dir, "data");
-  const dataOptions = options.data ?? {};
+  const dataOptions: DemoDataOptions = { trainIdentities: 32, testIdentities: 20, videosPerIdentity: 3, ...options.data };
   const stamp = JSON.stringify(dataOptions);
   const stampFile = join(dataDir, "options.json");
   if (!existsSync(stampFile) || (await readFile(stampFile, "utf8")) !== stamp) {
@@ -287,11 +287,7 @@ async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: numb
       },
       face: async (item) => {
         const [key, f] = item.split("|") as [string, string];
-        const bytes = await cache.store.readFace(key, Number(f));
-        return tf.tidy(() => {
-          const x = tf.div<tf.Tensor4D>(tf.sub(tf.tensor4d(Float32Array.from(bytes), [1, size, size, 3]), 127.5), 127.5);
-          return face.apply(x).dataSync() as Float32Array;
-        });
+        return embedFaceCrops(face, [await cache.store.readFace(key, Number(f))], size)[0]!;
       },
     });
   } finally {
@@ -300,18 +296,8 @@ async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: numb
   }
 }
 
-function embedVoiceWindow(
-  tower: ReturnType<typeof createTowers>["voice"],
-  data: Float32Array,
-  have: number,
-  frames: number,
-): Float32Array {
-  // The store reads frame-major (have × mels); the tower wants mels × frames, 0 dB padded symmetrically.
-  const mels = data.length / have;
-  const padded = new Float32Array(mels * frames);
-  const left = Math.floor((frames - have) / 2);
-  for (let t = 0; t < have; t++) for (let m = 0; m < mels; m++) padded[m * frames + left + t] = data[t * mels + m]!;
-  return tf.tidy(() => tower.apply(tf.tensor4d(padded, [1, mels, frames, 1])).dataSync() as Float32Array);
+function embedVoiceWindow(tower: Tower, data: Float32Array, have: number, frames: number): Float32Array {
+  return embedVoiceWindows(tower, [{ data, have }], frames)[0]!;
 }
 
 function pct(x: number): string {

@@ -1,0 +1,229 @@
+/**
+ * Inputs of the `cmpc` commands: listing videos (files, folders, a VoxCeleb1
+ * root, images, wavs), spooling stdin, building the feature cache through the
+ * real decoder and front ends, and embedding a cached video's voice windows
+ * and face crops with trained towers.
+ */
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, extname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { lastValueFrom, tap, toArray } from "rxjs";
+import { FaceDetector, type CmpcConfig } from "../../models/mod.ts";
+import { buildFeatureCache, paperFrontEnd } from "../../operators/mod.ts";
+import type { CachedVideo, DatasetVideo, FeatureCache } from "../../streams/mod.ts";
+import {
+  datasetVideoBytes,
+  decodeDatasetVideo,
+  NodeFeatureStore,
+  readFaceDetectorFiles,
+  videoFolderSource,
+  voxceleb1Source,
+} from "../../streams/node.ts";
+import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
+import { say, UsageError, type CommandIo } from "./_command.ts";
+import { progress } from "./_progress.ts";
+
+const IMAGE = new Set([".jpg", ".jpeg"]);
+const AUDIO = new Set([".wav"]);
+
+/** Log-mel frames per second (10 ms hop). */
+export const FRAMES_PER_SECOND = 100;
+
+/** Whether `dir` looks like a VoxCeleb1 root (meta file + split file or wav folder). */
+export function isVoxceleb1Root(dir: string): boolean {
+  return existsSync(join(dir, "vox1_meta.csv")) && (existsSync(join(dir, "wav")) || existsSync(join(dir, "unzippedFaces")));
+}
+
+/** Options of {@linkcode listInputs}. */
+export interface ListInputsOptions {
+  /** VoxCeleb1 split file. */
+  splitFile?: string;
+  /** VoxCeleb1 split labels. */
+  splits?: number[];
+}
+
+/**
+ * Lists the inputs of a command: video files, folders of videos (with their
+ * `manifest.csv` when there is one), a VoxCeleb1 root, `.jpg` face crops and
+ * `.wav` utterances (taken as a voice-only or face-only "video").
+ */
+export async function listInputs(paths: string[], io: CommandIo, options: ListInputsOptions = {}): Promise<DatasetVideo[]> {
+  if (paths.length === 1 && isVoxceleb1Root(paths[0]!)) {
+    const root = paths[0]!;
+    say(io, `reading the VoxCeleb1 tree at ${root}`);
+    return voxceleb1Source(root, {
+      ...(options.splitFile === undefined ? {} : { splitFile: options.splitFile }),
+      ...(options.splits === undefined ? {} : { splits: options.splits }),
+      onWarning: (m) => {
+        if (io.verbose) say(io, `  ${m}`);
+      },
+    });
+  }
+  const out: DatasetVideo[] = [];
+  const videoPaths: string[] = [];
+  for (const p of paths) {
+    const ext = extname(p).toLowerCase();
+    if (IMAGE.has(ext) || AUDIO.has(ext)) {
+      if (!existsSync(p)) throw new TypeError(`Cannot read "${p}": no such file`);
+      const abs = resolve(p);
+      out.push({
+        index: 0,
+        path: abs,
+        identity: null,
+        videoId: basename(p),
+        utterances: AUDIO.has(ext) ? [abs] : [],
+        faces: IMAGE.has(ext) ? [abs] : [],
+      });
+    } else {
+      videoPaths.push(p);
+    }
+  }
+  if (videoPaths.length > 0) {
+    let manifest: string | undefined;
+    if (videoPaths.length === 1 && (await stat(videoPaths[0]!).catch(() => null))?.isDirectory() === true) {
+      const m = join(videoPaths[0]!, "manifest.csv");
+      if (existsSync(m)) manifest = m;
+    }
+    out.push(...(await videoFolderSource(videoPaths, manifest === undefined ? {} : { manifest })));
+  }
+  // Keep the caller's order for listed files; index = position.
+  return out.map((v, i) => ({ ...v, index: i }));
+}
+
+/** Writes stdin to a temporary `.mp4`-less file and returns its path and a cleanup function. */
+export async function spoolStdin(io: CommandIo): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "cmpc-stdin-"));
+  const path = join(dir, "stdin");
+  await pipeline(io.stdin, createWriteStream(path));
+  const size = (await stat(path)).size;
+  if (size === 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new UsageError(`"-" reads a video from stdin, but stdin was empty (try: cat talk.mp4 | cmpc embed -)`);
+  }
+  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Options of {@linkcode cacheVideos}. */
+export interface CacheVideosOptions {
+  /** Feature-store folder (kept), or undefined for a temporary one removed by `cleanup`. */
+  dir?: string;
+  /** Face crop side (the model's `face.size`). */
+  faceSize: number;
+  /** Progress phase name. */
+  phase?: string;
+  /** Fail on the first bad input instead of skipping it. */
+  failFast?: boolean;
+  /** Face frames per second taken from raw videos. */
+  fps?: number;
+}
+
+/** Builds the feature cache of `videos` (decode → log-mel, face detection and crops), with progress on stderr. */
+export async function cacheVideos(
+  videos: DatasetVideo[],
+  io: CommandIo,
+  options: CacheVideosOptions,
+): Promise<{ cache: FeatureCache; cleanup: () => Promise<void> }> {
+  const temp = options.dir === undefined ? await mkdtemp(join(tmpdir(), "cmpc-cache-")) : null;
+  const store = await NodeFeatureStore.open(options.dir ?? temp!);
+  const files = await readFaceDetectorFiles();
+  const detector = await FaceDetector.load(files.modelJson, files.weights);
+  const cleanup = async () => {
+    if (temp !== null) await rm(temp, { recursive: true, force: true });
+  };
+  try {
+    const bar = progress(io, options.phase ?? "features", videos.length);
+    const events = await lastValueFrom(
+      buildFeatureCache(videos, {
+        store,
+        frontEnd: paperFrontEnd({ detector, size: options.faceSize }),
+        readBytes: datasetVideoBytes,
+        decode: decodeDatasetVideo,
+        onError: options.failFast === true ? "fail" : "skip",
+        ...(options.fps === undefined ? {} : { fps: options.fps }),
+      }).pipe(
+        tap((e) => {
+          if (e.type === "video" || e.type === "skip") bar.update(e.done);
+          if (e.type === "skip") say(io, `skipped: ${e.error.message}`);
+          if (io.signal.aborted) throw new Error("interrupted while building the feature cache");
+        }),
+        toArray(),
+      ),
+    );
+    bar.stop();
+    const end = events.find((e) => e.type === "done");
+    if (end?.type !== "done") throw new Error("Cannot build the feature cache: it ended without a result");
+    return { cache: end.cache, cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  } finally {
+    detector.dispose();
+  }
+}
+
+/** One voice window of a cached video: where it lies in the video and its embedding. */
+export interface VoiceWindowEmbedding {
+  utterance: number;
+  /** Start and end in seconds from the start of the video's audio. */
+  start: number;
+  end: number;
+  embedding: Float32Array;
+}
+
+/** Cuts every utterance of a cached video into consecutive `frames`-long windows (a shorter tail is padded; a tail under a quarter window is dropped unless it is the only one). */
+export async function voiceWindows(
+  cache: FeatureCache,
+  video: CachedVideo,
+  frames: number,
+): Promise<{ utterance: number; start: number; end: number; data: Float32Array; have: number }[]> {
+  const out: { utterance: number; start: number; end: number; data: Float32Array; have: number }[] = [];
+  let offset = 0;
+  for (let u = 0; u < video.summary.utteranceFrames.length; u++) {
+    const total = video.summary.utteranceFrames[u]!;
+    for (let s = 0; s < total; s += frames) {
+      const have = Math.min(frames, total - s);
+      if (have < frames / 4 && s > 0) break;
+      const data = await cache.store.readLogMel(video.key, u, s, have);
+      out.push({ utterance: u, start: (offset + s) / FRAMES_PER_SECOND, end: (offset + s + have) / FRAMES_PER_SECOND, data, have });
+    }
+    offset += total;
+  }
+  return out;
+}
+
+/** Embeds every voice window and every face crop of a cached video. */
+export async function embedCachedVideo(
+  cache: FeatureCache,
+  video: CachedVideo,
+  towers: { voice: Tower; face: Tower },
+  config: CmpcConfig,
+  which: { voice: boolean; face: boolean },
+): Promise<{ voice: VoiceWindowEmbedding[]; face: Float32Array[] }> {
+  let voice: VoiceWindowEmbedding[] = [];
+  if (which.voice) {
+    const windows = await voiceWindows(cache, video, config.voice.frames);
+    const emb = embedVoiceWindows(towers.voice, windows, config.voice.frames);
+    voice = windows.map((w, i) => ({ utterance: w.utterance, start: w.start, end: w.end, embedding: emb[i]! }));
+  }
+  let face: Float32Array[] = [];
+  if (which.face && video.summary.faceCount > 0) {
+    if (video.summary.faceHeight !== config.face.size) {
+      throw new RangeError(`Cannot embed the faces of "${video.videoId}": crops are ${video.summary.faceHeight} px, the model wants ${config.face.size}`);
+    }
+    const crops: Uint8Array[] = [];
+    for (let f = 0; f < video.summary.faceCount; f++) crops.push(await cache.store.readFace(video.key, f));
+    face = embedFaceCrops(towers.face, crops, config.face.size);
+  }
+  return { voice, face };
+}
+
+/** The mean of equal-length vectors (null when there are none). */
+export function meanVector(rows: readonly Float32Array[]): Float32Array | null {
+  if (rows.length === 0) return null;
+  const out = new Float32Array(rows[0]!.length);
+  for (const r of rows) for (let i = 0; i < out.length; i++) out[i] = out[i]! + r[i]!;
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! / rows.length;
+  return out;
+}

@@ -1,0 +1,255 @@
+/**
+ * The training run behind `cmpc train` (and the built-in demo model):
+ * inputs → feature cache → trainCmpc with checkpoints, JSONL log, plots;
+ * Ctrl-C (the command's AbortSignal) checkpoints the last step and stops.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { lastValueFrom, takeWhile, tap } from "rxjs";
+import {
+  cmpcConfig,
+  deserializeTrainState,
+  initBackend,
+  serializeTrainState,
+  type BackendPreference,
+  type CmpcConfig,
+  type CmpcPreset,
+  type TrainState,
+} from "../../models/mod.ts";
+import { samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
+import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
+import { say, UsageError, type CommandIo } from "./_command.ts";
+import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
+import { barSvg, lineSvg, type PlotRow } from "./_plots.ts";
+import { progress } from "./_progress.ts";
+
+/** What {@linkcode runTraining} needs. */
+export interface TrainingOptions extends ListInputsOptions {
+  inputs: string[];
+  /** `paper`, `small`, `tiny`, or a JSON file (a partial CmpcConfig over its `preset`, default small). */
+  config: string;
+  backend: BackendPreference;
+  out: string;
+  resume: boolean;
+  /** Total steps (resumed steps included); default: the config's totalSteps. */
+  steps?: number;
+  /** Steps between checkpoints; default: about 5 per run (at most 1000 apart). */
+  checkpointEvery?: number;
+  seed?: number;
+  batchSize?: number;
+  /** Face frames per second taken from raw videos. */
+  fps?: number;
+}
+
+/** How a training run ended. */
+export interface TrainingResult {
+  runDir: string;
+  step: number;
+  interrupted: boolean;
+  backend: string;
+  videos: number;
+  finalLoss: number | null;
+}
+
+/** Builds the configuration named on the command line. */
+export async function resolveConfig(spec: string): Promise<CmpcConfig> {
+  if (spec === "paper" || spec === "small" || spec === "tiny") return cmpcConfig(spec);
+  if (!spec.endsWith(".json")) throw new UsageError(`--config must be paper, small, tiny or a .json file, got "${spec}"`);
+  let raw: Partial<CmpcConfig> & { preset?: CmpcPreset };
+  try {
+    raw = JSON.parse(await readFile(spec, "utf8")) as typeof raw;
+  } catch (e) {
+    throw new TypeError(`Cannot read the config "${spec}": ${(e as Error).message}`, { cause: e });
+  }
+  return deepMerge(cmpcConfig(raw.preset ?? "small"), raw) as CmpcConfig;
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (base === null || over === null || typeof base !== "object" || typeof over !== "object" || Array.isArray(base) || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+/** Trains CMPC on the inputs into a run folder. */
+export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
+  const runDir = resolve(o.out);
+  const choice = await initBackend({ prefer: o.backend, purpose: "train" });
+  say(io, `backend: ${choice.summary}`);
+  let resumeFrom: TrainState | undefined;
+  if (o.resume) {
+    const latest = await readLatestCheckpoint(runDir);
+    if (latest === null) throw new TypeError(`Cannot resume "${runDir}": it holds no checkpoint`);
+    resumeFrom = deserializeTrainState(latest.bytes);
+    say(io, `resuming ${runDir} from step ${latest.step}`);
+  } else if (existsSync(join(runDir, "latest"))) {
+    throw new UsageError(`"${runDir}" already holds a run: pass --resume to continue it or choose another --out`);
+  }
+  const base = resumeFrom?.config ?? (await resolveConfig(o.config));
+  const videos = await listInputs(o.inputs, io, o);
+  if (videos.length < 2) throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
+  say(io, `${videos.length} training videos; building the feature cache in ${join(runDir, "cache")}`);
+  const { cache } = await cacheVideos(videos, io, {
+    dir: join(runDir, "cache"),
+    faceSize: base.face.size,
+    phase: "features",
+    ...(o.fps === undefined ? {} : { fps: o.fps }),
+  });
+  if (cache.videos.length < 2) throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
+  const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
+  const config: CmpcConfig =
+    resumeFrom?.config ??
+    (base.preset === "paper"
+      ? { ...base, bankSize: cache.videos.length }
+      : cmpcConfigLike(base, cache.videos.length, steps, o));
+  if (resumeFrom !== undefined && resumeFrom.config.bankSize !== cache.videos.length) {
+    throw new TypeError(`Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`);
+  }
+  await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
+  await writeFile(join(runDir, "inputs.json"), `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`);
+  const every = o.checkpointEvery ?? Math.max(1, Math.min(1000, Math.ceil(steps / 5)));
+  const startStep = resumeFrom?.step ?? 0;
+  if (startStep >= steps) throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
+  say(io, `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`);
+
+  let session: TrainSession | null = null;
+  let interruptedState: TrainState | null = null;
+  let lastCheckpointed = startStep;
+  let last: StepEvent | null = null;
+  let logChain: Promise<void> = Promise.resolve();
+  const bar = progress(io, "train", steps - startStep);
+  const write = async (state: TrainState) => {
+    await writeCheckpoint(runDir, state.step, serializeTrainState(state), { keep: 3, meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null } });
+    lastCheckpointed = state.step;
+  };
+  await lastValueFrom(
+    trainCmpc(({ rng }) => samplePairs(cache, { rng, windowFrames: config.voice.frames }), {
+      config,
+      steps,
+      backend: "current",
+      ...(resumeFrom === undefined ? {} : { resumeFrom }),
+      checkpoint: { every, write, final: true },
+      onSession: (s) => {
+        session = s;
+      },
+      onCluster: (c) => {
+        if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+      },
+    }).pipe(
+      tap((e) => {
+        last = e;
+        bar.update(e.step - startStep, { loss: e.loss.total, lr: e.learningRate, "pairs/s": Math.round(e.samplesPerSecond) });
+        if (io.signal.aborted && session !== null) interruptedState = session.toState();
+      }),
+      tap((e) => {
+        logChain = logChain.then(() => appendLog(runDir, { kind: "step", ...stepRecord(e) }));
+      }),
+      takeWhile(() => !io.signal.aborted, true),
+    ),
+    { defaultValue: null },
+  );
+  bar.stop();
+  await logChain;
+  const stopped = interruptedState as TrainState | null;
+  if (stopped !== null && stopped.step !== lastCheckpointed) await write(stopped);
+  const finalEvent = last as StepEvent | null;
+  const finalStep = stopped?.step ?? finalEvent?.step ?? startStep;
+  await appendLog(runDir, { kind: stopped === null ? "done" : "interrupted", step: finalStep, backend: choice.summary });
+  await writePlots(runDir);
+  if (stopped !== null) say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
+  return {
+    runDir,
+    step: finalStep,
+    interrupted: stopped !== null,
+    backend: choice.summary,
+    videos: cache.videos.length,
+    finalLoss: finalEvent?.loss.total ?? null,
+  };
+}
+
+function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: TrainingOptions): CmpcConfig {
+  // Rebuild the preset so K and the clustering schedule scale to this bank size and length, then lay the file's edits back on.
+  const c = cmpcConfig(base.preset, {
+    bankSize,
+    totalSteps: steps,
+    seed: o.seed ?? base.seed,
+    batchSize: o.batchSize ?? Math.min(base.batchSize, Math.max(8, bankSize)),
+  });
+  c.voice = base.voice;
+  c.face = base.face;
+  c.optimizer = { ...base.optimizer, totalSteps: steps, warmupSteps: Math.min(base.optimizer.warmupSteps, Math.max(1, Math.round(steps * 0.1))) };
+  return c;
+}
+
+function stepRecord(e: StepEvent): Record<string, unknown> {
+  return {
+    step: e.step,
+    samplesSeen: e.samplesSeen,
+    learningRate: e.learningRate,
+    loss: e.loss,
+    weights: e.weights,
+    clustering: { reclustered: e.clustering.reclustered, active: e.clustering.active, ks: e.clustering.ks, emptyClusters: e.clustering.emptyClusters },
+    samplesPerSecond: e.samplesPerSecond,
+    backend: e.backend,
+  };
+}
+
+/** A `kind: "step"` line of log.jsonl. */
+interface LoggedStep {
+  step: number;
+  learningRate: number;
+  loss: StepEvent["loss"];
+  weights: StepEvent["weights"];
+  clustering: { active: boolean };
+}
+
+/** Writes `plots/*.svg` from the run's log and latest checkpoint. */
+export async function writePlots(runDir: string): Promise<string[]> {
+  const log = await readLog(runDir);
+  const steps = log.filter((r) => r["kind"] === "step") as unknown as LoggedStep[];
+  const dir = join(runDir, "plots");
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  const put = async (name: string, svg: string) => {
+    await writeFile(join(dir, name), svg);
+    written.push(join(dir, name));
+  };
+  const loss: PlotRow[] = [];
+  for (const s of steps) {
+    for (const part of ["total", "cidV2f", "cidF2v", "protoV2f", "protoF2v"] as const) loss.push({ x: s.step, y: s.loss[part], series: part });
+  }
+  await put("loss.svg", await lineSvg(loss, { title: "training loss (parts)", x: "step", y: "loss" }));
+  await put("learning_rate.svg", await lineSvg(steps.map((s) => ({ x: s.step, y: s.learningRate, series: "lr" })), { title: "learning rate", x: "step", y: "learning rate" }));
+  const hist = new Array<number>(10).fill(0);
+  let active = 0;
+  for (const s of steps) {
+    if (s.clustering.active) {
+      active += 1;
+      s.weights.histogram.forEach((c, i) => (hist[i] = hist[i]! + c));
+    }
+  }
+  await put(
+    "recalibration_weights.svg",
+    await barSvg(
+      hist.map((c, i) => ({ x: `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`, y: c, series: `w over ${active} steps with prototypes` })),
+      { title: "recalibration weight w (all steps with prototypes)", x: "w", y: "items" },
+    ),
+  );
+  const latest = await readLatestCheckpoint(runDir);
+  const clusters = latest === null ? null : deserializeTrainState(latest.bytes).clusters;
+  const rows: { x: string; y: number; series: string }[] = [];
+  if (clusters !== null) {
+    for (const modality of ["voice", "face"] as const) {
+      for (const c of clusters[modality]) {
+        const sizes = new Array<number>(c.k).fill(0);
+        for (const k of c.inst2cluster) sizes[k] = sizes[k]! + 1;
+        sizes.sort((a, b) => b - a);
+        sizes.forEach((n, i) => rows.push({ x: String(i + 1), y: n, series: `${modality} K=${c.k}` }));
+      }
+    }
+  }
+  await put("cluster_sizes.svg", await barSvg(rows, { title: clusters === null ? "cluster sizes (no clustering yet)" : `cluster sizes at step ${latest!.step} (largest first)`, x: "cluster rank", y: "videos" }));
+  return written;
+}

@@ -1,0 +1,120 @@
+import { parseArgs } from "node:util";
+import { initBackend } from "../../models/mod.ts";
+import { loadTowers } from "../../operators/mod.ts";
+import type { DatasetVideo } from "../../streams/mod.ts";
+import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
+import { cacheVideos, embedCachedVideo, listInputs, meanVector, spoolStdin } from "./_features.ts";
+import { resolveModel } from "./_model.ts";
+import { npyFloat32 } from "./_npy.ts";
+
+/** `cmpc embed <videos...|->`: voice and/or face embeddings on stdout. */
+export const embedCommand: Command = {
+  name: "embed",
+  summary: "embed the voices and/or faces of videos (or stdin) as JSON lines or .npy",
+  help: `Usage: cmpc embed <videos...|-> [options]
+
+Decodes each input, cuts its audio into the model's voice windows and detects
+faces (about one frame per second), and writes embeddings to stdout. "-" reads
+one video piped on stdin. Inputs may also be .jpg face crops or .wav voices.
+
+Options:
+  --voice            voice embeddings only
+  --face             face embeddings only (default: both)
+  --mean             one embedding per input and modality (the mean) instead of
+                     one per voice window / face crop
+  --format <f>       jsonl (default): one JSON object per line
+                       {input, modality, index, start?, end?, embedding}
+                     npy: one float32 .npy matrix (rows in input order; needs
+                       --voice or --face)
+  --model <run-dir>  the model (a run folder, runs/demo, or a state.bin; default:
+                     $CMPC_MODEL, else the built-in demo model)
+  --backend <b>      wasm | cpu | tensorflow | auto (default: wasm)
+  --fps <n>          face frames per second taken from videos (default: 1)
+  -h, --help         show this help
+
+Examples:
+  cmpc embed talk.mp4 --model runs/paper
+  cat talk.mp4 | cmpc embed - --voice --mean
+  cmpc embed a.mp4 b.mp4 --face --format npy > faces.npy
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        voice: { type: "boolean", default: false },
+        face: { type: "boolean", default: false },
+        mean: { type: "boolean", default: false },
+        format: { type: "string", default: "jsonl" },
+        model: { type: "string" },
+        backend: { type: "string", default: "wasm" },
+        fps: { type: "string" },
+      },
+    });
+    if (positionals.length === 0) throw new UsageError('cmpc embed needs videos, or "-" to read one from stdin');
+    if (values.format !== "jsonl" && values.format !== "npy") throw new UsageError(`--format must be jsonl or npy, got "${values.format}"`);
+    const which = { voice: values.voice || !values.face, face: values.face || !values.voice };
+    if (values.format === "npy" && which.voice && which.face) throw new UsageError("--format npy writes one matrix: pass --voice or --face");
+    if (positionals.filter((p) => p === "-").length > 1) throw new UsageError('"-" (stdin) may be given once');
+    const fps = values.fps === undefined ? undefined : Number(values.fps);
+    if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+
+    const choice = await initBackend({ prefer: values.backend as "wasm", purpose: "infer" });
+    say(io, `backend: ${choice.summary}`);
+    const model = await resolveModel(values.model, io);
+    const config = model.state.config;
+    const stdin = positionals.includes("-") ? await spoolStdin(io) : null;
+    const cleanups: (() => Promise<void>)[] = [];
+    if (stdin !== null) cleanups.push(stdin.cleanup);
+    const towers = loadTowers(model.state);
+    try {
+      const names = positionals;
+      const videos: DatasetVideo[] = [];
+      for (const p of names) {
+        const [v] = await listInputs([p === "-" ? stdin!.path : p], io);
+        if (v === undefined) throw new TypeError(`Cannot embed "${p}": no video in it`);
+        videos.push({ ...v, index: videos.length, videoId: p === "-" ? "-" : p });
+      }
+      const { cache, cleanup } = await cacheVideos(videos, io, { faceSize: config.face.size, phase: "decode", ...(fps === undefined ? {} : { fps }) });
+      cleanups.push(cleanup);
+      const rows: Float32Array[] = [];
+      for (const cached of cache.videos) {
+        const input = names[cached.sourceIndex]!;
+        const e = await embedCachedVideo(cache, cached, towers, config, which);
+        if (which.voice && e.voice.length === 0) say(io, `${input}: no voice window (no audio?)`);
+        if (which.face && e.face.length === 0) say(io, `${input}: no face found`);
+        const emit = (modality: "voice" | "face", index: number, embedding: Float32Array, extra: Record<string, unknown>) => {
+          if (values.format === "npy") rows.push(embedding);
+          else io.stdout.write(`${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`);
+        };
+        if (values.mean) {
+          const v = meanVector(e.voice.map((w) => w.embedding));
+          const f = meanVector(e.face);
+          if (v !== null) emit("voice", 0, v, { windows: e.voice.length });
+          if (f !== null) emit("face", 0, f, { crops: e.face.length });
+        } else {
+          e.voice.forEach((w, i) => {
+            emit("voice", i, w.embedding, { start: w.start, end: w.end });
+          });
+          e.face.forEach((f, i) => {
+            emit("face", i, f, {});
+          });
+        }
+      }
+      if (values.format === "npy") {
+        if (rows.length === 0) throw new Error("Cannot write .npy: nothing was embedded");
+        io.stdout.write(npyFloat32(rows));
+        say(io, `wrote a ${rows.length}×${rows[0]!.length} float32 .npy to stdout`);
+      }
+      return EXIT_OK;
+    } finally {
+      towers.voice.dispose();
+      towers.face.dispose();
+      for (const c of cleanups) await c();
+    }
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

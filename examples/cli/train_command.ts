@@ -1,0 +1,98 @@
+import { parseArgs } from "node:util";
+import type { BackendPreference } from "../../models/mod.ts";
+import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { runTraining, type TrainingOptions } from "./_training.ts";
+
+const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"];
+
+/** `cmpc train <videos or dirs...>`: trains CMPC into a run folder. */
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train CMPC on talking-face videos (or a VoxCeleb1 root) into a run folder",
+  help: `Usage: cmpc train <videos or dirs...> [options]
+
+Trains voice and face towers with CMPC (no labels needed) on the given videos,
+folders of videos (a manifest.csv in a single folder gives identities), or a
+VoxCeleb1 root (wav/, unzippedFaces/, vox1_meta.csv, identity_splits.txt).
+Writes a run folder: config.json, inputs.json, log.jsonl (one line per step),
+checkpoints/<step>/ (the newest 3 kept), latest, cache/ (features) and plots/
+(loss parts, learning rate, recalibration-weight histogram, cluster sizes).
+Ctrl-C checkpoints the current step and exits; continue with --resume.
+
+Options:
+  --config <c>          paper | small | tiny | file.json (a partial config over its
+                        "preset", default small) (default: small)
+  --backend <b>         auto | tensorflow | wasm | cpu (default: auto)
+  --out <dir>           run folder (default: runs/cmpc-<date>-<time>)
+  --resume              continue the run in --out from its latest checkpoint
+  --steps <n>           total steps (resumed ones included) (default: the config's)
+  --checkpoint-every <n> steps between checkpoints (default: steps/5, at most 1000)
+  --batch-size <n>      pairs per step (default: the config's, at most the videos)
+  --seed <n>            seed of a new run (default: 0)
+  --fps <n>             face frames per second taken from videos (default: 1)
+  --split-file <f>      VoxCeleb1 identity split file (default: <root>/identity_splits.txt)
+  --splits <list>       VoxCeleb1 split labels to train on (default: 1,2)
+  --json                progress as JSON lines on stderr
+  -h, --help            show this help
+
+Prints one JSON line to stdout at the end: {runDir, step, interrupted, backend, videos, finalLoss}.
+
+Examples:
+  cmpc demo-data ./demo && cmpc train ./demo --config tiny --steps 200 --out runs/tiny
+  cmpc train talk1.mp4 talk2.mp4 talk3.mp4 --config small --backend wasm
+  cmpc train /data/voxceleb1 --config paper --backend tensorflow --out runs/paper
+  cmpc train /data/voxceleb1 --out runs/paper --resume
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", default: "small" },
+        backend: { type: "string", default: "auto" },
+        out: { type: "string" },
+        resume: { type: "boolean", default: false },
+        steps: { type: "string" },
+        "checkpoint-every": { type: "string" },
+        "batch-size": { type: "string" },
+        seed: { type: "string" },
+        fps: { type: "string" },
+        "split-file": { type: "string" },
+        splits: { type: "string" },
+      },
+    });
+    if (positionals.length === 0) throw new UsageError("cmpc train needs videos, folders or a VoxCeleb1 root");
+    if (!BACKENDS.includes(values.backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
+    if (values.resume && values.out === undefined) throw new UsageError("--resume needs --out <run-dir>");
+    const int = (name: string, v: string | undefined, min = 1): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+      return n;
+    };
+    const fps = values.fps === undefined ? undefined : Number(values.fps);
+    if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const options: TrainingOptions = {
+      inputs: positionals,
+      config: values.config,
+      backend: values.backend as BackendPreference,
+      out: values.out ?? `runs/cmpc-${stamp}`,
+      resume: values.resume,
+    };
+    const steps = int("steps", values.steps);
+    if (steps !== undefined) options.steps = steps;
+    const every = int("checkpoint-every", values["checkpoint-every"]);
+    if (every !== undefined) options.checkpointEvery = every;
+    const batch = int("batch-size", values["batch-size"], 2);
+    if (batch !== undefined) options.batchSize = batch;
+    const seed = int("seed", values.seed, 0);
+    if (seed !== undefined) options.seed = seed;
+    if (fps !== undefined) options.fps = fps;
+    if (values["split-file"] !== undefined) options.splitFile = values["split-file"];
+    if (values.splits !== undefined) options.splits = values.splits.split(",").map(Number);
+    const result = await runTraining(options, io);
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+    return EXIT_OK;
+  },
+};
