@@ -48,8 +48,14 @@ const TICK_MS = 1000;
 
 const stateEl = document.getElementById("state") as HTMLPreElement;
 const bannerEl = document.getElementById("banner") as HTMLDivElement;
+/** The visible canvas: the live video, redrawn every animation frame, with the last tick's boxes. */
 const canvas = document.getElementById("view") as HTMLCanvasElement;
-const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+const ctx = canvas.getContext("2d")!;
+/** An off-screen canvas that turns one video frame into RGB bytes per tick. */
+const grab = document.createElement("canvas");
+const grabCtx = grab.getContext("2d", { willReadFrequently: true })!;
+/** What the overlay shows until the next tick. */
+let overlay: { boxes: FaceBox[]; scores: ArrayLike<number>; best: number } = { boxes: [], scores: [], best: -1 };
 const video = document.createElement("video");
 video.muted = true;
 video.playsInline = true;
@@ -194,12 +200,12 @@ function grabFrame(): { data: Uint8Array; width: number; height: number } | null
   const width = video.videoWidth;
   const height = video.videoHeight;
   if (width === 0 || height === 0) return null;
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
+  if (grab.width !== width || grab.height !== height) {
+    grab.width = width;
+    grab.height = height;
   }
-  ctx.drawImage(video, 0, 0, width, height);
-  const rgba = ctx.getImageData(0, 0, width, height).data;
+  grabCtx.drawImage(video, 0, 0, width, height);
+  const rgba = grabCtx.getImageData(0, 0, width, height).data;
   const rgb = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
     rgb[j] = rgba[i]!;
@@ -207,6 +213,20 @@ function grabFrame(): { data: Uint8Array; width: number; height: number } | null
     rgb[j + 2] = rgba[i + 2]!;
   }
   return { data: rgb, width, height };
+}
+
+function render(): void {
+  const width = video.videoWidth;
+  const height = video.videoHeight;
+  if (width > 0 && height > 0) {
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    ctx.drawImage(video, 0, 0, width, height);
+    draw(overlay.boxes, overlay.scores, overlay.best);
+  }
+  requestAnimationFrame(render);
 }
 
 function draw(boxes: FaceBox[], scores: ArrayLike<number>, best: number): void {
@@ -253,6 +273,7 @@ async function main(): Promise<void> {
   const faceSize = model.config.face.size;
   state.phase = "running";
   report();
+  requestAnimationFrame(render);
 
   const tick = async (): Promise<void> => {
     const t0 = performance.now();
@@ -282,7 +303,7 @@ async function main(): Promise<void> {
       scores = m.scores;
       best = m.best;
     }
-    draw(boxes, scores, best);
+    overlay = { boxes, scores, best };
     state.faces = boxes.map((b, i) => ({
       x: Math.round(b.x),
       y: Math.round(b.y),
