@@ -281,6 +281,7 @@ export function runSession(
       if (ffill === frame.length) {
         const done = frame;
         frame = null;
+        flushAudio(); // audio written so far goes first, so the host can pair it
         postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [
           done.buffer,
         ]);
@@ -300,6 +301,10 @@ export function runSession(
     "1",
     "-ar",
     String(job.sampleRate),
+    // flush each packet: the devices are not pipes, so ffmpeg would otherwise
+    // buffer up to 256 KB per output and hold audio back behind the frames
+    "-flush_packets",
+    "1",
     "-f",
     "f32le",
     audioPath,
@@ -312,6 +317,8 @@ export function runSession(
       "rgb24",
       "-c:v",
       "ppm",
+      "-flush_packets",
+      "1",
       "-f",
       "image2pipe",
       videoPath,

@@ -139,9 +139,26 @@ export function decodeVideo(
     const start = Math.round((i / fps) * sampleRate);
     return [start, start + Math.round(clipSeconds * sampleRate)];
   }
+  // Frames queued while waiting for audio: past this the audio track is taken
+  // to have ended early (ffmpeg advances both outputs in timestamp order, so
+  // audio lagging this far behind the frames is not coming) and clips are padded.
+  const maxFramesAhead = Math.max(8, Math.ceil(5 * fps));
   function ready(): boolean {
     if (frames.length === 0) return false;
-    return audioEnded || pcmStart + pcmLen >= bounds(k)[1];
+    return (
+      audioEnded ||
+      pcmStart + pcmLen >= bounds(k)[1] ||
+      frames.length > maxFramesAhead
+    );
+  }
+  /** Drops audio before absolute sample `from` (never past what was received). */
+  function trim(from: number): void {
+    const keepFrom = Math.min(from, pcmStart + pcmLen);
+    if (keepFrom > pcmStart) {
+      pcm.copyWithin(0, keepFrom - pcmStart, pcmLen);
+      pcmLen -= keepFrom - pcmStart;
+      pcmStart = keepFrom;
+    }
   }
   function take(): AvSample {
     const frame = frames.shift()!;
@@ -153,13 +170,7 @@ export function decodeVideo(
       audio.set(pcm.subarray(from - pcmStart, to - pcmStart), from - s);
     const t = k / fps;
     k++;
-    // drop audio no later sample needs
-    const keepFrom = Math.min(bounds(k)[0], pcmStart + pcmLen);
-    if (keepFrom > pcmStart) {
-      pcm.copyWithin(0, keepFrom - pcmStart, pcmLen);
-      pcmLen -= keepFrom - pcmStart;
-      pcmStart = keepFrom;
-    }
+    trim(bounds(k)[0]); // audio no later sample needs
     return { videoId: name, t, audio, sampleRate, frame };
   }
 
@@ -177,8 +188,12 @@ export function decodeVideo(
           }
           const m = await host.next();
           if (m === null) audioEnded = true;
-          else if (m.type === "audio") append(m.data);
-          else frames.push({ data: m.data, width: m.width, height: m.height });
+          else if (m.type === "audio") {
+            append(m.data);
+            // audio past the last frame (a video track shorter than the audio): keep only what the next sample needs
+            if (frames.length === 0) trim(bounds(k)[0]);
+          } else
+            frames.push({ data: m.data, width: m.width, height: m.height });
         }
       },
       async cancel(): Promise<void> {

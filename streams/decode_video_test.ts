@@ -293,6 +293,69 @@ if (!hasFfmpeg()) {
   );
 
   t.test(
+    "decodeVideo() handles audio and video tracks of different lengths with bounded buffering",
+    async (t) => {
+      // 1 s of audio under 20 s of video, and 1 s of video over 30 s of audio
+      ff(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=25:duration=20",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=1",
+        "-c:v",
+        "mpeg1video",
+        "-c:a",
+        "mp2",
+        "-f",
+        "mpeg",
+        p("shortaudio.mpg"),
+      );
+      ff(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=25:duration=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=30",
+        "-c:v",
+        "mpeg1video",
+        "-c:a",
+        "mp2",
+        "-f",
+        "mpeg",
+        p("shortvideo.mpg"),
+      );
+      const a = await collect(
+        decodeVideo(fileSource(p("shortaudio.mpg")), { fps: 2 }),
+      );
+      t.equal(
+        a.length,
+        nativeFrames(p("shortaudio.mpg"), 2),
+        "every frame of the long video",
+      );
+      t.ok(
+        a.slice(4).every((s) => s.audio.every((x) => x === 0)),
+        "zero audio past the end of the audio track",
+      );
+      t.ok(
+        a[0]!.audio.some((x) => x !== 0),
+        "audio at the start",
+      );
+      const b = await collect(decodeVideo(fileSource(p("shortvideo.mpg"))));
+      t.equal(
+        b.length,
+        nativeFrames(p("shortvideo.mpg"), 1),
+        "frames of the short video",
+      );
+    },
+  );
+
+  t.test(
     "decodeAudio() equals native PCM and decodes audio-only files",
     async (t) => {
       for (const f of ["av.mp4", "audioonly.m4a"]) {
