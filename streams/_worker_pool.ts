@@ -4,6 +4,14 @@
 import type { DecoderWorker, DecoderWorkerFactory } from "./decoder_worker.ts";
 
 const idle = new Map<DecoderWorkerFactory, DecoderWorker>();
+const jobs = new WeakMap<DecoderWorker, number>();
+
+/**
+ * Jobs one worker runs before it is replaced. ffmpeg.wasm's heap degrades
+ * over many execs in one instance (seen here: "memory access out of bounds"
+ * after about 100 short files), so a worker is retired well before that.
+ */
+export const JOBS_PER_WORKER = 24;
 
 /** An idle worker made by `factory`, or a new one. */
 export function acquireWorker(factory: DecoderWorkerFactory): DecoderWorker {
@@ -20,7 +28,9 @@ export function releaseWorker(
   factory: DecoderWorkerFactory,
   worker: DecoderWorker,
 ): void {
-  if (idle.has(factory)) worker.terminate();
+  const done = (jobs.get(worker) ?? 0) + 1;
+  jobs.set(worker, done);
+  if (idle.has(factory) || done >= JOBS_PER_WORKER) worker.terminate();
   else {
     worker.listen(
       () => undefined,
