@@ -5,14 +5,14 @@
  * and face crops with trained towers.
  */
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { lastValueFrom, tap, toArray } from "rxjs";
-import { FaceDetector, type CmpcConfig } from "../../models/mod.ts";
+import { cropFaceRgb, FaceDetector, logMel, type CmpcConfig } from "../../models/mod.ts";
 import { buildFeatureCache, paperFrontEnd } from "../../operators/mod.ts";
-import type { CachedVideo, DatasetVideo, FeatureCache } from "../../streams/mod.ts";
+import { decodeJpeg, parseWav, type CachedVideo, type DatasetVideo, type FeatureCache } from "../../streams/mod.ts";
 import {
   datasetVideoBytes,
   decodeDatasetVideo,
@@ -225,5 +225,98 @@ export function meanVector(rows: readonly Float32Array[]): Float32Array | null {
   const out = new Float32Array(rows[0]!.length);
   for (const r of rows) for (let i = 0; i < out.length; i++) out[i] = out[i]! + r[i]!;
   for (let i = 0; i < out.length; i++) out[i] = out[i]! / rows.length;
+  return out;
+}
+
+/** Embeddings of one input (a video's voice windows and face crops). */
+export interface InputEmbeddings {
+  voice: VoiceWindowEmbedding[];
+  face: Float32Array[];
+}
+
+/** Whether a path is a `.jpg` face crop or a `.wav` voice (embedded without the video cache). */
+export function isStandalone(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  return IMAGE.has(ext) || AUDIO.has(ext);
+}
+
+/** Embeds a `.jpg` (its centred square as the face crop) or a `.wav` (16 kHz) directly. */
+export async function embedStandalone(
+  path: string,
+  towers: { voice: Tower; face: Tower },
+  config: CmpcConfig,
+  which: { voice: boolean; face: boolean },
+): Promise<InputEmbeddings> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new TypeError(`Cannot read "${path}": ${(e as Error).message}`, { cause: e });
+  }
+  if (IMAGE.has(extname(path).toLowerCase())) {
+    if (!which.face) return { voice: [], face: [] };
+    const frame = decodeJpeg(bytes, basename(path));
+    const side = Math.min(frame.width, frame.height);
+    const box = { x: Math.floor((frame.width - side) / 2), y: Math.floor((frame.height - side) / 2), width: side, height: side };
+    const crop = cropFaceRgb(frame, box, { size: config.face.size, scale: 1 });
+    return { voice: [], face: embedFaceCrops(towers.face, [crop], config.face.size) };
+  }
+  if (!which.voice) return { voice: [], face: [] };
+  const wav = parseWav(bytes, basename(path));
+  const lm = logMel(wav.samples, { sampleRate: wav.sampleRate });
+  const frames = config.voice.frames;
+  const windows: { start: number; end: number; data: Float32Array; have: number }[] = [];
+  for (let s = 0; s < lm.frames; s += frames) {
+    const have = Math.min(frames, lm.frames - s);
+    if (have < frames / 4 && s > 0) break;
+    const data = new Float32Array(have * lm.mels);
+    for (let t = 0; t < have; t++) for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + s + t]!;
+    windows.push({ start: s / FRAMES_PER_SECOND, end: (s + have) / FRAMES_PER_SECOND, data, have });
+  }
+  const emb = embedVoiceWindows(towers.voice, windows, frames);
+  return { voice: windows.map((w, i) => ({ utterance: 0, start: w.start, end: w.end, embedding: emb[i]! })), face: [] };
+}
+
+/**
+ * Embeds each input path: videos through the feature cache (decode, log-mel,
+ * face detection), `.jpg` / `.wav` directly. Returns one entry per path, in
+ * order (null for a video the cache skipped, with the reason on stderr).
+ */
+export async function embedInputs(
+  paths: readonly { path: string; name: string }[],
+  io: CommandIo,
+  towers: { voice: Tower; face: Tower },
+  config: CmpcConfig,
+  which: (index: number) => { voice: boolean; face: boolean },
+  options: { fps?: number; failFast?: boolean } = {},
+): Promise<(InputEmbeddings | null)[]> {
+  const out: (InputEmbeddings | null)[] = paths.map(() => null);
+  const videos: DatasetVideo[] = [];
+  const slot: number[] = [];
+  for (const [i, p] of paths.entries()) {
+    if (isStandalone(p.path)) {
+      out[i] = await embedStandalone(p.path, towers, config, which(i));
+      continue;
+    }
+    const [v] = await listInputs([p.path], io);
+    if (v === undefined) throw new TypeError(`Cannot embed "${p.name}": no video in it`);
+    videos.push({ ...v, index: videos.length, videoId: p.name });
+    slot.push(i);
+  }
+  if (videos.length === 0) return out;
+  const { cache, cleanup } = await cacheVideos(videos, io, {
+    faceSize: config.face.size,
+    phase: "decode",
+    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
+  });
+  try {
+    for (const c of cache.videos) {
+      const i = slot[c.sourceIndex]!;
+      out[i] = await embedCachedVideo(cache, c, towers, config, which(i));
+    }
+  } finally {
+    await cleanup();
+  }
   return out;
 }

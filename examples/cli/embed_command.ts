@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
 import { initBackend } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
-import type { DatasetVideo } from "../../streams/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
-import { cacheVideos, embedCachedVideo, listInputs, meanVector, spoolStdin } from "./_features.ts";
+import { embedInputs, meanVector, spoolStdin } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
 import { npyFloat32 } from "./_npy.ts";
 
@@ -69,20 +68,20 @@ Examples:
     const towers = loadTowers(model.state);
     try {
       const names = positionals;
-      const videos: DatasetVideo[] = [];
-      for (const p of names) {
-        const [v] = await listInputs([p === "-" ? stdin!.path : p], io);
-        if (v === undefined) throw new TypeError(`Cannot embed "${p}": no video in it`);
-        videos.push({ ...v, index: videos.length, videoId: p === "-" ? "-" : p });
-      }
-      const { cache, cleanup } = await cacheVideos(videos, io, { faceSize: config.face.size, phase: "decode", ...(fps === undefined ? {} : { fps }) });
-      cleanups.push(cleanup);
+      const results = await embedInputs(
+        names.map((p) => ({ path: p === "-" ? stdin!.path : p, name: p })),
+        io,
+        towers,
+        config,
+        () => which,
+        fps === undefined ? {} : { fps },
+      );
       const rows: Float32Array[] = [];
-      for (const cached of cache.videos) {
-        const input = names[cached.sourceIndex]!;
-        const e = await embedCachedVideo(cache, cached, towers, config, which);
-        if (which.voice && e.voice.length === 0) say(io, `${input}: no voice window (no audio?)`);
-        if (which.face && e.face.length === 0) say(io, `${input}: no face found`);
+      for (const [n, e] of results.entries()) {
+        const input = names[n]!;
+        if (e === null) continue;
+        if (which.voice && e.voice.length === 0 && !input.toLowerCase().endsWith(".jpg")) say(io, `${input}: no voice window (no audio?)`);
+        if (which.face && e.face.length === 0 && !input.toLowerCase().endsWith(".wav")) say(io, `${input}: no face found`);
         const emit = (modality: "voice" | "face", index: number, embedding: Float32Array, extra: Record<string, unknown>) => {
           if (values.format === "npy") rows.push(embedding);
           else io.stdout.write(`${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`);

@@ -1,0 +1,133 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { cosineSimilarity, initBackend } from "../../models/mod.ts";
+import { loadTowers } from "../../operators/mod.ts";
+import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
+import { embedInputs, meanVector } from "./_features.ts";
+import { resolveModel } from "./_model.ts";
+
+/** `cmpc match`: which face a voice belongs to, or whether voice and face of a video belong together. */
+export const matchCommand: Command = {
+  name: "match",
+  summary: "score a voice against faces, or a video's voice against its face, per window",
+  help: `Usage: cmpc match --voice <video|wav> --faces <video|jpg>... [options]
+       cmpc match --video <video> [options]
+
+With --voice/--faces: embeds the voice (mean over its windows) and each face
+input (mean over its face crops; a .jpg is taken as a face crop) and prints the
+cosine score of each, best first, and which one the voice most likely belongs to.
+
+With --video: for each voice window of the video, scores the voice against the
+faces seen during that window (faces are sampled about once per second) and
+says whether they belong together (score ≥ threshold).
+
+Options:
+  --voice <f>        the voice: a video or a .wav
+  --faces <f>...     the candidate faces: videos or .jpg face crops
+  --video <f>        a talking-face video to check window by window
+  --threshold <t>    cosine score at or above which voice and face "belong
+                     together" (default: the EER threshold "cmpc eval" stored in
+                     the model's run folder, else 0)
+  --model <run-dir>  the model (default: $CMPC_MODEL, else the built-in demo model)
+  --backend <b>      wasm | cpu | tensorflow | auto (default: wasm)
+  -h, --help         show this help
+
+Output (stdout, one JSON object):
+  --faces: {voice, scores: [{input, score}], best, model}
+  --video: {video, threshold, windows: [{start, end, faces, score, same}], mean, model}
+
+Examples:
+  cmpc match --voice interview.mp4 --faces alice.jpg bob.mp4 carol.mp4
+  cmpc match --video talk.mp4 --model runs/paper
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        voice: { type: "string" },
+        faces: { type: "string", multiple: true },
+        video: { type: "string" },
+        threshold: { type: "string" },
+        model: { type: "string" },
+        backend: { type: "string", default: "wasm" },
+      },
+    });
+    const faces = [...(values.faces ?? []), ...positionals];
+    const pairMode = values.voice !== undefined;
+    if (pairMode === (values.video !== undefined)) throw new UsageError("give either --voice with --faces, or --video");
+    if (pairMode && faces.length === 0) throw new UsageError("--voice needs --faces <video|jpg>...");
+    if (!pairMode && faces.length > 0) throw new UsageError("--video takes no other inputs");
+    let threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+    if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
+
+    const choice = await initBackend({ prefer: values.backend as "wasm", purpose: "infer" });
+    say(io, `backend: ${choice.summary}`);
+    const model = await resolveModel(values.model, io);
+    const config = model.state.config;
+    const inputs = pairMode ? [values.voice!, ...faces] : [values.video!];
+    const towers = loadTowers(model.state);
+    try {
+      const emb = await embedInputs(
+        inputs.map((p) => ({ path: p, name: p })),
+        io,
+        towers,
+        config,
+        (i) => ({ voice: !pairMode || i === 0, face: !pairMode || i > 0 }),
+        { failFast: true },
+      );
+      if (pairMode) {
+        const voice = meanVector(emb[0]!.voice.map((w) => w.embedding));
+        if (voice === null) throw new Error(`Cannot match: "${inputs[0]!}" has no voice window (no audio?)`);
+        const scores = faces.map((input, i) => {
+          const f = meanVector(emb[i + 1]?.face ?? []);
+          if (f === null) say(io, `${input}: no face found; left out`);
+          return { input, score: f === null ? null : round(cosineSimilarity(voice, f)) };
+        });
+        const ranked = [...scores].sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
+        io.stdout.write(`${JSON.stringify({ voice: inputs[0], scores: ranked, best: ranked[0]?.score === null ? null : ranked[0]?.input, model: model.description })}\n`);
+        return EXIT_OK;
+      }
+      threshold ??= model.runDir === null ? undefined : await storedThreshold(model.runDir);
+      if (threshold === undefined) {
+        threshold = 0;
+        say(io, 'threshold: 0 (no calibrated threshold; run "cmpc eval" on the model or pass --threshold)');
+      }
+      const e = emb[0]!;
+      const fps = 1;
+      const windows = e.voice.map((w) => {
+        const inside = e.face.filter((_, i) => (i + 0.5) / fps >= w.start && (i + 0.5) / fps < w.end);
+        const f = meanVector(inside.length > 0 ? inside : nearest(e.face, (w.start + w.end) / 2, fps));
+        const score = f === null ? null : round(cosineSimilarity(w.embedding, f));
+        return { start: w.start, end: w.end, faces: inside.length, score, same: score === null ? null : score >= threshold! };
+      });
+      const valid = windows.filter((w) => w.score !== null).map((w) => w.score!);
+      const mean = valid.length === 0 ? null : round(valid.reduce((a, b) => a + b, 0) / valid.length);
+      io.stdout.write(`${JSON.stringify({ video: inputs[0], threshold, windows, mean, same: mean === null ? null : mean >= threshold, model: model.description })}\n`);
+      return EXIT_OK;
+    } finally {
+      towers.voice.dispose();
+      towers.face.dispose();
+    }
+  },
+};
+
+function nearest(faces: Float32Array[], t: number, fps: number): Float32Array[] {
+  if (faces.length === 0) return [];
+  const i = Math.min(faces.length - 1, Math.max(0, Math.round(t * fps - 0.5)));
+  return [faces[i]!];
+}
+
+async function storedThreshold(runDir: string): Promise<number | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(runDir, "eval.json"), "utf8")) as { threshold?: unknown };
+    return typeof r.threshold === "number" ? r.threshold : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
