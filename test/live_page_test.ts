@@ -37,6 +37,7 @@ interface PageState {
   faces: { score: number; cosine: number }[];
   best: number;
   tickMs: number;
+  tensors: number;
   error: string | null;
 }
 
@@ -128,6 +129,11 @@ t.test("the live page detects the face on camera, embeds the voice and scores th
   t.ok(s.faces.length >= 1, `detected ${s.faces.length} face(s)`);
   t.ok(s.faces.every((f) => Number.isFinite(f.cosine) && Math.abs(f.cosine) <= 1 + 1e-6), "finite cosine scores in [-1, 1]");
   t.ok(s.best >= 0 && s.best < s.faces.length, "a best match is named");
+  // No tensors left behind per tick.
+  const ticks0 = s.ticks;
+  await page.waitForFunction((n) => (JSON.parse(document.getElementById("state")?.dataset["state"] ?? "{}") as PageState).ticks >= n, ticks0 + 3, { timeout: 30_000 });
+  const later = await readState();
+  t.equal(later.tensors, s.tensors, `live tensors stay at ${s.tensors} over ${later.ticks - ticks0} more ticks`);
   t.equal(s.voice?.nearSilent, false, "the fake microphone's voice is heard (window not near-silent)");
   t.comment(`first full result after ${seconds.toFixed(1)} s, ${s.ticks} tick(s), last tick ${s.tickMs} ms, audio ${s.audioSeconds.toFixed(1)} s, faces ${JSON.stringify(s.faces)}`);
 

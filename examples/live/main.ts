@@ -21,6 +21,7 @@ import {
   initBackend,
   logMel,
   Rng,
+  tf,
   type CmpcConfig,
   type FaceBox,
   type GraphModelJson,
@@ -38,6 +39,8 @@ interface LiveState {
   faces: { x: number; y: number; width: number; height: number; score: number; cosine: number }[];
   best: number;
   tickMs: number;
+  /** Live tfjs tensors after the tick (must stay flat). */
+  tensors: number;
   error: string | null;
 }
 
@@ -70,6 +73,7 @@ const state: LiveState = {
   faces: [],
   best: -1,
   tickMs: 0,
+  tensors: 0,
   error: null,
 };
 
@@ -146,10 +150,29 @@ async function loadModel(): Promise<{ config: CmpcConfig; voice: TowerLike; face
 }
 
 async function openMedia(): Promise<{ audio: RollingBuffer }> {
-  const stream = await navigator.mediaDevices.getUserMedia({
-    audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-    video: { width: { ideal: 640 }, height: { ideal: 480 } },
-  });
+  if (typeof navigator.mediaDevices === "undefined") {
+    throw new Error("Cannot open the camera and microphone: this page needs a secure context (https:// or http://localhost)");
+  }
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      video: { width: { ideal: 640 }, height: { ideal: 480 } },
+    });
+  } catch (e) {
+    const name = e instanceof Error ? e.name : "";
+    const why =
+      name === "NotAllowedError"
+        ? "permission was denied — allow both in the browser's site settings and reload"
+        : name === "NotFoundError"
+          ? "no camera or no microphone was found — the page needs both"
+          : name === "NotReadableError"
+            ? "the device is in use by another application"
+            : e instanceof Error
+              ? e.message
+              : String(e);
+    throw new Error(`Cannot open the camera and microphone: ${why}`, { cause: e });
+  }
   video.srcObject = stream;
   await video.play();
 
@@ -315,6 +338,7 @@ async function main(): Promise<void> {
     state.best = best;
     state.ticks += 1;
     state.tickMs = Math.round(performance.now() - t0);
+    state.tensors = tf.memory().numTensors;
     report();
   };
 
