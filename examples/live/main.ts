@@ -177,13 +177,20 @@ async function openMedia(): Promise<{ audio: RollingBuffer }> {
   await video.play();
 
   const audio = new RollingBuffer(BUFFER_SECONDS * SAMPLE_RATE);
-  let ac: AudioContext;
+  // A 16 kHz context lets the browser resample; where it cannot (older
+  // Firefox refuses to connect a stream of another rate), the device rate is
+  // used and each block is resampled by hand.
+  let ac: AudioContext | null = null;
+  let source: MediaStreamAudioSourceNode;
   try {
     ac = new AudioContext({ sampleRate: SAMPLE_RATE });
+    source = ac.createMediaStreamSource(stream);
   } catch {
-    ac = new AudioContext(); // resampled by hand below
+    if (ac !== null) void ac.close();
+    ac = new AudioContext();
+    source = ac.createMediaStreamSource(stream);
   }
-  const source = ac.createMediaStreamSource(stream);
+  const context = ac;
   // An inline AudioWorklet forwards the mono input in blocks of 2048 samples.
   const worklet = `class Tap extends AudioWorkletProcessor {
     constructor() { super(); this.buf = new Float32Array(2048); this.n = 0; }
@@ -198,22 +205,22 @@ async function openMedia(): Promise<{ audio: RollingBuffer }> {
   }
   registerProcessor("cmpc-tap", Tap);`;
   const url = URL.createObjectURL(new Blob([worklet], { type: "text/javascript" }));
-  await ac.audioWorklet.addModule(url);
+  await context.audioWorklet.addModule(url);
   URL.revokeObjectURL(url);
-  const tap = new AudioWorkletNode(ac, "cmpc-tap", { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit" });
+  const tap = new AudioWorkletNode(context, "cmpc-tap", { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit" });
   tap.port.onmessage = (e: MessageEvent<Float32Array>) => {
-    audio.push(resample(e.data, ac.sampleRate));
+    audio.push(resample(e.data, context.sampleRate));
   };
-  const mute = ac.createGain();
+  const mute = context.createGain();
   mute.gain.value = 0;
   source.connect(tap);
   tap.connect(mute);
-  mute.connect(ac.destination);
-  if (ac.state === "suspended") {
-    await ac.resume().catch(() => undefined);
-    if (ac.state === "suspended") {
+  mute.connect(context.destination);
+  if (context.state === "suspended") {
+    await context.resume().catch(() => undefined);
+    if (context.state === "suspended") {
       banner("Click the page to start the microphone.", "warn");
-      document.addEventListener("click", () => void ac.resume(), { once: true });
+      document.addEventListener("click", () => void context.resume(), { once: true });
     }
   }
   return { audio };
