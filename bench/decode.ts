@@ -17,8 +17,8 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -197,7 +197,7 @@ try {
     long,
   ]);
   const longSeconds = probeSeconds(long);
-  const longBytes = readFileSync(long).length;
+  const longBytes = statSync(long).size;
 
   const rss = (): number => process.memoryUsage().rss / 2 ** 20;
   global.gc?.();
