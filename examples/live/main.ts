@@ -45,8 +45,11 @@ interface LiveState {
 }
 
 const SAMPLE_RATE = 16000;
-/** Seconds of audio kept: the log-mel's 80 dB floor follows this buffer's maximum. */
-const BUFFER_SECONDS = 3;
+/**
+ * Seconds of audio kept (at least the model's window): the log-mel's 80 dB
+ * floor follows this buffer's maximum.
+ */
+const MIN_BUFFER_SECONDS = 3;
 const TICK_MS = 1000;
 
 const stateEl = document.getElementById("state") as HTMLPreElement;
@@ -149,7 +152,7 @@ async function loadModel(): Promise<{ config: CmpcConfig; voice: TowerLike; face
   return { config, ...towers };
 }
 
-async function openMedia(): Promise<{ audio: RollingBuffer }> {
+async function openMedia(bufferSamples: number): Promise<{ audio: RollingBuffer }> {
   if (typeof navigator.mediaDevices === "undefined") {
     throw new Error("Cannot open the camera and microphone: this page needs a secure context (https:// or http://localhost)");
   }
@@ -176,7 +179,7 @@ async function openMedia(): Promise<{ audio: RollingBuffer }> {
   video.srcObject = stream;
   await video.play();
 
-  const audio = new RollingBuffer(BUFFER_SECONDS * SAMPLE_RATE);
+  const audio = new RollingBuffer(bufferSamples);
   // A 16 kHz context lets the browser resample; where it cannot (older
   // Firefox refuses to connect a stream of another rate), the device rate is
   // used and each block is resampled by hand.
@@ -298,8 +301,9 @@ async function main(): Promise<void> {
   ]);
   const detector = await FaceDetector.load(detectorJson, detectorBin);
   const model = await loadModel();
-  const { audio } = await openMedia();
   const windowFrames = model.config.voice.frames;
+  // frames = 1 + ⌊samples / 160⌋, so windowFrames · 160 samples give a whole window.
+  const { audio } = await openMedia(Math.max(MIN_BUFFER_SECONDS * SAMPLE_RATE, windowFrames * 160));
   const faceSize = model.config.face.size;
   state.phase = "running";
   report();
