@@ -1,19 +1,21 @@
 /**
- * `npm run bench:train-graph [-- --steps 3 --long 300 --paper-batches 8,16 --skip-torch --skip-cpu]`
+ * `npm run bench:train-graph [-- --steps 3 --long 300 --paper-batches 8,4,2,1 --skip-torch --skip-cpu]`
  *
  * The whole training graph (`trainCmpc`: batchPairs → encode → updateMemoryBank
  * → assignPrototypes → recalibratedLoss → trainStep), not single kernels
  * (bench/train.ts times those):
  * - samples/s of a training step on each backend that can train here
  *   (tensorflow when tfjs-node(-gpu) loads, wasm, cpu) for the `small`
- *   config (batch 32) and the `paper` config at batch 8; on wasm, which paper
- *   batches fit the heap (capped near 2 GB); the cpu backend runs only the
+ *   config (batch 32) and the `paper` config at the largest of
+ *   `--paper-batches` (tried largest first) that fits the wasm heap (capped
+ *   near 2 GB); the cpu backend runs only the
  *   small config (a paper step takes minutes there);
  * - PyTorch CPU (/usr/bin/python3 with torch) on the same configs in the same
  *   run: bench/train_graph_torch.py takes the same step (towers, CID, bank
  *   update, Adam + L2);
- * - memory over a long run: RSS and tf.memory().numTensors every 25 steps of
- *   the tiny config with re-clustering, on the training backend.
+ * - memory over a long run (first, in a fresh heap): RSS and
+ *   tf.memory().numTensors every 25 steps of the tiny config with
+ *   re-clustering, on the training backend, and the RSS slope.
  * Steps are timed without clustering (it is not due in the timed window);
  * pairs come from a small pool in memory so data loading is not measured.
  * Writes bench/results/train_graph.json and prints it.
@@ -40,7 +42,7 @@ function arg(name: string, dflt: string): string {
 }
 const timedSteps = Number(arg("steps", "3"));
 const longSteps = Number(arg("long", "300"));
-const paperBatches = arg("paper-batches", "8,16").split(",").map(Number);
+const paperBatches = arg("paper-batches", "8,4,2,1").split(",").map(Number);
 const skipTorch = process.argv.includes("--skip-torch");
 const skipCpu = process.argv.includes("--skip-cpu");
 const BANK = 64;
@@ -133,20 +135,22 @@ async function longRun(backend: BackendPreference): Promise<Record<string, unkno
       complete: resolve,
     });
   });
-  const half = samples.filter((s) => s.step >= longSteps / 2);
-  const first = half[0];
-  const last = half.at(-1);
-  const slope =
-    first !== undefined && last !== undefined && last.step > first.step
-      ? ((last.rssMB - first.rssMB) / (last.step - first.step)) * 100
-      : NaN;
+  // Least-squares slope of RSS over the samples after the first 25 steps (allocator warm-up).
+  const xs = samples.filter((x) => x.step >= 25);
+  const mx = xs.reduce((a, x) => a + x.step, 0) / xs.length;
+  const my = xs.reduce((a, x) => a + x.rssMB, 0) / xs.length;
+  const sxy = xs.reduce((a, x) => a + (x.step - mx) * (x.rssMB - my), 0);
+  const sxx = xs.reduce((a, x) => a + (x.step - mx) ** 2, 0);
+  const slope = sxx > 0 ? (sxy / sxx) * 100 : NaN;
+  const rss = xs.map((x) => x.rssMB);
   return {
     backend: tf.getBackend(),
     config: "tiny, batch 16, bank 64",
     steps: longSteps,
     reclusterings,
     seconds: (performance.now() - t0) / 1000,
-    rssMBPer100StepsSecondHalf: slope,
+    rssMBPer100Steps: slope,
+    rssMBRangeAfterStep25: [Math.min(...rss), Math.max(...rss)],
     numTensorsDistinctAfterStep1: [...new Set(samples.filter((s) => s.step > 1).map((s) => s.numTensors))],
     samples,
   };
@@ -188,6 +192,10 @@ function torchPeer(cases: Case[]): Record<string, unknown> {
 const small: Case = { id: "small-b32", preset: "small", batch: 32 };
 const papers: Case[] = paperBatches.map((b) => ({ id: `paper-b${b}`, preset: "paper", batch: b }));
 const started = new Date().toISOString();
+// Memory first, in a fresh wasm heap (a paper batch that does not fit below exhausts it).
+const trainBackend = (await initBackend({ prefer: "auto", purpose: "train" })).backend;
+const memory = await longRun(trainBackend);
+console.error("memory", JSON.stringify({ ...memory, samples: undefined }));
 const backends: Record<string, unknown> = {};
 const tried: BackendPreference[] = ["tensorflow", "wasm", ...(skipCpu ? [] : (["cpu"] as const))];
 for (const backend of tried) {
@@ -205,15 +213,17 @@ for (const backend of tried) {
     entry.paper = { skipped: "the cpu backend takes minutes per paper step; not timed" };
     continue;
   }
+  // Paper batches in the order given (largest first): stop at the first that fits.
   for (const c of papers) {
     entry[c.id] = await timeSteps(c, backend);
     console.error(backend, c.id, JSON.stringify(entry[c.id]));
-    if ((entry[c.id] as { error?: string }).error !== undefined) break;
+    if ((entry[c.id] as { error?: string }).error === undefined) {
+      entry.paperLargestBatchThatFits = c.batch;
+      break;
+    }
   }
 }
-const torch = torchPeer([small, ...papers.slice(0, 1)]);
-const trainBackend = (await initBackend({ prefer: "auto", purpose: "train" })).backend;
-const memory = await longRun(trainBackend);
+const torch = torchPeer([small, ...papers]);
 const ratio = (b: string, id: string): number | null => {
   const ours = (backends[b] as Record<string, { samplesPerSecond?: number }> | undefined)?.[id]?.samplesPerSecond;
   const theirs = (torch.results as { id: string; samplesPerSecond: number }[] | undefined)?.find(
@@ -229,7 +239,7 @@ const result = {
   backends,
   torch,
   ratiosVsTorch1Thread: Object.fromEntries(
-    Object.keys(backends).flatMap((b) => [small.id, papers[0]!.id].map((id) => [`${b}/${id}`, ratio(b, id)])),
+    Object.keys(backends).flatMap((b) => [small, ...papers].map((c) => [`${b}/${c.id}`, ratio(b, c.id)])),
   ),
   memory,
 };
