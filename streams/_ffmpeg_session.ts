@@ -14,7 +14,7 @@ import {
   type WorkerMessage,
 } from "./_protocol.ts";
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */
 
 /** The parts of an `@ffmpeg/core` instance used here. */
 export interface FfmpegCore {
@@ -129,6 +129,10 @@ export function runSession(
     inputArg = path;
   } else {
     const dev = FS.makedev(deviceMajor++, 0);
+    // unregistered after the job: the device closures hold this job's buffers
+    cleanup.push(() => {
+      Reflect.deleteProperty(FS.devices, dev);
+    });
     FS.registerDevice(dev, {
       open(stream: any) {
         stream.seekable = false;
@@ -183,6 +187,10 @@ export function runSession(
     onBytes: (b: Uint8Array) => void,
   ): string {
     const dev = FS.makedev(deviceMajor++, 0);
+    // unregistered after the job: the device closures hold this job's buffers
+    cleanup.push(() => {
+      Reflect.deleteProperty(FS.devices, dev);
+    });
     FS.registerDevice(dev, {
       open(stream: any) {
         stream.seekable = false;
