@@ -23,8 +23,9 @@ export interface DecodeOptions {
    */
   audioSecondsPerSample?: number;
   /**
-   * Seconds of decoded audio the worker posts in one message (the decode
-   * window); memory held per decode is about one window plus one frame.
+   * The most seconds of decoded audio the worker posts in one message (the
+   * decode window; pending audio also goes out before each frame); memory
+   * held per decode is about one window plus a few frames.
    * @default 1
    */
   windowSeconds?: number;
