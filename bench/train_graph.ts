@@ -189,6 +189,40 @@ function torchPeer(cases: Case[]): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
+// Child mode: one paper batch on one backend in a fresh process (a wasm heap that ran out of memory traps on every
+// later call, so each batch size gets its own heap).
+const childBatch = arg("paper-child", "");
+if (childBatch !== "") {
+  const backend = arg("backend", "wasm") as BackendPreference;
+  await initBackend({ prefer: backend, purpose: "train" });
+  const r = await timeSteps({ id: `paper-b${childBatch}`, preset: "paper", batch: Number(childBatch) }, backend);
+  console.log(JSON.stringify(r));
+  process.exit(0);
+}
+
+function paperInChild(batch: number, backend: BackendPreference): Record<string, unknown> {
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1] ?? "",
+      "--paper-child",
+      String(batch),
+      "--backend",
+      backend,
+      "--steps",
+      String(timedSteps),
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  const line = r.stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { backend, error: `child exited ${r.status}: ${r.stderr.trim().split("\n").at(-1) ?? ""}` };
+  }
+}
+
 const small: Case = { id: "small-b32", preset: "small", batch: 32 };
 const papers: Case[] = paperBatches.map((b) => ({ id: `paper-b${b}`, preset: "paper", batch: b }));
 const started = new Date().toISOString();
@@ -215,7 +249,7 @@ for (const backend of tried) {
   }
   // Paper batches in the order given (largest first): stop at the first that fits.
   for (const c of papers) {
-    entry[c.id] = await timeSteps(c, backend);
+    entry[c.id] = paperInChild(c.batch, backend);
     console.error(backend, c.id, JSON.stringify(entry[c.id]));
     if ((entry[c.id] as { error?: string }).error === undefined) {
       entry.paperLargestBatchThatFits = c.batch;

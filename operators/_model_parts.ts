@@ -61,5 +61,7 @@ export const modelParts: TrainParts = {
       lr: c.minLr,
     }),
   learningRate: (step, c) => learningRate(step, c),
-  clusteringDue: (samplesSeen, last, c) => clusteringDue(samplesSeen, last, c),
+  // codeLiteral: the official code re-clusters on its step grid (every ⌊interval / batch⌋ steps after warm-up).
+  clusteringDue: (samplesSeen, last, c) =>
+    clusteringDue(samplesSeen, last, c.clustering, c.codeLiteral ? { officialGridBatchSize: c.batchSize } : {}),
 };

@@ -552,7 +552,8 @@ export const standInParts: TrainParts = {
   cmpcLoss: standInLoss,
   createOptimizer: (config) => new StandInAdam(config),
   learningRate: standInLearningRate,
-  clusteringDue(samplesSeen, lastClusteredAt, c) {
+  clusteringDue(samplesSeen, lastClusteredAt, config) {
+    const c = config.clustering;
     if (samplesSeen < c.warmupSamples) return false;
     return (
       lastClusteredAt === null ||

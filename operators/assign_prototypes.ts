@@ -40,11 +40,7 @@ export function assignPrototypes(
     checkAlive(session, "assign prototypes");
     const c = session.config.clustering;
     if (
-      session.parts.clusteringDue(
-        session.samplesSeen,
-        session.lastClusteredAt,
-        c,
-      )
+      session.parts.clusteringDue(session.samplesSeen, session.lastClusteredAt, session.config)
     ) {
       const t0 = performance.now();
       const voice = session.parts.clusterBank(

@@ -107,11 +107,11 @@ export interface TrainParts {
   createOptimizer(config: OptimizerConfig): OptimizerLike;
   /** Learning rate of 0-based `step`. */
   learningRate(step: number, config: OptimizerConfig): number;
-  clusteringDue(
-    samplesSeen: number,
-    lastClusteredAt: number | null,
-    config: ClusteringConfig,
-  ): boolean;
+  /**
+   * Whether the banks are re-clustered at the start of the next step (the
+   * whole config, so that codeLiteral can follow the official step grid).
+   */
+  clusteringDue(samplesSeen: number, lastClusteredAt: number | null, config: CmpcConfig): boolean;
 }
 
 /**
