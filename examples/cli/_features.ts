@@ -119,7 +119,7 @@ export interface CacheVideosOptions {
   fps?: number;
 }
 
-/** Builds the feature cache of `videos` (decode → log-mel, face detection and crops), with progress on stderr. */
+/** Builds the feature cache of `videos` (decode → log-mel, face detection and crops), with progress on stderr. Call `cleanup` when done with the cache (closes the store; removes a temporary one). */
 export async function cacheVideos(
   videos: DatasetVideo[],
   io: CommandIo,
@@ -130,6 +130,7 @@ export async function cacheVideos(
   const files = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(files.modelJson, files.weights);
   const cleanup = async () => {
+    await store.close();
     if (temp !== null) await rm(temp, { recursive: true, force: true });
   };
   try {

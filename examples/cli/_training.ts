@@ -91,82 +91,86 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
   const videos = await listInputs(o.inputs, io, o);
   if (videos.length < 2) throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
   say(io, `${videos.length} training videos; building the feature cache in ${join(runDir, "cache")}`);
-  const { cache } = await cacheVideos(videos, io, {
+  const { cache, cleanup } = await cacheVideos(videos, io, {
     dir: join(runDir, "cache"),
     faceSize: base.face.size,
     phase: "features",
     ...(o.fps === undefined ? {} : { fps: o.fps }),
   });
-  if (cache.videos.length < 2) throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
-  const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
-  const config: CmpcConfig =
-    resumeFrom?.config ??
-    (base.preset === "paper"
-      ? { ...base, bankSize: cache.videos.length }
-      : cmpcConfigLike(base, cache.videos.length, steps, o));
-  if (resumeFrom !== undefined && resumeFrom.config.bankSize !== cache.videos.length) {
-    throw new TypeError(`Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`);
-  }
-  await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
-  await writeFile(join(runDir, "inputs.json"), `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`);
-  const every = o.checkpointEvery ?? Math.max(1, Math.min(1000, Math.ceil(steps / 5)));
-  const startStep = resumeFrom?.step ?? 0;
-  if (startStep >= steps) throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
-  say(io, `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`);
+  try {
+    if (cache.videos.length < 2) throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
+    const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
+    const config: CmpcConfig =
+      resumeFrom?.config ??
+      (base.preset === "paper"
+        ? { ...base, bankSize: cache.videos.length }
+        : cmpcConfigLike(base, cache.videos.length, steps, o));
+    if (resumeFrom !== undefined && resumeFrom.config.bankSize !== cache.videos.length) {
+      throw new TypeError(`Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`);
+    }
+    await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
+    await writeFile(join(runDir, "inputs.json"), `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`);
+    const every = o.checkpointEvery ?? Math.max(1, Math.min(1000, Math.ceil(steps / 5)));
+    const startStep = resumeFrom?.step ?? 0;
+    if (startStep >= steps) throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
+    say(io, `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`);
 
-  let session: TrainSession | null = null;
-  let interruptedState: TrainState | null = null;
-  let lastCheckpointed = startStep;
-  let last: StepEvent | null = null;
-  let logChain: Promise<void> = Promise.resolve();
-  const bar = progress(io, "train", steps - startStep);
-  const write = async (state: TrainState) => {
-    await writeCheckpoint(runDir, state.step, serializeTrainState(state), { keep: 3, meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null } });
-    lastCheckpointed = state.step;
-  };
-  await lastValueFrom(
-    trainCmpc(({ rng }) => samplePairs(cache, { rng, windowFrames: config.voice.frames }), {
-      config,
-      steps,
-      backend: "current",
-      ...(resumeFrom === undefined ? {} : { resumeFrom }),
-      checkpoint: { every, write, final: true },
-      onSession: (s) => {
-        session = s;
-      },
-      onCluster: (c) => {
-        if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
-      },
-    }).pipe(
-      tap((e) => {
-        last = e;
-        bar.update(e.step - startStep, { loss: e.loss.total, lr: e.learningRate, "pairs/s": Math.round(e.samplesPerSecond) });
-        if (io.signal.aborted && session !== null) interruptedState = session.toState();
-      }),
-      tap((e) => {
-        logChain = logChain.then(() => appendLog(runDir, { kind: "step", ...stepRecord(e) }));
-      }),
-      takeWhile(() => !io.signal.aborted, true),
-    ),
-    { defaultValue: null },
-  );
-  bar.stop();
-  await logChain;
-  const stopped = interruptedState as TrainState | null;
-  if (stopped !== null && stopped.step !== lastCheckpointed) await write(stopped);
-  const finalEvent = last as StepEvent | null;
-  const finalStep = stopped?.step ?? finalEvent?.step ?? startStep;
-  await appendLog(runDir, { kind: stopped === null ? "done" : "interrupted", step: finalStep, backend: choice.summary });
-  await writePlots(runDir);
-  if (stopped !== null) say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
-  return {
-    runDir,
-    step: finalStep,
-    interrupted: stopped !== null,
-    backend: choice.summary,
-    videos: cache.videos.length,
-    finalLoss: finalEvent?.loss.total ?? null,
-  };
+    let session: TrainSession | null = null;
+    let interruptedState: TrainState | null = null;
+    let lastCheckpointed = startStep;
+    let last: StepEvent | null = null;
+    let logChain: Promise<void> = Promise.resolve();
+    const bar = progress(io, "train", steps - startStep);
+    const write = async (state: TrainState) => {
+      await writeCheckpoint(runDir, state.step, serializeTrainState(state), { keep: 3, meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null } });
+      lastCheckpointed = state.step;
+    };
+    await lastValueFrom(
+      trainCmpc(({ rng }) => samplePairs(cache, { rng, windowFrames: config.voice.frames }), {
+        config,
+        steps,
+        backend: "current",
+        ...(resumeFrom === undefined ? {} : { resumeFrom }),
+        checkpoint: { every, write, final: true },
+        onSession: (s) => {
+          session = s;
+        },
+        onCluster: (c) => {
+          if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+        },
+      }).pipe(
+        tap((e) => {
+          last = e;
+          bar.update(e.step - startStep, { loss: e.loss.total, lr: e.learningRate, "pairs/s": Math.round(e.samplesPerSecond) });
+          if (io.signal.aborted && session !== null) interruptedState = session.toState();
+        }),
+        tap((e) => {
+          logChain = logChain.then(() => appendLog(runDir, { kind: "step", ...stepRecord(e) }));
+        }),
+        takeWhile(() => !io.signal.aborted, true),
+      ),
+      { defaultValue: null },
+    );
+    bar.stop();
+    await logChain;
+    const stopped = interruptedState as TrainState | null;
+    if (stopped !== null && stopped.step !== lastCheckpointed) await write(stopped);
+    const finalEvent = last as StepEvent | null;
+    const finalStep = stopped?.step ?? finalEvent?.step ?? startStep;
+    await appendLog(runDir, { kind: stopped === null ? "done" : "interrupted", step: finalStep, backend: choice.summary });
+    await writePlots(runDir);
+    if (stopped !== null) say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
+    return {
+      runDir,
+      step: finalStep,
+      interrupted: stopped !== null,
+      backend: choice.summary,
+      videos: cache.videos.length,
+      finalLoss: finalEvent?.loss.total ?? null,
+    };
+  } finally {
+    await cleanup();
+  }
 }
 
 function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: TrainingOptions): CmpcConfig {
