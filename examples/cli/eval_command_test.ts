@@ -80,6 +80,15 @@ t.test("cmpc eval --lists --data: official-format lists over a generated VoxCele
   t.ok(ver.auc! >= 0 && ver.auc! <= 1);
   t.ok(j.results.some((x) => x.kind === "matching" && x.name === "v2f_U"));
   t.ok(existsSync(join(out, "plots", "roc.svg")) && existsSync(join(out, "eval.json")));
+
+  // The same tree as a VoxCeleb1 root to train on (meta + identity split file, all identities in split 1).
+  await writeFile(join(vox, "vox1_meta.csv"), `${meta.join("\n")}\n`);
+  await writeFile(join(vox, "identity_splits.txt"), `${ids.map((_, i) => `Person_${i} 1`).join("\n")}\n`);
+  const voxRun = join(root, "vox-run");
+  const tr = await cli(["train", vox, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--out", voxRun]);
+  t.equal(tr.code, 0, tr.stderr);
+  t.match(tr.stderr, /reading the VoxCeleb1 tree/);
+  t.equal((JSON.parse(tr.stdout.toString()) as { videos: number }).videos, items.length, "one instance per (identity, YouTube video)");
 });
 
 t.test("cmpc eval: usage errors", async (t) => {
