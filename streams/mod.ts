@@ -6,15 +6,6 @@
  * @module
  */
 export * from "./av_sample.ts";
-export * from "./decode_error.ts";
-export * from "./video_source.ts";
-export * from "./decoder_worker.ts";
-export * from "./decode_video.ts";
-export * from "./decode_audio.ts";
-export * from "./vox1_layout.ts";
-export * from "./parse_verification_list.ts";
-export * from "./parse_matching_list.ts";
-export * from "./parse_retrieval_list.ts";
 export * from "./dataset_video.ts";
 export * from "./parse_manifest.ts";
 export * from "./parse_vox1_meta.ts";
@@ -25,6 +16,15 @@ export * from "./content_hash.ts";
 export * from "./feature_store.ts";
 export * from "./memory_feature_store.ts";
 export * from "./feature_cache.ts";
+export * from "./decode_error.ts";
+export * from "./video_source.ts";
+export * from "./decoder_worker.ts";
+export * from "./decode_video.ts";
+export * from "./decode_audio.ts";
+export * from "./vox1_layout.ts";
+export * from "./parse_verification_list.ts";
+export * from "./parse_matching_list.ts";
+export * from "./parse_retrieval_list.ts";
 export * from "./decode_videos.ts";
 export * from "./bytes_source.ts";
 export * from "./blob_source.ts";

@@ -39,6 +39,7 @@ import {
   appendLog,
   datasetVideoBytes,
   decodeDatasetVideo,
+  enableWasmThreads,
   NodeFeatureStore,
   readFaceDetectorFiles,
   videoFolderSource,
@@ -53,12 +54,14 @@ import { lineChartSvg } from "./line_chart_svg.ts";
 export interface MainJobOptions {
   /** Run folder. @default {"runs/demo"} */
   dir?: string;
-  /** Training steps of each model. @default {150} */
+  /** Training steps of each model. @default {350} */
   steps?: number;
   /** Seeds (each trains CMPC and CID once); the report gives the spread. @default {[0]} */
   seeds?: number[];
-  /** Demo-set options. @default {{ trainIdentities: 32, testIdentities: 20, videosPerIdentity: 3 }} */
+  /** Demo-set options. @default {{ trainIdentities: 100, testIdentities: 20, videosPerIdentity: 2, seconds: 2.5 }} */
   data?: DemoDataOptions;
+  /** wasm threads (2 uses both cores of a small machine). @default {2} */
+  threads?: number;
   /** Where messages go. @default {console.error} */
   log?: (line: string) => void;
 }
@@ -89,7 +92,7 @@ export interface MainJobReport {
 /** The demo's model configuration: the `tiny` preset on 64×64 faces and 1 s log-mel windows. */
 export function demoConfig(bankSize: number, steps: number, seed: number): CmpcConfig {
   const c = cmpcConfig("tiny", { bankSize, totalSteps: steps, seed, batchSize: 32 });
-  c.optimizer.maxLr = 2e-3;
+  c.optimizer.maxLr = 3e-3;
   c.optimizer.warmupSteps = Math.max(1, Math.round(steps * 0.1));
   return c;
 }
@@ -107,7 +110,7 @@ export function demoConfig(bankSize: number, steps: number, seed: number): CmpcC
 export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobReport> {
   const started = Date.now();
   const dir = resolve(options.dir ?? "runs/demo");
-  const steps = options.steps ?? 150;
+  const steps = options.steps ?? 350;
   const seeds = options.seeds ?? [0];
   const log = options.log ?? ((l: string) => {
     console.error(l);
@@ -116,7 +119,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 
   // 1. Demo data (reused when already generated with the same options).
   const dataDir = join(dir, "data");
-  const dataOptions: DemoDataOptions = { trainIdentities: 32, testIdentities: 20, videosPerIdentity: 3, ...options.data };
+  const dataOptions: DemoDataOptions = { trainIdentities: 100, testIdentities: 20, videosPerIdentity: 2, seconds: 2.5, ...options.data };
   const stamp = JSON.stringify(dataOptions);
   const stampFile = join(dataDir, "options.json");
   if (!existsSync(stampFile) || (await readFile(stampFile, "utf8")) !== stamp) {
@@ -130,7 +133,9 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   }
 
   // 2. Feature cache through the real decoder and front ends (wasm).
-  const choice = await initBackend({ prefer: "wasm" });
+  const threads = options.threads ?? 2;
+  if (threads > 1) enableWasmThreads(threads);
+  const choice = await initBackend({ prefer: "wasm", threads });
   const files = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(files.modelJson, files.weights);
   const store = await NodeFeatureStore.open(join(dir, "cache"));
@@ -180,6 +185,8 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         trainCmpc(({ rng }) => samplePairs(trainCache, { rng, windowFrames: config.voice.frames }), {
           config,
           steps,
+          backend: "wasm",
+          threads,
           checkpoint: {
             every: steps,
             write: async (state: TrainState) => {
