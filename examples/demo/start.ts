@@ -27,6 +27,6 @@ ${rows.join("\n")}
 | probe  |    - | ${pct(report.probe.matchingV2F)} | ${pct(report.probe.matchingF2V)} |        - |            - |
 
 CMPC − CID (1:2, mean of both directions): ${(100 * report.cmpcMinusCid.mean).toFixed(1)} points${report.cmpcMinusCid.perSeed.length > 1 ? ` ± ${(100 * report.cmpcMinusCid.std).toFixed(1)} (std over ${report.cmpcMinusCid.perSeed.length} seeds)` : " (one seed; run with --seeds 0,1,2 for the spread)"}
-Chance is 50%. Report, plots and models: ${report.config.preset} config, see ${process.cwd()}/runs/demo (report.json, plots/, cmpc-seed*/)
+Chance is 50%. Report, plots and models: ${report.config.preset} config, see ${values.dir ?? "runs/demo"} (report.json, plots/, cmpc-seed*/)
 Finished in ${(report.seconds / 60).toFixed(1)} min.`);
 process.exit(0);
