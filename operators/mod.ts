@@ -13,6 +13,7 @@ export * from "./to_log_mel.ts";
 export * from "./detect_faces.ts";
 export * from "./crop_faces.ts";
 export * from "./sample_pairs.ts";
+export * from "./augment_faces.ts";
 export * from "./from_stream.ts";
 export * from "./eval_embedders.ts";
 export * from "./evaluate_verification.ts";

@@ -17,7 +17,7 @@ import {
   type CmpcPreset,
   type TrainState,
 } from "../../models/mod.ts";
-import { samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
+import { augmentFaces, samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
 import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
@@ -40,6 +40,8 @@ export interface TrainingOptions extends ListInputsOptions {
   batchSize?: number;
   /** Face frames per second taken from raw videos. */
   fps?: number;
+  /** Augment training face crops with `augmentFaces` (seeded by the run's seed; resumes exactly). */
+  augmentFaces?: boolean;
 }
 
 /** How a training run ended. */
@@ -126,7 +128,10 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
       lastCheckpointed = state.step;
     };
     await lastValueFrom(
-      trainCmpc(({ rng }) => samplePairs(cache, { rng, windowFrames: config.voice.frames }), {
+      trainCmpc(({ rng, samplesSeen }) => {
+        const pairs = samplePairs(cache, { rng, windowFrames: config.voice.frames });
+        return o.augmentFaces === true ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen })) : pairs;
+      }, {
         config,
         steps,
         backend: "current",

@@ -32,13 +32,16 @@ Options:
   --fps <n>             face frames per second taken from videos (default: 1)
   --split-file <f>      VoxCeleb1 identity split file (default: <root>/identity_splits.txt)
   --splits <list>       VoxCeleb1 split labels to train on (default: 1,2)
+  --augment-faces       random flip, greyscale, channel shuffle, gain and brightness
+                        on training face crops (the paper's code augments nothing;
+                        pass it again with --resume)
   --json                progress as JSON lines on stderr
   -h, --help            show this help
 
 Prints one JSON line to stdout at the end: {runDir, step, interrupted, backend, videos, finalLoss}.
 
 Examples:
-  cmpc demo-data ./demo && cmpc train ./demo --config tiny --steps 200 --out runs/tiny
+  cmpc demo-data ./demo && cmpc train ./demo --config tiny --steps 200 --augment-faces --out runs/tiny
   cmpc train talk1.mp4 talk2.mp4 talk3.mp4 --config small --backend wasm
   cmpc train /data/voxceleb1 --config paper --backend tensorflow --out runs/paper
   cmpc train /data/voxceleb1 --out runs/paper --resume
@@ -59,6 +62,7 @@ Examples:
         fps: { type: "string" },
         "split-file": { type: "string" },
         splits: { type: "string" },
+        "augment-faces": { type: "boolean", default: false },
       },
     });
     if (positionals.length === 0) throw new UsageError("cmpc train needs videos, folders or a VoxCeleb1 root");
@@ -91,6 +95,7 @@ Examples:
     if (fps !== undefined) options.fps = fps;
     if (values["split-file"] !== undefined) options.splitFile = values["split-file"];
     if (values.splits !== undefined) options.splits = values.splits.split(",").map(Number);
+    if (values["augment-faces"]) options.augmentFaces = true;
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return EXIT_OK;

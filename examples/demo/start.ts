@@ -1,17 +1,19 @@
 /**
  * `npm start`: the main job on built-in data. Generates the demo videos,
  * trains CMPC and a CID baseline, and prints the results on unseen
- * identities. Options: `--steps N`, `--seeds 0,1,2`, `--dir runs/demo`.
+ * identities. Options: `--steps N`, `--seeds 0,1,2`, `--dir runs/demo`,
+ * `--no-augment` (train on the face crops as they are).
  */
 import { parseArgs } from "node:util";
 import { runMainJob } from "./main_job.ts";
 
 const { values } = parseArgs({
-  options: { steps: { type: "string" }, seeds: { type: "string" }, dir: { type: "string" } },
+  options: { steps: { type: "string" }, seeds: { type: "string" }, dir: { type: "string" }, "no-augment": { type: "boolean", default: false } },
 });
 const report = await runMainJob({
   ...(values.dir === undefined ? {} : { dir: values.dir }),
   ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
+  augment: !values["no-augment"],
   ...(values.seeds === undefined ? {} : { seeds: values.seeds.split(",").map(Number) }),
 });
 const pct = (x: number) => `${(100 * x).toFixed(1).padStart(5)}%`;
@@ -19,7 +21,7 @@ const rows = report.results.map(
   (r) => `| ${r.method.padEnd(6)} | ${String(r.seed).padStart(4)} | ${pct(r.eval.matchingV2F)} | ${pct(r.eval.matchingF2V)} | ${pct(r.eval.auc)} | ${String(r.reclusterings).padStart(12)} |`,
 );
 console.log(`
-Unseen identities: ${report.data.test.identities} (${report.data.test.videos} videos); trained on ${report.data.train.identities} identities (${report.data.train.videos} videos), ${report.backend}
+Unseen identities: ${report.data.test.identities} (${report.data.test.videos} videos); trained on ${report.data.train.identities} identities (${report.data.train.videos} videos), ${report.results[0]?.steps ?? 0} steps, ${report.augment ? "face augmentation" : "no augmentation"}, ${report.backend}
 
 | method | seed | 1:2 v→f | 1:2 f→v | ver. AUC | re-clusterings |
 |--------|------|---------|---------|----------|----------------|
