@@ -10,13 +10,18 @@ import { tf } from "./_tf.ts";
 
 /**
  * `torch.nn.Conv2d(k, stride, padding=pad, bias=False)` on NHWC input with an
- * HWIO filter: zero-pads `pad` on every side, then a `valid` convolution.
- * Square filters only (the wasm backend's Conv2D is wrong for non-square
- * filters with numeric/valid padding; see docs/perf-probe §3).
+ * HWIO filter: zero-pads `pad` on every side (inside the conv for square
+ * filters; with `tf.pad` then a `valid` conv for non-square ones, which the
+ * wasm backend's Conv2D gets wrong with numeric padding; see
+ * docs/performance.md).
  */
 export function conv2dTorch(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-  const xp = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
-  return tf.conv2d(xp, w, stride, "valid");
+  if (pad === 0) return tf.conv2d(x, w, stride, "valid");
+  // Square filters: let the conv pad (no PadV2 forward, no Slice in the
+  // gradient). Non-square: pad first (wasm's Conv2D is wrong for non-square
+  // filters with numeric padding).
+  if (w.shape[0] === w.shape[1]) return tf.conv2d(x, w, stride, pad);
+  return tf.conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, "valid");
 }
 
 /**

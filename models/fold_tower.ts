@@ -68,14 +68,16 @@ function fold(w: Record<string, HostArray>, conv: string, bn: string, stride: nu
 }
 
 function convAct(x: tf.Tensor4D, c: FoldedConv, relu: boolean): tf.Tensor4D {
-  // Explicit symmetric padding + valid, as the towers: tfjs-backend-wasm's
-  // Conv2D is wrong for numeric padding with non-square filters.
-  const xp = c.pad > 0 ? tf.pad(x, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]]) : x;
+  // Symmetric padding inside the conv for square filters (all the towers
+  // have); tfjs-backend-wasm's Conv2D is wrong for numeric padding with
+  // non-square ones, which get explicit padding + valid.
+  const square = c.filter.shape[0] === c.filter.shape[1];
+  const xp = c.pad > 0 && !square ? tf.pad(x, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]]) : x;
   return tf.fused.conv2d({
     x: xp,
     filter: c.filter,
     strides: c.stride,
-    pad: "valid",
+    pad: c.pad > 0 && square ? c.pad : "valid",
     bias: c.bias,
     activation: relu ? "relu" : "linear",
   });

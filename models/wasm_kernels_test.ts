@@ -26,6 +26,9 @@ const CASES: ConvCase[] = [
   { name: "1x1/1, 7x9", x: [2, 7, 9, 4], f: [1, 1, 4, 5], stride: 1, pad: 0 },
   { name: "3x3/1 numeric pad 1 inside conv2d", x: [2, 9, 11, 4], f: [3, 3, 4, 5], stride: 1, pad: 0, convPad: 1 },
   { name: "3x3/2 'same' inside conv2d", x: [2, 9, 11, 4], f: [3, 3, 4, 5], stride: 2, pad: 0, convPad: "same" },
+  { name: "3x3/2 numeric pad 1 inside conv2d, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 2, pad: 0, convPad: 1 },
+  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, 1-channel 64x500", x: [2, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 0, convPad: 3 },
+  { name: "face conv1 7x7/2 numeric pad 3 inside conv2d, odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 4], stride: 2, pad: 0, convPad: 3 },
   { name: "non-square 3x5/1 after tf.pad", x: [2, 9, 11, 4], f: [3, 5, 4, 5], stride: 1, pad: 2 },
 ];
 
