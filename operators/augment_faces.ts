@@ -56,7 +56,7 @@ export interface AugmentFacesOptions {
  * about a face: the built-in demo set is made that way (skin and hair colour
  * are drawn per identity and linked to nothing audible), and there colour
  * augmentation lifts 1:2 matching on unseen identities from about 65% to
- * about 82% (docs/demo.md).
+ * 78–87% (docs/demo.md).
  *
  * @example
  * ```ts
