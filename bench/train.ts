@@ -12,6 +12,13 @@
  * note when absent). PyTorch is timed before and after the tfjs runs and the
  * better time is kept, to damp the load of a shared machine.
  *
+ * Each train/forward row also splits out the conv kernels: one more step
+ * under `tf.profile` (ours) and `torch.profiler` (theirs) gives the time in
+ * conv kernels (forward and both gradients), their ratio (`convRatio`), and
+ * `floorRatio` = our conv time / PyTorch's whole step: the ratio the row
+ * would have if everything else cost nothing, i.e. the lower bound that the
+ * conv kernels (XNNPACK's wasm SIMD GEMM) put on it.
+ *
  * Each thread count runs in its own child process (the wasm backend picks its
  * build once per process). Writes bench/results/train.json and prints it.
  *
@@ -60,6 +67,20 @@ interface Measured {
   mode: Mode;
   threads: number;
   ms: number;
+  /** Milliseconds of one step inside convolution kernels (tf.profile). */
+  convMs?: number;
+}
+
+const CONV_KERNEL = /conv/i;
+
+/**
+ * The records of `tf.profile` that are kernels: it also records op scopes
+ * (`customGrad` ops such as "fusedConv2d__op" or "unnamed scope"), whose
+ * time includes their kernels'.
+ */
+function kernelsOnly<T extends { name: string }>(records: T[]): T[] {
+  const backend = tf.getBackend();
+  return records.filter((k) => tf.getKernel(k.name, backend) !== undefined);
 }
 
 async function best(f: () => Promise<void>): Promise<number> {
@@ -75,26 +96,39 @@ async function best(f: () => Promise<void>): Promise<number> {
 
 async function runCase(c: Case, tower: ResNetTower, threads: number): Promise<Measured> {
   const x = tf.randomNormal<tf.Rank.R4>(inputShape(c.tower), 0, 1, "float32", 7);
-  let ms: number;
+  let step: () => Promise<void>;
+  let done: () => void;
   if (c.mode === "train") {
     const opt = tf.train.adam(1e-3);
-    ms = await best(async () => {
+    step = async () => {
       const loss = opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), true, tower.trainableVariables);
       await loss?.data();
       loss?.dispose();
-    });
-    opt.dispose();
+    };
+    done = () => {
+      opt.dispose();
+    };
   } else {
     const folded = c.mode === "folded" ? foldTower(tower) : null;
-    ms = await best(async () => {
+    step = async () => {
       const e = folded !== null ? folded.apply(x) : tower.apply(x, { training: false });
       await e.data();
       e.dispose();
-    });
-    folded?.dispose();
+    };
+    done = () => {
+      folded?.dispose();
+    };
   }
+  const ms = await best(step);
+  // One more step under tf.profile: the time in conv kernels (forward and
+  // both gradients), the part that XNNPACK's GEMM speed bounds.
+  const info = await tf.profile(step);
+  const convMs = kernelsOnly(info.kernels)
+    .filter((k) => CONV_KERNEL.test(k.name))
+    .reduce((a, k) => a + Number(k.kernelTimeMs), 0);
+  done();
   x.dispose();
-  return { id: c.id, mode: c.mode, threads, ms };
+  return { id: c.id, mode: c.mode, threads, ms, convMs };
 }
 
 /** Per-kernel time of one face training step (tf.profile), top 12. */
@@ -106,7 +140,7 @@ async function profileStep(tower: ResNetTower): Promise<Record<string, number>> 
     opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), false, tower.trainableVariables);
   });
   const by = new Map<string, number>();
-  for (const k of info.kernels) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+  for (const k of kernelsOnly(info.kernels)) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   x.dispose();
   opt.dispose();
   return Object.fromEntries([...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, Math.round(v)]));
@@ -131,6 +165,7 @@ interface TorchResult {
   mode: string;
   threads: number;
   ms: number;
+  convMs?: number;
 }
 function runTorch(): { version: string; results: TorchResult[] } | { skipped: string } {
   const py = "/usr/bin/python3";
@@ -150,6 +185,25 @@ function runTorch(): { version: string; results: TorchResult[] } | { skipped: st
   if (r.status !== 0) return { skipped: `the torch peer failed: ${r.stderr.slice(-500)}` };
   const out = JSON.parse(r.stdout) as { torch: string; results: TorchResult[] };
   return { version: out.torch, results: out.results };
+}
+
+/** One row of the JSON: a case at a thread count, ours against PyTorch. */
+interface Row {
+  id: string;
+  threads: number;
+  wasmMs: number;
+  wasmMsPerSample: number;
+  torchMs: number | null;
+  ratio: number | null;
+  target: number;
+  met: boolean | null;
+  /** Time of one step in conv kernels (forward and gradients), tf.profile. */
+  wasmConvMs?: number;
+  /** The same for PyTorch (torch.profiler, ops named *conv*). */
+  torchConvMs?: number | null;
+  convRatio?: number | null;
+  /** wasmConvMs / torchMs: the best ratio reachable with these conv kernels. */
+  floorRatio?: number | null;
 }
 
 async function main(): Promise<void> {
@@ -175,12 +229,31 @@ async function main(): Promise<void> {
     const m = Math.min(...ts.filter((t) => t.id === id && t.threads === threads).map((t) => t.ms));
     return Number.isFinite(m) ? m : null;
   };
+  const torchConvMs = (id: string, threads: number): number | null => {
+    const ts = [torchBefore, torchAfter].flatMap((t) => ("results" in t ? t.results : []));
+    const m = Math.min(...ts.filter((t) => t.id === id && t.threads === threads).map((t) => t.convMs ?? Infinity));
+    return Number.isFinite(m) ? m : null;
+  };
   const targets = { train: 3, forward: 2, folded: 2 };
-  const rows = wasm.flatMap((w) =>
-    w.runs.map((r) => {
+  const rows: Row[] = wasm.flatMap((w) =>
+    w.runs.map((r): Row => {
       const peerId = r.mode === "folded" ? r.id.replace("(folded BN, fused conv)", "(eval, BN)") : r.id;
       const peer = torchMs(peerId, r.threads);
       const ratio = peer === null ? null : r.ms / peer;
+      const peerConv = torchConvMs(peerId, r.threads);
+      const conv =
+        r.convMs === undefined
+          ? {}
+          : {
+              wasmConvMs: Math.round(r.convMs),
+              // PyTorch's conv time is only comparable for its own modes (it has no folded model).
+              torchConvMs: peerConv === null || r.mode === "folded" ? null : Math.round(peerConv),
+              convRatio: peerConv === null || r.mode === "folded" ? null : Number((r.convMs / peerConv).toFixed(2)),
+              // The ratio this row would have if everything but the conv
+              // kernels cost nothing on our side: no target below it can be
+              // met without faster conv kernels (XNNPACK's GEMM).
+              floorRatio: peer === null ? null : Number((r.convMs / peer).toFixed(2)),
+            };
       return {
         id: r.id,
         threads: r.threads,
@@ -190,6 +263,7 @@ async function main(): Promise<void> {
         ratio: ratio === null ? null : Number(ratio.toFixed(2)),
         target: targets[r.mode],
         met: ratio === null ? null : ratio <= targets[r.mode],
+        ...conv,
       };
     }),
   );
@@ -209,6 +283,9 @@ async function main(): Promise<void> {
         ratio: Number(ratio.toFixed(2)),
         target: 3,
         met: ratio <= 3,
+        ...(v.convMs !== undefined && f.convMs !== undefined
+          ? { wasmConvMs: Math.round(v.convMs + f.convMs), floorRatio: Number(((v.convMs + f.convMs) / (pv + pf)).toFixed(2)) }
+          : {}),
       });
     }
   }

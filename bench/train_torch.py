@@ -19,6 +19,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from torch_resnet_pair import ResNet  # noqa: E402
 
 
+def conv_ms(step):
+    """Milliseconds of one step spent in convolution ops (self CPU time of
+    every profiled op whose name contains "conv": forward, both gradients)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        step()
+    return sum(e.self_cpu_time_total for e in prof.key_averages() if "conv" in e.key.lower()) / 1000
+
+
 def main():
     job = json.load(sys.stdin)
     out = []
@@ -52,7 +60,7 @@ def main():
                 step()
                 times.append(time.perf_counter() - t0)
             out.append({"id": c["id"], "mode": c["mode"], "threads": threads, "reps": job["reps"],
-                        "ms": 1000 * min(times)})
+                        "ms": 1000 * min(times), "convMs": conv_ms(step)})
     json.dump({"torch": torch.__version__, "results": out}, sys.stdout)
 
 
