@@ -91,6 +91,9 @@ export function im2colRows(x: Float32Array, cols: Float32Array, g: ConvGeometry,
   }
 }
 
+/** Shortest output row that {@linkcode im2colTransposedFromXT} copies with native calls. */
+const RUN = 20;
+
 /** Rows per block of {@linkcode im2colTransposed}: the block stays in L1/L2. */
 const BLOCK = 64;
 
@@ -124,26 +127,29 @@ export function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: 
 export function im2colTransposedFromXT(heap: Float32Array, xOff: number, colsOff: number, g: ConvGeometry): void {
   const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
   const m = n * oh * ow;
-  const runs = sw === 1 && ow >= 16;
+  // Native fill/copyWithin only pay off on long runs: a call costs about as
+  // much as copying a few dozen floats in a JS loop (small maps: 4×4, 7×7).
+  const native = ow >= RUN;
   for (let kh = 0; kh < fh; kh++) {
     for (let kw = 0; kw < fw; kw++) {
       // Output columns whose input column is inside the image.
-      const lo = Math.max(0, Math.ceil((padLeft - kw) / sw));
-      const hi = Math.min(ow, Math.floor((w - 1 + padLeft - kw) / sw) + 1);
+      const lo = Math.min(ow, Math.max(0, Math.ceil((padLeft - kw) / sw)));
+      const hi = Math.max(lo, Math.min(ow, Math.floor((w - 1 + padLeft - kw) / sw) + 1));
       for (let ci = 0; ci < cin; ci++) {
         let dst = colsOff + ((kh * fw + kw) * cin + ci) * m;
         for (let b = 0; b < n; b++) {
           const chan = xOff + (ci * n + b) * h * w;
           for (let y = 0; y < oh; y++, dst += ow) {
             const ih = y * sh - padTop + kh;
-            if (ih < 0 || ih >= h || hi <= lo) {
-              heap.fill(0, dst, dst + ow);
+            if (ih < 0 || ih >= h || hi === lo) {
+              if (native) heap.fill(0, dst, dst + ow);
+              else for (let o = 0; o < ow; o++) heap[dst + o] = 0;
               continue;
             }
-            if (lo > 0) heap.fill(0, dst, dst + lo);
-            if (hi < ow) heap.fill(0, dst + hi, dst + ow);
+            for (let o = 0; o < lo; o++) heap[dst + o] = 0;
+            for (let o = hi; o < ow; o++) heap[dst + o] = 0;
             const src = chan + ih * w + lo * sw - padLeft + kw;
-            if (runs) {
+            if (sw === 1 && native) {
               heap.copyWithin(dst + lo, src, src + (hi - lo));
             } else {
               for (let o = lo, s = src; o < hi; o++, s += sw) heap[dst + o] = heap[s] as number;
