@@ -2,6 +2,7 @@
 import { tf } from "./_tf.ts";
 import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
 import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
+import { maxPoolGrad } from "./_wasm_max_pool_grad.ts";
 import { mean, sum } from "./_wasm_reduce.ts";
 import { tile } from "./_wasm_tile.ts";
 import { type KernelArgs, stockKernel } from "./_wasm_util.ts";
@@ -13,6 +14,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "Tile",
   "Sum",
   "Mean",
+  "MaxPoolGrad",
 ];
 
 let registered = false;
@@ -39,6 +41,7 @@ export function registerWasmTrainingKernels(): void {
     ["Tile", tile],
     ["Sum", sum],
     ["Mean", mean],
+    ["MaxPoolGrad", maxPoolGrad],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");

@@ -157,6 +157,51 @@ t.test("wasm Sum, Mean and Tile (leading-axis fast paths and fallbacks) equal th
   }
 });
 
+t.test("wasm MaxPoolGrad equals the cpu backend's (ties, −∞ padding, numeric and 'same' padding, strides 1 and 2)", async (t) => {
+  interface PoolCase {
+    name: string;
+    x: [number, number, number, number];
+    k: number;
+    stride: number;
+    pad: number | "valid" | "same";
+    /** Pad with −∞ first (as maxPoolTorch does). */
+    torchPad?: number;
+    /** Round inputs to integers in [−2, 2]: many ties inside windows. */
+    ties?: boolean;
+  }
+  const cases: PoolCase[] = [
+    { name: "tower stem pool 3x3/2, −∞ pad 1, odd 15x17", x: [2, 15, 17, 5], k: 3, stride: 2, pad: "valid", torchPad: 1 },
+    { name: "tower stem pool with ties", x: [2, 14, 16, 4], k: 3, stride: 2, pad: "valid", torchPad: 1, ties: true },
+    { name: "3x3/1 'same' with ties", x: [2, 7, 9, 3], k: 3, stride: 1, pad: "same", ties: true },
+    { name: "2x2/2 valid, odd 7x9", x: [3, 7, 9, 6], k: 2, stride: 2, pad: "valid" },
+    { name: "3x3/2 numeric pad 1", x: [1, 11, 10, 33], k: 3, stride: 2, pad: 1 },
+    { name: "3x3/2 'same', 1 channel, 64x50", x: [2, 64, 50, 1], k: 3, stride: 2, pad: "same", ties: true },
+  ];
+  const run = (c: PoolCase): Float32Array =>
+    tf.tidy(() => {
+      let x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 51);
+      if (c.ties === true) x = tf.clipByValue(tf.round(x), -2, 2);
+      const pool = (a: tf.Tensor4D): tf.Tensor4D => {
+        const p = c.torchPad ?? 0;
+        const ap = p > 0 ? tf.pad(a, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : a;
+        return tf.maxPool(ap, c.k, c.stride, c.pad);
+      };
+      const dy = tf.randomNormal(tf.tidy(() => pool(x).shape), 0, 1, "float32", 52);
+      const [dx] = tf.grads((a: tf.Tensor) => pool(a as tf.Tensor4D))([x], dy) as [tf.Tensor];
+      return dx.dataSync() as Float32Array;
+    });
+  for (const c of cases) {
+    await initBackend({ prefer: "cpu" });
+    const ref = run(c);
+    await initBackend({ prefer: "wasm" });
+    const before = tf.memory().numTensors;
+    const got = run(c);
+    t.equal(tf.memory().numTensors, before, `${c.name}: no tensor leaks`);
+    const e = relErr(ref, got);
+    t.ok(e < 1e-6, `${c.name}: rel err ${e.toExponential(2)}`);
+  }
+});
+
 t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 relative)", async (t) => {
   const run = (): Float32Array[] =>
     tf.tidy(() => {
