@@ -1,6 +1,7 @@
 import t from "tap";
 import { initBackend, Rng, tf } from "./mod.ts";
 import { batchNormTrain } from "./_batch_norm_train.ts";
+import { hasFusedBatchNorm } from "./_wasm_batch_norm.ts";
 
 const EPS = 1e-5;
 
@@ -49,6 +50,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 for (const backend of ["cpu", "wasm"] as const) {
   t.test(`batchNormTrain() equals autodiff through moments + batchNorm on ${backend} (y, dx, dγ, dβ)`, async (t) => {
     await initBackend({ prefer: backend });
+    t.equal(hasFusedBatchNorm(), backend === "wasm", `fused SIMD BatchNorm kernels ${backend === "wasm" ? "used" : "not used"} on ${backend}`);
     const cases: { shape: [number, number, number, number]; shift: number }[] = [
       { shape: [4, 5, 7, 3], shift: 0 },
       { shape: [2, 9, 11, 8], shift: 40 },
@@ -69,7 +71,8 @@ for (const backend of ["cpu", "wasm"] as const) {
 }
 
 t.test("batchNormTrain() returns the batch statistics for the caller to dispose", async (t) => {
-  await initBackend({ prefer: "cpu" });
+  await initBackend({ prefer: "wasm" });
+  t.ok(hasFusedBatchNorm());
   const before = tf.memory().numTensors;
   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 1, 2]);
   const g = tf.tensor1d([1, 1]);

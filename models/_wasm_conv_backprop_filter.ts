@@ -1,7 +1,8 @@
 // This module is browser compatible.
 /**
- * `Conv2DBackpropFilter` for the wasm backend (which ships none): im2col in
- * JS into a wasm-heap buffer, then the backend's own XNNPACK GEMM.
+ * `Conv2DBackpropFilter` for the wasm backend (which ships none): im2col
+ * into a wasm-heap buffer (this project's wasm code, models/simd/kernels.c
+ * `im2col_t`, where loaded; else JS), then the backend's own XNNPACK GEMM.
  *
  * dW[K, Cout] = colsᵀ[K, M] · dy[M, Cout]. The transposed im2col is written
  * directly (from x transposed to [Cin, N, H, W] for k×k filters, blocked
@@ -11,6 +12,7 @@
  * @module
  */
 import { tf } from "./_tf.ts";
+import { heapOffset, simdKernels } from "./_simd_kernels.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view } from "./_wasm_util.ts";
 
 let scratch = new Float32Array(0);
@@ -217,9 +219,14 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
       // 1×1/2 downsample convs are faster without the full transpose of x.
       const xT = transpose(backend, x, [3, 0, 1, 2]);
       colsT = alloc(backend, [k, m]);
-      const heap = new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
-      const off = (t: Info): number => (backend.dataIdMap.get(t.dataId) as unknown as { memoryOffset: number }).memoryOffset / 4;
-      im2colTransposedFromXT(heap, off(xT), off(colsT), g);
+      const simd = simdKernels(backend);
+      if (simd !== null) {
+        const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
+        simd.im2col_t(heapOffset(backend, xT.dataId), heapOffset(backend, colsT.dataId), n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft);
+      } else {
+        const heap = new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
+        im2colTransposedFromXT(heap, heapOffset(backend, xT.dataId) / 4, heapOffset(backend, colsT.dataId) / 4, g);
+      }
       free(backend, xT);
     } else {
       colsT = alloc(backend, [k, m]);

@@ -1,6 +1,8 @@
 // This module is browser compatible.
 /**
- * A fast `MaxPoolGrad` for the wasm backend (NHWC, float32, no dilation).
+ * A fast `MaxPoolGrad` for the wasm backend (NHWC, float32, no dilation):
+ * this project's SIMD128 code (models/simd/kernels.c, `max_pool_grad`) where
+ * it is loaded, else the same algorithm in JS.
  * The stock C++ kernel walks every input pixel and, for each window that
  * covers it, recomputes that window's argmax; this one walks the windows
  * once, keeps a running max and its position per channel (channels are the
@@ -14,6 +16,7 @@
  * @module
  */
 import { tf } from "./_tf.ts";
+import { heapOffset, simdKernels } from "./_simd_kernels.ts";
 import { alloc, heapF32, type Info, type KernelArgs, stockKernel } from "./_wasm_util.ts";
 
 /** The kernel function registered as `MaxPoolGrad` on wasm. */
@@ -45,6 +48,11 @@ export function maxPoolGrad(args: KernelArgs): Info {
   const d = heapF32(backend, dy);
   const dx = heapF32(backend, out);
   dx.fill(0);
+  const simd = simdKernels(backend);
+  if (simd !== null) {
+    simd.max_pool_grad(heapOffset(backend, input.dataId), heapOffset(backend, dy.dataId), heapOffset(backend, out.dataId), n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft);
+    return out;
+  }
   const taps = new Int32Array(fh * fw);
   let o = 0;
   for (let b = 0; b < n; b++) {

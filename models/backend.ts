@@ -1,6 +1,7 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { prepareSimdKernels } from "./_simd_kernels.ts";
 
 /** Which backend to use; `auto` picks the fastest one that works here. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -196,6 +197,9 @@ async function tryWasm(
     }
     await tf.ready();
     const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+    // This project's SIMD kernels (fused BatchNorm) on the backend's heap;
+    // where they cannot load, the kernels that use them fall back to tfjs ops.
+    if (simd) await prepareSimdKernels(tf.backend() as unknown as tfWasm.BackendWasm);
     return { simd, threads: tfWasm.getThreadsCount() };
   } catch (e) {
     skipped.push({ backend: "wasm", reason: `the wasm backend failed to initialise (${errorText(e)})` });

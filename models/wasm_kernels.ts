@@ -2,6 +2,7 @@
 import { tf } from "./_tf.ts";
 import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
 import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel, batchNormTrainKernel } from "./_wasm_batch_norm.ts";
 import { maxPoolGrad } from "./_wasm_max_pool_grad.ts";
 import { mean, sum } from "./_wasm_reduce.ts";
 import { tile } from "./_wasm_tile.ts";
@@ -15,6 +16,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "Sum",
   "Mean",
   "MaxPoolGrad",
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
 ];
 
 let registered = false;
@@ -35,13 +38,15 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  const kernels: [string, (args: KernelArgs) => tf.TensorInfo][] = [
+  const kernels: [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][] = [
     ["Conv2DBackpropFilter", conv2DBackpropFilter],
     ["Conv2DBackpropInput", conv2DBackpropInput],
     ["Tile", tile],
     ["Sum", sum],
     ["Mean", mean],
     ["MaxPoolGrad", maxPoolGrad],
+    [BATCH_NORM_TRAIN, batchNormTrainKernel],
+    [BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");

@@ -1,6 +1,8 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { initBackend, tf } from "./mod.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { disableSimdKernels, simdKernels } from "./_simd_kernels.ts";
+import type { WasmBackend } from "./_wasm_util.ts";
 
 registerWasmTrainingKernels();
 
@@ -39,7 +41,15 @@ function convGrads(c: ConvCase): { dx: Float32Array; dw: Float32Array } {
     const f = tf.randomNormal<tf.Rank.R4>(c.f, 0, 1, "float32", 12);
     const conv = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D => {
       const p = c.pad;
-      const ap = p > 0 ? tf.pad(a, [[0, 0], [p, p], [p, p], [0, 0]]) : a;
+      const ap =
+        p > 0
+          ? tf.pad(a, [
+              [0, 0],
+              [p, p],
+              [p, p],
+              [0, 0],
+            ])
+          : a;
       return tf.conv2d(ap, b, c.stride, c.convPad ?? "valid");
     };
     const yShape = tf.tidy(() => conv(x, f).shape);
@@ -69,24 +79,42 @@ t.test("registerWasmTrainingKernels() makes wasm trainable", (t) => {
   t.end();
 });
 
+/** Runs `f` with this project's SIMD kernels on, then off (JS fallbacks). */
+async function bothPaths(t: Test, f: (t: Test) => void | Promise<void>): Promise<void> {
+  for (const simd of [true, false]) {
+    await t.test(simd ? "with the SIMD kernels (models/simd/kernels.c)" : "with the JS fallbacks", async (t) => {
+      await initBackend({ prefer: "wasm" });
+      disableSimdKernels(!simd);
+      t.equal(simdKernels(tf.backend() as unknown as WasmBackend) !== null, simd, simd ? "SIMD kernels loaded" : "SIMD kernels off");
+      try {
+        await f(t);
+      } finally {
+        disableSimdKernels(false);
+      }
+    });
+  }
+}
+
 t.test("wasm conv gradients equal the cpu backend's on every tower conv shape (1e-5 relative)", async (t) => {
   await initBackend({ prefer: "cpu" });
   const ref = CASES.map(convGrads);
-  await initBackend({ prefer: "wasm" });
-  const backend = tf.backend() as unknown as { numDataIds(): number };
-  convGrads(CASES[2] as ConvCase);
-  const tensors = tf.memory().numTensors;
-  const ids = backend.numDataIds();
-  for (const [i, c] of CASES.entries()) {
-    const got = convGrads(c);
-    const r = ref[i] as { dx: Float32Array; dw: Float32Array };
-    const ex = relErr(r.dx, got.dx);
-    const ew = relErr(r.dw, got.dw);
-    t.ok(ex < 1e-5, `${c.name}: dX rel err ${ex.toExponential(2)}`);
-    t.ok(ew < 1e-5, `${c.name}: dW rel err ${ew.toExponential(2)}`);
-  }
-  t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
-  t.equal(backend.numDataIds(), ids, "no wasm heap leaks from the kernels' intermediates");
+  await bothPaths(t, async (t) => {
+    await initBackend({ prefer: "wasm" });
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    convGrads(CASES[2] as ConvCase);
+    const tensors = tf.memory().numTensors;
+    const ids = backend.numDataIds();
+    for (const [i, c] of CASES.entries()) {
+      const got = convGrads(c);
+      const r = ref[i] as { dx: Float32Array; dw: Float32Array };
+      const ex = relErr(r.dx, got.dx);
+      const ew = relErr(r.dw, got.dw);
+      t.ok(ex < 1e-5, `${c.name}: dX rel err ${ex.toExponential(2)}`);
+      t.ok(ew < 1e-5, `${c.name}: dW rel err ${ew.toExponential(2)}`);
+    }
+    t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
+    t.equal(backend.numDataIds(), ids, "no wasm heap leaks from the kernels' intermediates");
+  });
 });
 
 t.test("tower convs (explicit tf.pad + valid, square filters) agree across wasm and cpu", async (t) => {
@@ -98,7 +126,15 @@ t.test("tower convs (explicit tf.pad + valid, square filters) agree across wasm 
         const x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 21);
         const f = tf.randomNormal<tf.Rank.R4>(c.f, 0, 1, "float32", 22);
         const p = c.pad;
-        const xp = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+        const xp =
+          p > 0
+            ? tf.pad(x, [
+                [0, 0],
+                [p, p],
+                [p, p],
+                [0, 0],
+              ])
+            : x;
         return tf.conv2d(xp, f, c.stride, c.convPad ?? "valid").dataSync() as Float32Array;
       }),
     );
@@ -183,23 +219,42 @@ t.test("wasm MaxPoolGrad equals the cpu backend's (ties, −∞ padding, numeric
       if (c.ties === true) x = tf.clipByValue(tf.round(x), -2, 2);
       const pool = (a: tf.Tensor4D): tf.Tensor4D => {
         const p = c.torchPad ?? 0;
-        const ap = p > 0 ? tf.pad(a, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : a;
+        const ap =
+          p > 0
+            ? tf.pad(
+                a,
+                [
+                  [0, 0],
+                  [p, p],
+                  [p, p],
+                  [0, 0],
+                ],
+                -Infinity,
+              )
+            : a;
         return tf.maxPool(ap, c.k, c.stride, c.pad);
       };
-      const dy = tf.randomNormal(tf.tidy(() => pool(x).shape), 0, 1, "float32", 52);
+      const dy = tf.randomNormal(
+        tf.tidy(() => pool(x).shape),
+        0,
+        1,
+        "float32",
+        52,
+      );
       const [dx] = tf.grads((a: tf.Tensor) => pool(a as tf.Tensor4D))([x], dy) as [tf.Tensor];
       return dx.dataSync() as Float32Array;
     });
-  for (const c of cases) {
-    await initBackend({ prefer: "cpu" });
-    const ref = run(c);
-    await initBackend({ prefer: "wasm" });
-    const before = tf.memory().numTensors;
-    const got = run(c);
-    t.equal(tf.memory().numTensors, before, `${c.name}: no tensor leaks`);
-    const e = relErr(ref, got);
-    t.ok(e < 1e-6, `${c.name}: rel err ${e.toExponential(2)}`);
-  }
+  await initBackend({ prefer: "cpu" });
+  const refs = cases.map(run);
+  await bothPaths(t, (t) => {
+    for (const [i, c] of cases.entries()) {
+      const before = tf.memory().numTensors;
+      const got = run(c);
+      t.equal(tf.memory().numTensors, before, `${c.name}: no tensor leaks`);
+      const e = relErr(refs[i] as Float32Array, got);
+      t.ok(e < 1e-6, `${c.name}: rel err ${e.toExponential(2)}`);
+    }
+  });
 });
 
 t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 relative)", async (t) => {
@@ -210,12 +265,24 @@ t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 
       const gamma = tf.randomUniform([6], 0.5, 1.5, "float32", 53);
       const beta = tf.randomNormal([6], 0, 0.1, "float32", 54);
       const f = (xx: tf.Tensor, ww: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const h = tf.conv2d(tf.pad(xx as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), ww as tf.Tensor4D, 2, "valid");
+        const h = tf.conv2d(
+          tf.pad(xx as tf.Tensor4D, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ]),
+          ww as tf.Tensor4D,
+          2,
+          "valid",
+        );
         const { mean, variance } = tf.moments(h, [0, 1, 2]);
         const y = tf.relu(tf.batchNorm4d(h, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5));
         return tf.sum(tf.mul(y, tf.linspace(-1, 1, y.size).reshape(y.shape)));
       };
-      return tf.grads(f)([x, w, gamma, beta]).map((g) => g.dataSync() as Float32Array);
+      return tf
+        .grads(f)([x, w, gamma, beta])
+        .map((g) => g.dataSync() as Float32Array);
     });
   await initBackend({ prefer: "cpu" });
   const ref = run();

@@ -1,0 +1,123 @@
+// This module is browser compatible.
+/**
+ * This project's own wasm SIMD128 kernels (models/simd/kernels.c, built by
+ * scripts/build-simd.sh), instantiated on the tfjs wasm backend's memory so
+ * they read and write tensors in place. {@linkcode prepareSimdKernels} runs
+ * once per wasm backend instance, from `initBackend` (instantiation is
+ * asynchronous: browsers refuse synchronous compiles of modules over 4 KB on
+ * the main thread); kernels that use them fall back to tfjs ops when
+ * {@linkcode simdKernels} returns null.
+ *
+ * @module
+ */
+import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_kernels_wasm.ts";
+import type { WasmBackend } from "./_wasm_util.ts";
+
+/** The exports of models/simd/kernels.c (pointers are byte offsets in the heap). */
+export interface SimdKernels {
+  bn_moments(x: number, m: number, c: number, mean: number, variance: number, acc: number, tot: number): void;
+  bn_apply(x: number, m: number, c: number, mean: number, scale: number, shift: number, y: number): void;
+  bn_grad_sums(dy: number, x: number, m: number, c: number, mean: number, sumDy: number, sumDyXc: number, acc: number): void;
+  bn_grad_apply(dy: number, x: number, m: number, c: number, mean: number, a: number, b: number, c0: number, dx: number): void;
+  max_pool_grad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  im2col_t(
+    xT: number,
+    colsT: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+/** The Emscripten module behind the tfjs wasm backend, as far as used here. */
+interface EmscriptenWasm {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+let bound: { memory: WebAssembly.Memory; kernels: SimdKernels } | null = null;
+let disabled = false;
+
+/** Turns the SIMD kernels off (true) so callers take their JS/tfjs-ops fallbacks: for tests and comparisons. */
+export function disableSimdKernels(off: boolean): void {
+  disabled = off;
+}
+
+function memoryOf(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const m = backend.wasm as unknown as EmscriptenWasm;
+  return m.wasmMemory ?? m.asm?.memory;
+}
+
+function bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const out = new Uint8Array(new ArrayBuffer(s.length));
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Instantiates the kernels on `backend`'s memory (once per memory). Resolves
+ * false, and leaves the tfjs-ops fallbacks in use, where that is impossible
+ * (no WebAssembly SIMD, or a backend without an accessible memory).
+ */
+export async function prepareSimdKernels(backend: WasmBackend): Promise<boolean> {
+  const memory = memoryOf(backend);
+  if (memory === undefined) return false;
+  if (bound?.memory === memory) return true;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  try {
+    const module = await WebAssembly.compile(bytes(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_PLAIN));
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    bound = { memory, kernels: instance.exports as unknown as SimdKernels };
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kernels bound to `backend`'s memory, or null if not prepared for it. */
+export function simdKernels(backend: WasmBackend): SimdKernels | null {
+  return !disabled && bound !== null && bound.memory === memoryOf(backend) ? bound.kernels : null;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: WasmBackend, dataId: object): number {
+  return (backend.dataIdMap.get(dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
+
+/** Allocates `bytes` of scratch on the wasm heap (8-byte aligned); free with {@linkcode freeScratch}. */
+export function scratch(backend: WasmBackend, nbytes: number): number {
+  return (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes);
+}
+
+/** Frees scratch from {@linkcode scratch}. */
+export function freeScratch(backend: WasmBackend, ptr: number): void {
+  (backend.wasm as unknown as EmscriptenWasm)._free(ptr);
+}
