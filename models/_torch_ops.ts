@@ -25,10 +25,10 @@ export function conv2dTorch(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad:
 }
 
 /**
- * `torch.nn.MaxPool2d(k, stride, padding=pad)` on NHWC input: pads with −∞
- * on every side, then a `valid` max-pool.
+ * `torch.nn.MaxPool2d(k, stride, padding=pad)` on NHWC input. tfjs max-pools
+ * with numeric padding skip the padded taps (as if padded with −∞, which is
+ * what PyTorch does), so no PadV2 forward and no Slice in the gradient.
  */
 export function maxPoolTorch(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
-  const xp = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], -Infinity) : x;
-  return tf.maxPool(xp, k, stride, "valid");
+  return tf.maxPool(x, k, stride, pad > 0 ? pad : "valid");
 }

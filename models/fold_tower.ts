@@ -1,5 +1,6 @@
 // This module is browser compatible.
 import { tf } from "./_tf.ts";
+import { maxPoolTorch } from "./_torch_ops.ts";
 import type { ResNetTower } from "./resnet_tower.ts";
 import type { HostArray } from "./train_state.ts";
 
@@ -144,7 +145,7 @@ export function foldTower(tower: ResNetTower): FoldedTower {
       }
       return tf.tidy(() => {
         let h = convAct(x, stem, true);
-        h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, "valid");
+        h = maxPoolTorch(h, 3, 2, 1);
         for (const b of stages.flat()) {
           const out = convAct(convAct(h, b.conv1, true), b.conv2, false);
           const identity = b.downsample === null ? h : convAct(h, b.downsample, false);
