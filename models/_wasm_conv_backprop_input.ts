@@ -15,8 +15,9 @@
  *
  * All convs run with `valid` padding: the wasm backend's forward Conv2D is
  * wrong for non-square filters with numeric padding (tfjs 4.22), but right
- * with `valid` (sub-filters are often non-square, e.g. 2×1). NCHW uses the
- * stock kernel.
+ * with `valid` (sub-filters are often non-square, e.g. 2×1). Stride 1 with
+ * "same" padding (odd square filters) is a single "same" conv of dy with the
+ * flipped filter, without the padded copy. NCHW uses the stock kernel.
  *
  * @module
  */
@@ -110,6 +111,24 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     dataFormat,
   );
   const g = geometry(info);
+  if (g.sh === 1 && g.sw === 1 && g.fh === g.fw && g.fh % 2 === 1 && g.padTop === (g.fh - 1) / 2 && g.padLeft === (g.fw - 1) / 2 && g.oh === g.h && g.ow === g.w) {
+    // Stride 1 with "same" padding (every 3×3/1 and 1×1/1 conv of the
+    // towers): dX is one "same" conv of dy itself with the flipped filter,
+    // written straight to the output — no padded copy of dy, no interleave.
+    // Square filter, so the wasm Conv2D's padding bug does not apply.
+    const whole: AxisPhase = { r: 0, taps: g.fh, a0: 0, count: g.h, lead: 0, len: g.h };
+    const f = alloc(backend, [g.fh, g.fw, g.cout, g.cin]);
+    subFilter(heapF32(backend, filter), heapF32(backend, f), g, whole, { ...whole, count: g.w, len: g.w });
+    const out = callStock("Conv2D", backend, { x: dy, filter: f }, {
+      strides: [1, 1],
+      pad: "same",
+      dilations: [1, 1],
+      dataFormat: "NHWC",
+      dimRoundingMode: null as unknown as string,
+    });
+    free(backend, f);
+    return out;
+  }
   const rows = axisPhases(g.fh, g.sh, g.padTop, g.h);
   const cols = axisPhases(g.fw, g.sw, g.padLeft, g.w);
   interface Job {
