@@ -20,6 +20,7 @@ interface ConvCase {
 /** Every conv shape the towers use, at small batch and channel counts. */
 const CASES: ConvCase[] = [
   { name: "voice conv1 7x7/2 pad3, 1-channel 64x500", x: [2, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 3 },
+  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, batch 3", x: [3, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 0, convPad: 3 },
   { name: "face conv1 7x7/2 pad3, 3-channel odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 4], stride: 2, pad: 3 },
   { name: "3x3/1 pad1, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 1, pad: 1 },
   { name: "3x3/2 pad1, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 2, pad: 1 },
