@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_kernels_wasm.ts";
+import { RELAXED_GEMM_PLAIN, RELAXED_GEMM_SHARED, SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_kernels_wasm.ts";
 import type { WasmBackend } from "./_wasm_util.ts";
 
 /** The exports of models/simd/kernels.c (pointers are byte offsets in the heap). */
@@ -54,6 +54,12 @@ export interface SimdKernels {
   ): void;
 }
 
+/** The exports of models/simd/gemm_relaxed.c (relaxed SIMD FMA). */
+export interface RelaxedGemm {
+  pack_b8(b: number, packed: number, m: number, n: number): void;
+  gemm_packed(a: number, packed: number, c: number, k: number, m: number, n: number, mb: number): void;
+}
+
 /** The Emscripten module behind the tfjs wasm backend, as far as used here. */
 interface EmscriptenWasm {
   wasmMemory?: WebAssembly.Memory;
@@ -62,12 +68,18 @@ interface EmscriptenWasm {
   _free(ptr: number): void;
 }
 
-let bound: { memory: WebAssembly.Memory; kernels: SimdKernels } | null = null;
+let bound: { memory: WebAssembly.Memory; kernels: SimdKernels; gemm: RelaxedGemm | null } | null = null;
 let disabled = false;
+let relaxedDisabled = false;
 
 /** Turns the SIMD kernels off (true) so callers take their JS/tfjs-ops fallbacks: for tests and comparisons. */
 export function disableSimdKernels(off: boolean): void {
   disabled = off;
+}
+
+/** Turns the relaxed-SIMD GEMM off (true) so callers use XNNPACK's: for tests and comparisons. */
+export function disableRelaxedGemm(off: boolean): void {
+  relaxedDisabled = off;
 }
 
 function memoryOf(backend: WasmBackend): WebAssembly.Memory | undefined {
@@ -95,11 +107,33 @@ export async function prepareSimdKernels(backend: WasmBackend): Promise<boolean>
   try {
     const module = await WebAssembly.compile(bytes(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_PLAIN));
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    bound = { memory, kernels: instance.exports as unknown as SimdKernels };
-    return true;
+    bound = { memory, kernels: instance.exports as unknown as SimdKernels, gemm: null };
   } catch {
     return false;
   }
+  // Relaxed SIMD: Chrome 114+; Node 20 after --experimental-wasm-relaxed-simd
+  // (streams/node_wasm_relaxed_simd.ts). Where it does not validate, the
+  // filter gradient keeps XNNPACK's GEMM.
+  const gemmBytes = bytes(shared ? RELAXED_GEMM_SHARED : RELAXED_GEMM_PLAIN);
+  if (WebAssembly.validate(gemmBytes)) {
+    try {
+      const instance = await WebAssembly.instantiate(await WebAssembly.compile(gemmBytes), { env: { memory } });
+      bound.gemm = instance.exports as unknown as RelaxedGemm;
+    } catch {
+      bound.gemm = null;
+    }
+  }
+  return true;
+}
+
+/** Whether this JavaScript engine runs relaxed SIMD (and so the FMA GEMM). */
+export function hasRelaxedSimd(): boolean {
+  return WebAssembly.validate(bytes(RELAXED_GEMM_PLAIN));
+}
+
+/** The relaxed-SIMD GEMM bound to `backend`'s memory, or null (not supported, not prepared, or turned off). */
+export function relaxedGemm(backend: WasmBackend): RelaxedGemm | null {
+  return !disabled && !relaxedDisabled && bound !== null && bound.memory === memoryOf(backend) ? bound.gemm : null;
 }
 
 /** The kernels bound to `backend`'s memory, or null if not prepared for it. */

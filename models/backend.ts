@@ -1,7 +1,7 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { prepareSimdKernels } from "./_simd_kernels.ts";
+import { prepareSimdKernels, relaxedGemm } from "./_simd_kernels.ts";
 
 /** Which backend to use; `auto` picks the fastest one that works here. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -273,7 +273,10 @@ function done(
 ): BackendChoice {
   let what: string = backend;
   if (backend === "tensorflow") what += gpu ? " (GPU)" : " (CPU)";
-  if (backend === "wasm") what += `${simd ? " SIMD" : ""}, ${threads} thread${threads === 1 ? "" : "s"}`;
+  if (backend === "wasm") {
+    what += `${simd ? " SIMD" : ""}, ${threads} thread${threads === 1 ? "" : "s"}`;
+    if (threads === 1 && relaxedGemm(tf.backend() as unknown as tfWasm.BackendWasm) !== null) what += ", relaxed SIMD GEMM";
+  }
   const why = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ")}` : "";
   return { backend, gpu, simd, threads, skipped, summary: `backend ${what}${why}` };
 }

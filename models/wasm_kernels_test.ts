@@ -1,10 +1,13 @@
 import t, { type Test } from "tap";
 import { initBackend, tf } from "./mod.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { disableSimdKernels, simdKernels } from "./_simd_kernels.ts";
+import { disableRelaxedGemm, disableSimdKernels, relaxedGemm, simdKernels } from "./_simd_kernels.ts";
+import { enableWasmRelaxedSimd } from "../streams/node_wasm_relaxed_simd.ts";
 import type { WasmBackend } from "./_wasm_util.ts";
 
 registerWasmTrainingKernels();
+// Before the first initBackend(): the relaxed-SIMD GEMM loads with the SIMD module.
+const relaxed = enableWasmRelaxedSimd();
 
 interface ConvCase {
   name: string;
@@ -20,7 +23,10 @@ interface ConvCase {
 /** Every conv shape the towers use, at small batch and channel counts. */
 const CASES: ConvCase[] = [
   { name: "voice conv1 7x7/2 pad3, 1-channel 64x500", x: [2, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 3 },
-  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, batch 3", x: [3, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 0, convPad: 3 },
+  // Cout a multiple of 8: the filter gradient runs on the relaxed-SIMD GEMM (K = 49, 27, 5: row tails).
+  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, batch 3, Cout 8", x: [3, 64, 500, 1], f: [7, 7, 1, 8], stride: 2, pad: 0, convPad: 3 },
+  { name: "3x3/1 numeric pad 1, 3 channels in, Cout 16, odd 15x17", x: [2, 15, 17, 3], f: [3, 3, 3, 16], stride: 1, pad: 0, convPad: 1 },
+  { name: "1x1/1, Cout 8, 7x9", x: [2, 7, 9, 5], f: [1, 1, 5, 8], stride: 1, pad: 0 },
   { name: "face conv1 7x7/2 pad3, 3-channel odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 4], stride: 2, pad: 3 },
   { name: "3x3/1 pad1, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 1, pad: 1 },
   { name: "3x3/2 pad1, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 2, pad: 1 },
@@ -80,17 +86,27 @@ t.test("registerWasmTrainingKernels() makes wasm trainable", (t) => {
   t.end();
 });
 
-/** Runs `f` with this project's SIMD kernels on, then off (JS fallbacks). */
+/** Runs `f` with the relaxed-SIMD GEMM and SIMD kernels, with the SIMD kernels only, then with neither (JS fallbacks). */
 async function bothPaths(t: Test, f: (t: Test) => void | Promise<void>): Promise<void> {
-  for (const simd of [true, false]) {
-    await t.test(simd ? "with the SIMD kernels (models/simd/kernels.c)" : "with the JS fallbacks", async (t) => {
+  const modes = [
+    { name: "with the SIMD kernels and the relaxed-SIMD GEMM (models/simd/*.c)", simd: true, gemm: true },
+    { name: "with the SIMD kernels, XNNPACK's GEMM", simd: true, gemm: false },
+    { name: "with the JS fallbacks", simd: false, gemm: false },
+  ];
+  for (const mode of modes) {
+    await t.test(mode.name, async (t) => {
       await initBackend({ prefer: "wasm" });
-      disableSimdKernels(!simd);
-      t.equal(simdKernels(tf.backend() as unknown as WasmBackend) !== null, simd, simd ? "SIMD kernels loaded" : "SIMD kernels off");
+      disableSimdKernels(!mode.simd);
+      disableRelaxedGemm(!mode.gemm);
+      const backend = tf.backend() as unknown as WasmBackend;
+      t.equal(simdKernels(backend) !== null, mode.simd, mode.simd ? "SIMD kernels loaded" : "SIMD kernels off");
+      if (mode.gemm) t.ok(relaxed && relaxedGemm(backend) !== null, "relaxed SIMD enabled in this Node, GEMM loaded");
+      else t.equal(relaxedGemm(backend), null, "relaxed GEMM off");
       try {
         await f(t);
       } finally {
         disableSimdKernels(false);
+        disableRelaxedGemm(false);
       }
     });
   }
