@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train [-- --batch 32 --reps 3 --threads 1,2 --preset small --skip-torch]`
+ * `npm run bench:train [-- --batch 32 --reps 3 --threads 1,2 --preset small --skip-torch --no-relaxed-simd]`
  *
  * Training step (forward + backward + Adam update; BatchNorm with batch
  * statistics; loss = mean(embedding²)) of the voice and face towers of a
@@ -30,7 +30,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
-import { enableWasmThreads } from "../streams/node.ts";
+import { enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -148,6 +148,8 @@ async function profileStep(tower: ResNetTower): Promise<Record<string, number>> 
 
 async function child(threads: number): Promise<void> {
   if (threads > 1) enableWasmThreads(threads);
+  // Off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
+  if (!process.argv.includes("--no-relaxed-simd")) enableWasmRelaxedSimd();
   const choice = await initBackend({ prefer: "wasm", purpose: "train", ...(threads > 1 ? { threads } : {}) });
   const towers = createTowers(config, new Rng(1));
   const runs: Measured[] = [];

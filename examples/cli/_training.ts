@@ -18,7 +18,7 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import { augmentFaces, samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
-import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
+import { appendLog, enableWasmRelaxedSimd, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
 import { barSvg, lineSvg, type PlotRow } from "./_plots.ts";
@@ -78,6 +78,8 @@ function deepMerge(base: unknown, over: unknown): unknown {
 /** Trains CMPC on the inputs into a run folder. */
 export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
   const runDir = resolve(o.out);
+  // Relaxed SIMD (a V8 flag in Node 20) lets the wasm filter gradient use the FMA GEMM.
+  enableWasmRelaxedSimd();
   const choice = await initBackend({ prefer: o.backend, purpose: "train" });
   say(io, `backend: ${choice.summary}`);
   let resumeFrom: TrainState | undefined;

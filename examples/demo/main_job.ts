@@ -40,6 +40,7 @@ import {
   appendLog,
   datasetVideoBytes,
   decodeDatasetVideo,
+  enableWasmRelaxedSimd,
   enableWasmThreads,
   NodeFeatureStore,
   readFaceDetectorFiles,
@@ -147,6 +148,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   // 2. Feature cache through the real decoder and front ends (wasm).
   const threads = options.threads ?? 2;
   if (threads > 1) enableWasmThreads(threads);
+  enableWasmRelaxedSimd();
   const choice = await initBackend({ prefer: "wasm", threads });
   const files = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(files.modelJson, files.weights);
