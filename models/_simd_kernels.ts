@@ -58,6 +58,28 @@ export interface SimdKernels {
 export interface RelaxedGemm {
   pack_b8(b: number, packed: number, m: number, n: number): void;
   gemm_packed(a: number, packed: number, c: number, k: number, m: number, n: number, mb: number): void;
+  conv2d_fwd(
+    x: number,
+    packed: number,
+    bias: number,
+    out: number,
+    cols: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    relu: number,
+    chunk: number,
+  ): void;
 }
 
 /** The Emscripten module behind the tfjs wasm backend, as far as used here. */

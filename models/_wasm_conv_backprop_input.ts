@@ -23,7 +23,8 @@
  */
 import { tf } from "./_tf.ts";
 import { type ConvGeometry, geometry } from "./_wasm_conv_backprop_filter.ts";
-import { alloc, callStock, free, heapF32, type Info, type KernelArgs, stockKernel } from "./_wasm_util.ts";
+import { conv2D } from "./_wasm_conv2d.ts";
+import { alloc, free, heapF32, type Info, type KernelArgs, stockKernel } from "./_wasm_util.ts";
 
 /** One axis of one phase: which dX rows it fills and how dy is padded/cropped. */
 interface AxisPhase {
@@ -111,7 +112,16 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     dataFormat,
   );
   const g = geometry(info);
-  if (g.sh === 1 && g.sw === 1 && g.fh === g.fw && g.fh % 2 === 1 && g.padTop === (g.fh - 1) / 2 && g.padLeft === (g.fw - 1) / 2 && g.oh === g.h && g.ow === g.w) {
+  if (
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.fh === g.fw &&
+    g.fh % 2 === 1 &&
+    g.padTop === (g.fh - 1) / 2 &&
+    g.padLeft === (g.fw - 1) / 2 &&
+    g.oh === g.h &&
+    g.ow === g.w
+  ) {
     // Stride 1 with "same" padding (every 3×3/1 and 1×1/1 conv of the
     // towers): dX is one "same" conv of dy itself with the flipped filter,
     // written straight to the output — no padded copy of dy, no interleave.
@@ -119,12 +129,16 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     const whole: AxisPhase = { r: 0, taps: g.fh, a0: 0, count: g.h, lead: 0, len: g.h };
     const f = alloc(backend, [g.fh, g.fw, g.cout, g.cin]);
     subFilter(heapF32(backend, filter), heapF32(backend, f), g, whole, { ...whole, count: g.w, len: g.w });
-    const out = callStock("Conv2D", backend, { x: dy, filter: f }, {
-      strides: [1, 1],
-      pad: "same",
-      dilations: [1, 1],
-      dataFormat: "NHWC",
-      dimRoundingMode: null as unknown as string,
+    const out = conv2D({
+      backend,
+      inputs: { x: dy, filter: f },
+      attrs: {
+        strides: [1, 1],
+        pad: "same",
+        dilations: [1, 1],
+        dataFormat: "NHWC",
+        dimRoundingMode: null as unknown as string,
+      },
     });
     free(backend, f);
     return out;
@@ -156,12 +170,16 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     subFilter(w, heapF32(backend, j.f), g, j.ph, j.pw);
   }
   const results = jobs.map((j) => {
-    const r = callStock("Conv2D", backend, { x: j.x, filter: j.f }, {
-      strides: [1, 1],
-      pad: "valid",
-      dilations: [1, 1],
-      dataFormat: "NHWC",
-      dimRoundingMode: null as unknown as string,
+    const r = conv2D({
+      backend,
+      inputs: { x: j.x, filter: j.f },
+      attrs: {
+        strides: [1, 1],
+        pad: "valid",
+        dilations: [1, 1],
+        dataFormat: "NHWC",
+        dimRoundingMode: null as unknown as string,
+      },
     });
     free(backend, j.x, j.f);
     return r;

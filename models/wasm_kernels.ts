@@ -3,6 +3,7 @@ import { tf } from "./_tf.ts";
 import { conv2DBackpropFilter } from "./_wasm_conv_backprop_filter.ts";
 import { conv2DBackpropInput } from "./_wasm_conv_backprop_input.ts";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel, batchNormTrainKernel } from "./_wasm_batch_norm.ts";
+import { conv2D, fusedConv2D } from "./_wasm_conv2d.ts";
 import { maxPoolGrad } from "./_wasm_max_pool_grad.ts";
 import { mean, sum } from "./_wasm_reduce.ts";
 import { tile } from "./_wasm_tile.ts";
@@ -16,6 +17,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "Sum",
   "Mean",
   "MaxPoolGrad",
+  "Conv2D",
+  "FusedConv2D",
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
 ];
@@ -45,6 +48,8 @@ export function registerWasmTrainingKernels(): void {
     ["Sum", sum],
     ["Mean", mean],
     ["MaxPoolGrad", maxPoolGrad],
+    ["Conv2D", conv2D],
+    ["FusedConv2D", fusedConv2D],
     [BATCH_NORM_TRAIN, batchNormTrainKernel],
     [BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel],
   ];
@@ -58,5 +63,5 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(config);
   }
   // Make sure the stock kernels we call are captured.
-  for (const name of ["BatchMatMul", "Transpose", "Conv2D"]) stockKernel(name);
+  for (const name of ["BatchMatMul", "Transpose"]) stockKernel(name);
 }

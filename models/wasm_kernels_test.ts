@@ -274,6 +274,48 @@ t.test("wasm MaxPoolGrad equals the cpu backend's (ties, −∞ padding, numeric
   });
 });
 
+t.test("relaxed-SIMD Conv2D and FusedConv2D (bias, ReLU) equal the cpu backend's, incl. non-square filters with numeric padding", async (t) => {
+  interface FwdCase {
+    name: string;
+    x: [number, number, number, number];
+    f: [number, number, number, number];
+    stride: number;
+    pad: number | "same" | "valid";
+    fused?: "relu" | "linear";
+  }
+  const cases: FwdCase[] = [
+    { name: "face stem 7x7/2 pad 3, 3 channels, odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 8], stride: 2, pad: 3 },
+    { name: "voice stem 7x7/2 pad 3, 1 channel 64x50", x: [2, 64, 50, 1], f: [7, 7, 1, 16], stride: 2, pad: 3, fused: "relu" },
+    { name: "3x3/1 pad 1, 5 channels (K = 45: row tails)", x: [3, 9, 11, 5], f: [3, 3, 5, 8], stride: 1, pad: 1, fused: "linear" },
+    { name: "3x3/2 'same', 16 → 24", x: [2, 10, 9, 16], f: [3, 3, 16, 24], stride: 2, pad: "same", fused: "relu" },
+    { name: "1x1/1 direct, 6 → 8", x: [2, 7, 9, 6], f: [1, 1, 6, 8], stride: 1, pad: 0 },
+    { name: "1x1/2 downsample", x: [2, 9, 11, 8], f: [1, 1, 8, 16], stride: 2, pad: 0 },
+    { name: "non-square 3x5/1 with numeric padding 1 (wrong on stock wasm)", x: [2, 9, 11, 4], f: [3, 5, 4, 8], stride: 1, pad: 1 },
+  ];
+  const run = (c: FwdCase): Float32Array =>
+    tf.tidy(() => {
+      const x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 61);
+      const f = tf.randomNormal<tf.Rank.R4>(c.f, 0, 1, "float32", 62);
+      const bias = tf.randomNormal<tf.Rank.R1>([c.f[3]], 0, 1, "float32", 63);
+      const y =
+        c.fused === undefined
+          ? tf.conv2d(x, f, c.stride, c.pad)
+          : tf.fused.conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias, activation: c.fused });
+      return y.dataSync() as Float32Array;
+    });
+  await initBackend({ prefer: "cpu" });
+  const refs = cases.map(run);
+  await initBackend({ prefer: "wasm" });
+  t.ok(relaxedGemm(tf.backend() as unknown as WasmBackend) !== null, "relaxed GEMM loaded");
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const ids = backend.numDataIds();
+  for (const [i, c] of cases.entries()) {
+    const e = relErr(refs[i] as Float32Array, run(c));
+    t.ok(e < 1e-5, `${c.name}${c.fused === undefined ? "" : ` (fused ${c.fused})`}: rel err ${e.toExponential(2)}`);
+  }
+  t.equal(backend.numDataIds(), ids, "no wasm heap leaks");
+});
+
 t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 relative)", async (t) => {
   const run = (): Float32Array[] =>
     tf.tidy(() => {

@@ -3,7 +3,7 @@
 # and models/simd/gemm_relaxed.c (relaxed SIMD FMA): for each, one build
 # importing a plain memory and one a shared memory (threaded tfjs build),
 # embedded as base64. Needs clang and lld (Debian: apt-get install clang lld)
-# and python3. The output is committed: nothing else (tests, CI, users)
+# python3 and wabt (wasm-objdump). The output is committed: nothing else (tests, CI, users)
 # needs clang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,12 @@ clang "${flags[@]}" -o "$tmp/plain.wasm" models/simd/kernels.c
 clang "${flags[@]}" "${shared[@]}" -o "$tmp/shared.wasm" models/simd/kernels.c
 clang "${flags[@]}" -mrelaxed-simd -o "$tmp/relaxed_plain.wasm" models/simd/gemm_relaxed.c
 clang "${flags[@]}" -mrelaxed-simd "${shared[@]}" -o "$tmp/relaxed_shared.wasm" models/simd/gemm_relaxed.c
+# No stack and no static data: no global (the stack pointer) referenced, no data segment.
+clang "${flags[@]}" -DCHECK_WITHOUT_RELAXED -o "$tmp/check.wasm" models/simd/gemm_relaxed.c
+for f in plain shared check; do
+  if wasm-objdump -d "$tmp/$f.wasm" | grep -q "global\."; then echo "$f.wasm uses a global (the stack?)" >&2; exit 1; fi
+  if wasm-objdump -h "$tmp/$f.wasm" | grep -q " Data "; then echo "$f.wasm has a data segment" >&2; exit 1; fi
+done
 # clang 14 emits the relaxed-SIMD prototype's fma opcode (0xfd 0xaf 0x01);
 # the standard's f32x4.relaxed_madd is 0xfd 0x85 0x02 (same operands: x·y + z).
 for f in relaxed_plain relaxed_shared; do
