@@ -1,5 +1,5 @@
 /**
- * `npm run bench:encoders [-- --batch 4 --reps 3 --configs paper,small --backends wasm,cpu --paper-cpu-reps 1 --paper-cpu-batch 1]`
+ * `npm run bench:encoders [-- --batch 4 --reps 3 --configs paper,small --backends wasm,cpu --paper-cpu-reps 1 --paper-cpu-batch 1 --no-relaxed-simd]`
  *
  * Eval-mode forward time per sample of the voice and face ResNet towers
  * (`ResNetTower`) for the paper (ResNet-34, 64×500 log-mels, 224×224 faces)
@@ -17,6 +17,11 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
+import { enableWasmRelaxedSimd } from "../streams/node.ts";
+
+// Relaxed SIMD (a V8 flag in Node 20): convs with Cout % 8 == 0 run on this
+// project's FMA GEMM at 1 thread. Off with --no-relaxed-simd (XNNPACK).
+if (!process.argv.includes("--no-relaxed-simd")) enableWasmRelaxedSimd();
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,6 +1,10 @@
 import t from "tap";
 import { foldTower } from "./fold_tower.ts";
 import { initBackend, ResNetTower, Rng, tf } from "./mod.ts";
+import { enableWasmRelaxedSimd } from "../streams/node_wasm_relaxed_simd.ts";
+
+// Widths are multiples of 8: on wasm the folded convs run on the relaxed-SIMD GEMM (FusedConv2D with bias and ReLU).
+enableWasmRelaxedSimd();
 
 /** A tower with non-trivial BN parameters and running statistics. */
 function randomTower(name: string, inChannels: number): ResNetTower {
