@@ -30,7 +30,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
-import { enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
+import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -150,7 +150,9 @@ async function child(threads: number): Promise<void> {
   if (threads > 1) enableWasmThreads(threads);
   // Off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
   if (!process.argv.includes("--no-relaxed-simd")) enableWasmRelaxedSimd();
-  const choice = await initBackend({ prefer: "wasm", purpose: "train", ...(threads > 1 ? { threads } : {}) });
+  const relaxed = !process.argv.includes("--no-relaxed-simd");
+  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
+  const choice = await initBackend({ prefer: "wasm", purpose: "train", ...(threads > 1 ? { threads } : {}), ...gemm });
   const towers = createTowers(config, new Rng(1));
   const runs: Measured[] = [];
   for (const c of CASES) {

@@ -79,7 +79,38 @@ export interface RelaxedGemm {
     cout: number,
     relu: number,
     chunk: number,
+    begin: number,
+    end: number,
   ): void;
+}
+
+/**
+ * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable
+ * from our module). Node: `enableWasmGemmThreads()` in
+ * streams/node_wasm_gemm_threads.ts; pass it as `initBackend({ gemmThreads })`.
+ * Needs the threaded tfjs build (a shared memory).
+ */
+export interface GemmThreads {
+  /** Threads that share the work, the caller's included. */
+  readonly size: number;
+  /** Binds the helper threads to the backend's shared memory and the GEMM module's bytes (called again for a new memory). */
+  bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
+  /** Runs `fn(...parts[i])` for i ≥ 1 on the helper threads and `here(parts[0])` on the caller's, returning when all are done. */
+  run(fn: "conv2d_fwd" | "gemm_packed", parts: number[][], here: (args: number[]) => void): void;
+}
+
+let gemmThreads: GemmThreads | null = null;
+
+/** Sets (or clears) the threads the relaxed-SIMD GEMM splits its work over. */
+export function setGemmThreads(threads: GemmThreads | null): void {
+  gemmThreads = threads;
+  if (threads !== null && bound?.gemm != null && bound.memory.buffer instanceof SharedArrayBuffer) threads.bind(bound.memory, bytes(RELAXED_GEMM_SHARED));
+}
+
+/** The GEMM threads bound to `backend`'s memory, or null (single-threaded). */
+export function boundGemmThreads(backend: WasmBackend): GemmThreads | null {
+  if (gemmThreads === null || relaxedGemm(backend) === null) return null;
+  return (bound?.memory.buffer instanceof SharedArrayBuffer) ? gemmThreads : null;
 }
 
 /** The Emscripten module behind the tfjs wasm backend, as far as used here. */
@@ -141,6 +172,7 @@ export async function prepareSimdKernels(backend: WasmBackend): Promise<boolean>
     try {
       const instance = await WebAssembly.instantiate(await WebAssembly.compile(gemmBytes), { env: { memory } });
       bound.gemm = instance.exports as unknown as RelaxedGemm;
+      if (gemmThreads !== null && shared) gemmThreads.bind(memory, gemmBytes);
     } catch {
       bound.gemm = null;
     }

@@ -14,7 +14,7 @@
  * @module
  */
 import { tf, tfWasm } from "./_tf.ts";
-import { heapOffset, relaxedGemm, simdKernels } from "./_simd_kernels.ts";
+import { boundGemmThreads, heapOffset, relaxedGemm, simdKernels, type RelaxedGemm } from "./_simd_kernels.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view, type WasmBackend } from "./_wasm_util.ts";
 
 let scratch = new Float32Array(0);
@@ -194,11 +194,27 @@ const GEMM_BLOCK = 256;
  */
 function filterGemm(backend: WasmBackend, colsT: Info, dy: Info, k: number, m: number, cout: number): Info {
   const gemm = relaxedGemm(backend);
-  if (gemm === null || cout % 8 !== 0 || tfWasm.getThreadsCount() !== 1) return matMul(backend, colsT, view(dy, [m, cout]));
+  const threads = boundGemmThreads(backend);
+  if (gemm === null || cout % 8 !== 0 || (tfWasm.getThreadsCount() !== 1 && threads === null)) return matMul(backend, colsT, view(dy, [m, cout]));
   const out = alloc(backend, [k, cout]);
   const packed = alloc(backend, [m * cout]);
   gemm.pack_b8(heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, cout);
-  gemm.gemm_packed(heapOffset(backend, colsT.dataId), heapOffset(backend, packed.dataId), heapOffset(backend, out.dataId), k, m, cout, GEMM_BLOCK);
+  const a = heapOffset(backend, colsT.dataId);
+  const c = heapOffset(backend, out.dataId);
+  const p = heapOffset(backend, packed.dataId);
+  // Threads take row blocks of dW (multiples of 4: the register tile).
+  const parts = Math.max(1, Math.min(threads?.size ?? 1, Math.ceil(k / 4)));
+  const per = 4 * Math.ceil(k / parts / 4);
+  const args = Array.from({ length: parts }, (_, i) => {
+    const k0 = Math.min(k, i * per);
+    const k1 = Math.min(k, (i + 1) * per);
+    return [a + 4 * k0 * m, p, c + 4 * k0 * cout, k1 - k0, m, cout, GEMM_BLOCK];
+  });
+  const here = (v: number[]): void => {
+    gemm.gemm_packed(...(v as Parameters<RelaxedGemm["gemm_packed"]>));
+  };
+  if (threads === null || parts === 1) here(args[0] as number[]);
+  else threads.run("gemm_packed", args, here);
   free(backend, packed);
   return out;
 }

@@ -1,7 +1,9 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { prepareSimdKernels, relaxedGemm } from "./_simd_kernels.ts";
+import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, setGemmThreads } from "./_simd_kernels.ts";
+
+export type { GemmThreads } from "./_simd_kernels.ts";
 
 /** Which backend to use; `auto` picks the fastest one that works here. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -39,6 +41,15 @@ export interface InitBackendOptions {
    * @default {undefined}
    */
   wasmPaths?: string;
+  /**
+   * Helper threads for this project's relaxed-SIMD convs and GEMM on the
+   * threaded wasm build (Node: `enableWasmGemmThreads(threads)` from
+   * `cmpc-stream/streams/node`). Without them, with more than one tfjs
+   * thread the convs stay on XNNPACK's parallel kernels. Kept for later
+   * calls until another is given.
+   * @default {undefined}
+   */
+  gemmThreads?: GemmThreads;
   /**
    * How optional packages are loaded. Injected by tests and bundlers.
    * @default {(specifier) => import(specifier)}
@@ -200,6 +211,7 @@ async function tryWasm(
     // This project's SIMD kernels (fused BatchNorm) on the backend's heap;
     // where they cannot load, the kernels that use them fall back to tfjs ops.
     if (simd) await prepareSimdKernels(tf.backend() as unknown as tfWasm.BackendWasm);
+    if (options.gemmThreads !== undefined) setGemmThreads(options.gemmThreads);
     return { simd, threads: tfWasm.getThreadsCount() };
   } catch (e) {
     skipped.push({ backend: "wasm", reason: `the wasm backend failed to initialise (${errorText(e)})` });
@@ -275,7 +287,10 @@ function done(
   if (backend === "tensorflow") what += gpu ? " (GPU)" : " (CPU)";
   if (backend === "wasm") {
     what += `${simd ? " SIMD" : ""}, ${threads} thread${threads === 1 ? "" : "s"}`;
-    if (threads === 1 && relaxedGemm(tf.backend() as unknown as tfWasm.BackendWasm) !== null) what += ", relaxed SIMD GEMM";
+    const b = tf.backend() as unknown as tfWasm.BackendWasm;
+    if (relaxedGemm(b) !== null && (threads === 1 || boundGemmThreads(b) !== null)) {
+      what += `, relaxed SIMD GEMM${threads > 1 ? ` on ${boundGemmThreads(b)?.size ?? 1} threads` : ""}`;
+    }
   }
   const why = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ")}` : "";
   return { backend, gpu, simd, threads, skipped, summary: `backend ${what}${why}` };

@@ -18,6 +18,7 @@ export * from "./node_run_folder.ts";
 export * from "./node_write_file_atomic.ts";
 export * from "./node_wasm_threads.ts";
 export * from "./node_wasm_relaxed_simd.ts";
+export * from "./node_wasm_gemm_threads.ts";
 export * from "./node_read_cmpc_protocol.ts";
 export * from "./node_readable_source.ts";
 export * from "./node_decode_dataset_video.ts";

@@ -124,17 +124,18 @@ static void im2col_rows(const float* x, float* cols, int m0, int m1, int h, int 
 }
 
 // Forward conv (NHWC, HWIO filter packed by pack_b8 as [fh·fw·cin, cout]):
-// out [n·oh·ow, cout] = im2col(x) · w (+ bias) (then ReLU if relu), in
-// chunks of `chunk` output pixels whose im2col rows go to `cols`
-// (chunk · fh·fw·cin floats). A 1×1/1 unpadded conv reads x directly.
-// bias: 0 for none.
+// rows [begin, end) of out [n·oh·ow, cout] = im2col(x) · w (+ bias) (then
+// ReLU if relu), in chunks of `chunk` output pixels whose im2col rows go to
+// `cols` (chunk · fh·fw·cin floats). A 1×1/1 unpadded conv reads x
+// directly. bias: 0 for none. Threads split [0, n·oh·ow) between them.
 EXPORT(conv2d_fwd)
 void conv2d_fwd(const float* x, const float* wp, const float* bias, float* out, float* cols, int n, int h, int w, int cin, int fh, int fw, int oh,
-                int ow, int sh, int sw, int pt, int pl, int cout, int relu, int chunk) {
+                int ow, int sh, int sw, int pt, int pl, int cout, int relu, int chunk, int begin, int end) {
   const int k = fh * fw * cin;
-  const int m = n * oh * ow;
+  const int m = end;
   const int direct = fh == 1 && fw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w;
-  for (int m0 = 0; m0 < m; m0 += chunk) {
+  (void)n;
+  for (int m0 = begin; m0 < m; m0 += chunk) {
     const int m1 = m0 + chunk < m ? m0 + chunk : m;
     const float* a = x + (long)m0 * k;
     if (!direct) {
