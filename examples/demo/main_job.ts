@@ -40,6 +40,7 @@ import {
   appendLog,
   datasetVideoBytes,
   decodeDatasetVideo,
+  enableWasmGemmThreads,
   enableWasmRelaxedSimd,
   enableWasmThreads,
   NodeFeatureStore,
@@ -148,8 +149,10 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   // 2. Feature cache through the real decoder and front ends (wasm).
   const threads = options.threads ?? 2;
   if (threads > 1) enableWasmThreads(threads);
-  enableWasmRelaxedSimd();
-  const choice = await initBackend({ prefer: "wasm", threads });
+  // Relaxed SIMD: convs and the filter gradient on this project's FMA GEMM, split over the same thread count.
+  const relaxed = enableWasmRelaxedSimd();
+  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
+  const choice = await initBackend({ prefer: "wasm", threads, ...gemm });
   const files = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(files.modelJson, files.weights);
   const store = await NodeFeatureStore.open(join(dir, "cache"));
