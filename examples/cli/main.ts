@@ -6,7 +6,12 @@
  *
  * @module
  */
+import { enableWasmRelaxedSimd } from "../../streams/node.ts";
 import { runCli } from "./run_cli.ts";
+
+// Relaxed SIMD (a V8 flag in Node 20): the wasm backend's convs run on this
+// project's FMA GEMM (docs/performance.md). Set before any backend starts.
+enableWasmRelaxedSimd();
 
 const controller = new AbortController();
 let interrupted = 0;
