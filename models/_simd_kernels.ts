@@ -202,7 +202,9 @@ export function heapOffset(backend: WasmBackend, dataId: object): number {
 
 /** Allocates `bytes` of scratch on the wasm heap (8-byte aligned); free with {@linkcode freeScratch}. */
 export function scratch(backend: WasmBackend, nbytes: number): number {
-  return (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes);
+  const ptr = (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes);
+  if (ptr === 0 && nbytes > 0) throw new RangeError(`Cannot allocate ${nbytes} bytes of scratch on the wasm heap (out of memory)`);
+  return ptr;
 }
 
 /** Frees scratch from {@linkcode scratch}. */
