@@ -123,7 +123,7 @@ t.test("the live page detects the face on camera, embeds the voice and scores th
   if (s.phase === "error") t.comment(logs.join("\n"));
   t.equal(s.error, null, "no error on the page");
   t.equal(s.phase, "running");
-  t.match(s.backend, /wasm/, "runs on the wasm backend");
+  t.match(s.backend, /wasm/, `runs on the wasm backend (${s.backend})`);
   t.same(s.model, { ...s.model, trained: true, step: 7 }, "the page loaded the served checkpoint");
   t.equal(s.voice?.dims, config.voice.tower.widths.at(-1), "voice embedding of the model's size");
   t.ok(s.faces.length >= 1, `detected ${s.faces.length} face(s)`);
