@@ -71,6 +71,22 @@ interface BnParams {
   key: string;
 }
 
+/**
+ * Eval-mode conv → BatchNorm (running statistics) → optional ReLU as one
+ * fused conv with the BN folded into the filter and a bias, computed from the
+ * current variables (so gradients still reach them). PyTorch's symmetric
+ * padding: inside the conv for square filters, `tf.pad` first otherwise
+ * (the wasm Conv2D bug, docs/performance.md).
+ */
+function foldedConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, p: BnParams, relu: boolean): tf.Tensor4D {
+  const scale = tf.mul(p.weight, tf.rsqrt(tf.add(p.variance, BN_EPS)));
+  const filter = tf.mul<tf.Tensor4D>(w, scale);
+  const bias = tf.sub<tf.Tensor1D>(p.bias, tf.mul(p.mean, scale));
+  const square = w.shape[0] === w.shape[1];
+  const xp = pad > 0 && !square ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
+  return tf.fused.conv2d({ x: xp, filter, strides: stride, pad: pad > 0 && square ? pad : "valid", bias, activation: relu ? "relu" : "linear" });
+}
+
 interface Block {
   stride: number;
   conv1: tf.Variable;
@@ -260,15 +276,22 @@ export class ResNetTower {
     }
     const training = options.training ?? false;
     const update = training && (options.updateStats ?? true);
-    const norm = (h: tf.Tensor4D, p: BnParams) => this.#batchNorm(h, p, training, update);
+    // conv → BN (→ ReLU). In eval mode BN is folded into the conv on the fly
+    // (W·γ/√(σ²+ε), β − μ·γ/√(σ²+ε)) and run as one fused conv + bias (+ ReLU):
+    // the same function, one kernel instead of three (docs/performance.md).
+    const block = (h: tf.Tensor4D, w: tf.Variable, stride: number, pad: number, p: BnParams, relu: boolean): tf.Tensor4D => {
+      if (!training) return foldedConv(h, w as tf.Tensor4D, stride, pad, p, relu);
+      const y = this.#batchNorm(conv2dTorch(h, w as tf.Tensor4D, stride, pad), p, training, update);
+      return relu ? tf.relu(y) : y;
+    };
     return tf.tidy(() => {
-      let h = tf.relu(norm(conv2dTorch(x, this.#conv1 as tf.Tensor4D, 2, 3), this.#bn1));
+      let h = block(x, this.#conv1, 2, 3, this.#bn1, true);
       h = maxPoolTorch(h, 3, 2, 1);
       for (const stage of this.#stages) {
         for (const b of stage) {
-          let out = tf.relu(norm(conv2dTorch(h, b.conv1 as tf.Tensor4D, b.stride, 1), b.bn1));
-          out = norm(conv2dTorch(out, b.conv2 as tf.Tensor4D, 1, 1), b.bn2);
-          const identity = b.downsample === null ? h : norm(conv2dTorch(h, b.downsample.conv as tf.Tensor4D, b.stride, 0), b.downsample.bn);
+          let out = block(h, b.conv1, b.stride, 1, b.bn1, true);
+          out = block(out, b.conv2, 1, 1, b.bn2, false);
+          const identity = b.downsample === null ? h : block(h, b.downsample.conv, b.stride, 0, b.downsample.bn, false);
           h = tf.relu(tf.add<tf.Tensor4D>(out, identity));
         }
       }
