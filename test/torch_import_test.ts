@@ -100,7 +100,10 @@ if (python === null) {
           t.same(e.shape, want.shape);
           const err = maxAbs(e.dataSync(), want.data);
           const scale = maxAbs(want.data, new Float32Array(want.data.length));
-          t.ok(err < tol, `${name} ${mode}: max abs error ${err.toExponential(2)} < ${tol} (|embedding| up to ${scale.toFixed(3)})`);
+          // Eval mode folds each BatchNorm into its conv in float32 (one fused conv), which rounds
+          // differently from PyTorch's conv then BN: allow 2e-5 of the largest |embedding| too.
+          const bound = mode === "eval" ? Math.max(tol, 2e-5 * scale) : tol;
+          t.ok(err < bound, `${name} ${mode}: max abs error ${err.toExponential(2)} < ${bound.toExponential(2)} (|embedding| up to ${scale.toFixed(3)})`);
           e.dispose();
         }
       }
