@@ -89,6 +89,12 @@ function subFilter(w: Float32Array, out: Float32Array, g: ConvGeometry, ph: Axis
   }
 }
 
+/** A stride-1 NHWC conv through the registered `Conv2D` (relaxed-SIMD GEMM where it applies, else XNNPACK). */
+function stride1Conv(backend: KernelArgs["backend"], x: Info, filter: Info, pad: "same" | "valid"): Info {
+  const attrs = { strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC", dimRoundingMode: null as unknown as string };
+  return conv2D({ backend, inputs: { x, filter }, attrs });
+}
+
 /** The kernel function registered as `Conv2DBackpropInput` on wasm. */
 export function conv2DBackpropInput(args: KernelArgs): Info {
   const { inputs, backend } = args;
@@ -129,17 +135,7 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     const whole: AxisPhase = { r: 0, taps: g.fh, a0: 0, count: g.h, lead: 0, len: g.h };
     const f = alloc(backend, [g.fh, g.fw, g.cout, g.cin]);
     subFilter(heapF32(backend, filter), heapF32(backend, f), g, whole, { ...whole, count: g.w, len: g.w });
-    const out = conv2D({
-      backend,
-      inputs: { x: dy, filter: f },
-      attrs: {
-        strides: [1, 1],
-        pad: "same",
-        dilations: [1, 1],
-        dataFormat: "NHWC",
-        dimRoundingMode: null as unknown as string,
-      },
-    });
+    const out = stride1Conv(backend, dy, f, "same");
     free(backend, f);
     return out;
   }
@@ -170,17 +166,7 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     subFilter(w, heapF32(backend, j.f), g, j.ph, j.pw);
   }
   const results = jobs.map((j) => {
-    const r = conv2D({
-      backend,
-      inputs: { x: j.x, filter: j.f },
-      attrs: {
-        strides: [1, 1],
-        pad: "valid",
-        dilations: [1, 1],
-        dataFormat: "NHWC",
-        dimRoundingMode: null as unknown as string,
-      },
-    });
+    const r = stride1Conv(backend, j.x, j.f, "valid");
     free(backend, j.x, j.f);
     return r;
   });
