@@ -180,11 +180,6 @@ export async function prepareSimdKernels(backend: WasmBackend): Promise<boolean>
   return true;
 }
 
-/** Whether this JavaScript engine runs relaxed SIMD (and so the FMA GEMM). */
-export function hasRelaxedSimd(): boolean {
-  return WebAssembly.validate(bytes(RELAXED_GEMM_PLAIN));
-}
-
 /** The relaxed-SIMD GEMM bound to `backend`'s memory, or null (not supported, not prepared, or turned off). */
 export function relaxedGemm(backend: WasmBackend): RelaxedGemm | null {
   return !disabled && !relaxedDisabled && bound !== null && bound.memory === memoryOf(backend) ? bound.gemm : null;
