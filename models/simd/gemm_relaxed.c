@@ -123,27 +123,133 @@ static void im2col_rows(const float* x, float* cols, int m0, int m1, int h, int 
   }
 }
 
+// Rows m0 ≤ r < m1 of an implicit im2col: for each filter row kh, where the
+// fw·cin inputs that output pixel r reads lie, segs[(r − m0)·fh + kh]:
+// straight in x when the span is inside it, else a zero-padded copy at
+// that segment's place in cols (as im2col_rows would write it).
+static void conv_segments(const float* x, float* cols, const float** segs, int m0, int m1, int h, int w, int cin, int fh, int fw, int oh,
+                          int ow, int sh, int sw, int pt, int pl) {
+  const int seg = fw * cin;
+  const int k = fh * seg;
+  for (int r = m0; r < m1; r++) {
+    const int b = r / (oh * ow);
+    const int y = (r / ow) % oh;
+    const int xo = r % ow;
+    const float* xb = x + (long)b * h * w * cin;
+    const int iw0 = xo * sw - pl;
+    const int inside = iw0 >= 0 && iw0 + fw <= w;
+    for (int kh = 0; kh < fh; kh++) {
+      const int ih = y * sh - pt + kh;
+      const float** slot = segs + (long)(r - m0) * fh + kh;
+      if (ih >= 0 && ih < h && inside) {
+        *slot = xb + ((long)ih * w + iw0) * cin;
+        continue;
+      }
+      float* dst = cols + (long)(r - m0) * k + kh * seg;
+      *slot = dst;
+      if (ih < 0 || ih >= h) {
+        __builtin_memset(dst, 0, seg * sizeof(float));
+        continue;
+      }
+      for (int kw = 0; kw < fw; kw++) {
+        const int iw = iw0 + kw;
+        if (iw < 0 || iw >= w) __builtin_memset(dst + kw * cin, 0, cin * sizeof(float));
+        else __builtin_memcpy(dst + kw * cin, xb + ((long)ih * w + iw) * cin, cin * sizeof(float));
+      }
+    }
+  }
+}
+
+// c [rows, n] = A · b where row r of A is the fh segments segs[r·fh + s]
+// (seg floats each, in order) and b [fh·seg, n] is packed by pack_b8; the
+// reduction runs segment by segment (outer loop), 4×8 register tiles.
+static void gemm_segments(const float** segs, const float* bp, float* c, int rows, int fh, int seg, int n) {
+  const int panels = n / 8;
+  const long m = (long)fh * seg;
+  for (int s = 0; s < fh; s++) {
+    for (int p = 0; p < panels; p++) {
+      const float* panel = bp + (long)p * m * 8 + (long)s * seg * 8;
+      int r = 0;
+      for (; r + 4 <= rows; r += 4) {
+        float* c0 = c + (long)r * n + p * 8;
+        float* c1 = c0 + n;
+        float* c2 = c1 + n;
+        float* c3 = c2 + n;
+        v128_t x00, x01, x10, x11, x20, x21, x30, x31;
+        if (s == 0) {
+          x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);
+        } else {
+          x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);
+          x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);
+        }
+        const float* a0 = segs[(long)r * fh + s];
+        const float* a1 = segs[(long)(r + 1) * fh + s];
+        const float* a2 = segs[(long)(r + 2) * fh + s];
+        const float* a3 = segs[(long)(r + 3) * fh + s];
+        const float* bj = panel;
+        for (int j = 0; j < seg; j++, bj += 8) {
+          const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load(bj + 4);
+          v128_t v = wasm_v128_load32_splat(a0 + j);
+          x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);
+          v = wasm_v128_load32_splat(a1 + j);
+          x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);
+          v = wasm_v128_load32_splat(a2 + j);
+          x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);
+          v = wasm_v128_load32_splat(a3 + j);
+          x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);
+        }
+        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
+        wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+      }
+      for (; r < rows; r++) {
+        float* c0 = c + (long)r * n + p * 8;
+        v128_t x00 = s == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(c0);
+        v128_t x01 = s == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(c0 + 4);
+        const float* a0 = segs[(long)r * fh + s];
+        const float* bj = panel;
+        for (int j = 0; j < seg; j++, bj += 8) {
+          const v128_t v = wasm_v128_load32_splat(a0 + j);
+          x00 = MADD(v, wasm_v128_load(bj), x00);
+          x01 = MADD(v, wasm_v128_load(bj + 4), x01);
+        }
+        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01);
+      }
+    }
+  }
+}
+
 // Forward conv (NHWC, HWIO filter packed by pack_b8 as [fh·fw·cin, cout]):
 // rows [begin, end) of out [n·oh·ow, cout] = im2col(x) · w (+ bias) (then
-// ReLU if relu), in chunks of `chunk` output pixels whose im2col rows go to
-// `cols` (chunk · fh·fw·cin floats). A 1×1/1 unpadded conv reads x
-// directly. bias: 0 for none. Threads split [0, n·oh·ow) between them.
+// ReLU if relu), in chunks of `chunk` output pixels, then bias and ReLU on
+// the chunk while it is in cache. bias: 0 for none. Threads split
+// [0, n·oh·ow) between them. cols: chunk · (fh·fw·cin + fh) floats of
+// scratch. A 1×1/1 unpadded conv reads x directly; filter rows of at least
+// 32 inputs (fw·cin ≥ 32: every conv but the stems) are read in place
+// (implicit im2col: only the zero-padded border rows are copied); the
+// stems' short rows go through an im2col buffer.
 EXPORT(conv2d_fwd)
 void conv2d_fwd(const float* x, const float* wp, const float* bias, float* out, float* cols, int n, int h, int w, int cin, int fh, int fw, int oh,
                 int ow, int sh, int sw, int pt, int pl, int cout, int relu, int chunk, int begin, int end) {
   const int k = fh * fw * cin;
   const int m = end;
   const int direct = fh == 1 && fw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w;
+  const int implicit = !direct && fw * cin >= 32;
+  const float** segs = (const float**)(cols + (long)chunk * k);
   (void)n;
   for (int m0 = begin; m0 < m; m0 += chunk) {
     const int m1 = m0 + chunk < m ? m0 + chunk : m;
-    const float* a = x + (long)m0 * k;
-    if (!direct) {
-      im2col_rows(x, cols, m0, m1, h, w, cin, fh, fw, oh, ow, sh, sw, pt, pl);
-      a = cols;
-    }
     float* c = out + (long)m0 * cout;
-    gemm_packed(a, wp, c, m1 - m0, k, cout, 256);
+    if (implicit) {
+      conv_segments(x, cols, segs, m0, m1, h, w, cin, fh, fw, oh, ow, sh, sw, pt, pl);
+      gemm_segments(segs, wp, c, m1 - m0, fh, fw * cin, cout);
+    } else {
+      const float* a = x + (long)m0 * k;
+      if (!direct) {
+        im2col_rows(x, cols, m0, m1, h, w, cin, fh, fw, oh, ow, sh, sw, pt, pl);
+        a = cols;
+      }
+      gemm_packed(a, wp, c, m1 - m0, k, cout, 256);
+    }
     if (bias != 0 || relu) {
       const v128_t zero = wasm_f32x4_splat(0);
       for (int r = 0; r < m1 - m0; r++) {
