@@ -37,7 +37,7 @@ function arg(name: string, dflt: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 }
 const batch = Number(arg("batch", "32"));
-const reps = Number(arg("reps", "3"));
+const reps = Number(arg("reps", "5"));
 const preset = arg("preset", "small") as CmpcPreset;
 const threadList = arg("threads", "1,2").split(",").map(Number);
 const skipTorch = process.argv.includes("--skip-torch");

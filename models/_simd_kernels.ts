@@ -147,6 +147,13 @@ function bytes(base64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+let relaxedValid: boolean | undefined;
+/** Whether this engine validates the relaxed-SIMD GEMM module (memoised; before any backend exists). */
+export function relaxedSimdValidates(): boolean {
+  relaxedValid ??= typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes(RELAXED_GEMM_PLAIN));
+  return relaxedValid;
+}
+
 /**
  * Instantiates the kernels on `backend`'s memory (once per memory). Resolves
  * false, and leaves the tfjs-ops fallbacks in use, where that is impossible

@@ -1,7 +1,7 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, setGemmThreads } from "./_simd_kernels.ts";
+import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, relaxedSimdValidates, setGemmThreads } from "./_simd_kernels.ts";
 
 export type { GemmThreads } from "./_simd_kernels.ts";
 
@@ -45,8 +45,11 @@ export interface InitBackendOptions {
    * Helper threads for this project's relaxed-SIMD convs and GEMM on the
    * threaded wasm build (Node: `enableWasmGemmThreads(threads)` from
    * `cmpc-stream/streams/node`). Without them, with more than one tfjs
-   * thread the convs stay on XNNPACK's parallel kernels. Kept for later
-   * calls until another is given.
+   * thread the convs stay on XNNPACK's parallel kernels. Given to the first
+   * initialisation with `threads` > 1 on an engine with relaxed SIMD, the
+   * convs run on these helpers and XNNPACK's remaining ops on one thread
+   * (its pool's spinning workers would compete with the helpers for the
+   * cores). Kept for later calls until another is given.
    * @default {undefined}
    */
   gemmThreads?: GemmThreads;
@@ -200,7 +203,11 @@ async function tryWasm(
     }
     const threads = options.threads !== undefined && options.threads > 0 ? options.threads : shim?.threads;
     if (threads !== undefined && fresh) {
-      tfWasm.setThreadsCount(threads);
+      // With GEMM helper threads on relaxed SIMD the convs (~90% of a step)
+      // run on them; XNNPACK's pool would only spin against them for the
+      // rest, so its ops get one thread (measured: as fast, and steadier).
+      const helpers = options.gemmThreads !== undefined && threads > 1 && relaxedSimdValidates();
+      tfWasm.setThreadsCount(helpers ? 1 : threads);
     }
     if (!(await tf.setBackend("wasm"))) {
       skipped.push({ backend: "wasm", reason: "the wasm backend failed to initialise" });
@@ -212,7 +219,7 @@ async function tryWasm(
     // where they cannot load, the kernels that use them fall back to tfjs ops.
     if (simd) await prepareSimdKernels(tf.backend() as unknown as tfWasm.BackendWasm);
     if (options.gemmThreads !== undefined) setGemmThreads(options.gemmThreads);
-    return { simd, threads: tfWasm.getThreadsCount() };
+    return { simd, threads: Math.max(tfWasm.getThreadsCount(), boundGemmThreads(tf.backend() as unknown as tfWasm.BackendWasm)?.size ?? 1) };
   } catch (e) {
     skipped.push({ backend: "wasm", reason: `the wasm backend failed to initialise (${errorText(e)})` });
     return null;
@@ -288,9 +295,11 @@ function done(
   if (backend === "wasm") {
     what += `${simd ? " SIMD" : ""}, ${threads} thread${threads === 1 ? "" : "s"}`;
     const b = tf.backend() as unknown as tfWasm.BackendWasm;
-    if (relaxedGemm(b) !== null && (threads === 1 || boundGemmThreads(b) !== null)) {
+    const xnn = tfWasm.getThreadsCount();
+    if (relaxedGemm(b) !== null && (xnn === 1 || boundGemmThreads(b) !== null)) {
       what += `, relaxed SIMD GEMM${threads > 1 ? ` on ${boundGemmThreads(b)?.size ?? 1} threads` : ""}`;
     }
+    if (xnn !== threads) what += ` (other XNNPACK ops on ${xnn})`;
   }
   const why = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ")}` : "";
   return { backend, gpu, simd, threads, skipped, summary: `backend ${what}${why}` };
