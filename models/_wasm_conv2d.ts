@@ -52,8 +52,8 @@ export function convOnGemm(
   const threads = boundGemmThreads(backend);
   const m = g.n * g.oh * g.ow;
   const parts = Math.max(1, Math.min(threads?.size ?? 1, Math.ceil(m / chunk)));
-  // Scratch: the im2col / padded-border rows, then the implicit im2col's row pointers (chunk · fh).
-  const cols = Array.from({ length: parts }, () => scratch(backend, 4 * chunk * (k + g.fh)));
+  // Scratch: the im2col / padded-border rows, then the implicit im2col's row pointers (chunk · fh), then a zero filter row.
+  const cols = Array.from({ length: parts }, () => scratch(backend, 4 * (chunk * (k + g.fh) + g.fw * g.cin)));
   const off = (t: Info): number => heapOffset(backend, t.dataId);
   gemm.pack_b8(off(filter), off(packed), k, g.cout);
   const per = Math.ceil(m / parts);
