@@ -18,7 +18,16 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import { augmentFaces, samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
-import { appendLog, enableWasmRelaxedSimd, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
+import {
+  appendLog,
+  enableWasmGemmThreads,
+  enableWasmRelaxedSimd,
+  enableWasmThreads,
+  initRunFolder,
+  readLatestCheckpoint,
+  readLog,
+  writeCheckpoint,
+} from "../../streams/node.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
 import { barSvg, lineSvg, type PlotRow } from "./_plots.ts";
@@ -42,6 +51,8 @@ export interface TrainingOptions extends ListInputsOptions {
   fps?: number;
   /** Augment training face crops with `augmentFaces` (seeded by the run's seed; resumes exactly). */
   augmentFaces?: boolean;
+  /** wasm threads: above 1, the threaded build with this project's GEMM helper threads (docs/performance.md); default 1. */
+  threads?: number;
 }
 
 /** How a training run ended. */
@@ -78,9 +89,13 @@ function deepMerge(base: unknown, over: unknown): unknown {
 /** Trains CMPC on the inputs into a run folder. */
 export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
   const runDir = resolve(o.out);
-  // Relaxed SIMD (a V8 flag in Node 20) lets the wasm filter gradient use the FMA GEMM.
-  enableWasmRelaxedSimd();
-  const choice = await initBackend({ prefer: o.backend, purpose: "train" });
+  // Relaxed SIMD (a V8 flag in Node 20): the wasm convs and filter gradient
+  // run on this project's FMA GEMM, split over `threads` by helper threads.
+  const threads = o.threads ?? 1;
+  if (threads > 1) enableWasmThreads(threads);
+  const relaxed = enableWasmRelaxedSimd();
+  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
+  const choice = await initBackend({ prefer: o.backend, purpose: "train", ...(threads > 1 ? { threads } : {}), ...gemm });
   say(io, `backend: ${choice.summary}`);
   let resumeFrom: TrainState | undefined;
   if (o.resume) {

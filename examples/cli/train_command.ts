@@ -23,6 +23,8 @@ Options:
   --config <c>          paper | small | tiny | file.json (a partial config over its
                         "preset", default small) (default: small)
   --backend <b>         auto | tensorflow | wasm | cpu (default: auto)
+  --threads <n>         cores for the wasm backend: above 1, its threaded build with
+                        the convs split over n threads (default: 1)
   --out <dir>           run folder (default: runs/cmpc-<date>-<time>)
   --resume              continue the run in --out from its latest checkpoint
   --steps <n>           total steps (resumed ones included) (default: the config's)
@@ -42,7 +44,7 @@ Prints one JSON line to stdout at the end: {runDir, step, interrupted, backend, 
 
 Examples:
   cmpc demo-data ./demo && cmpc train ./demo --config tiny --steps 200 --augment-faces --out runs/tiny
-  cmpc train talk1.mp4 talk2.mp4 talk3.mp4 --config small --backend wasm
+  cmpc train talk1.mp4 talk2.mp4 talk3.mp4 --config small --backend wasm --threads 2
   cmpc train /data/voxceleb1 --config paper --backend tensorflow --out runs/paper
   cmpc train /data/voxceleb1 --out runs/paper --resume
 `,
@@ -53,6 +55,7 @@ Examples:
       options: {
         config: { type: "string", default: "small" },
         backend: { type: "string", default: "auto" },
+        threads: { type: "string" },
         out: { type: "string" },
         resume: { type: "boolean", default: false },
         steps: { type: "string" },
@@ -96,6 +99,8 @@ Examples:
     if (values["split-file"] !== undefined) options.splitFile = values["split-file"];
     if (values.splits !== undefined) options.splits = values.splits.split(",").map(Number);
     if (values["augment-faces"]) options.augmentFaces = true;
+    const threads = int("threads", values.threads);
+    if (threads !== undefined) options.threads = threads;
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return EXIT_OK;

@@ -1,0 +1,19 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { cli, smallDemoSet } from "./_test_io.ts";
+
+// Its own file: only the first wasm initialisation in a process picks the threaded build.
+const root = await mkdtemp(join(tmpdir(), "cmpc-train-threads-test-"));
+t.teardown(() => rm(root, { recursive: true, force: true }));
+
+t.test("cmpc train --threads 2 trains on the threaded wasm build with the convs on 2 threads", async (t) => {
+  const data = join(root, "data");
+  await smallDemoSet(data, 2, 2);
+  t.equal((await cli(["train", data, "--threads", "0"])).code, 2, "--threads 0 is a usage error");
+  const r = await cli(["train", data, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--threads", "2", "--out", join(root, "run")]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /backend: backend wasm SIMD, 2 threads/, "the backend line names the threads");
+  t.equal((JSON.parse(r.stdout.toString()) as { step: number }).step, 2);
+});
