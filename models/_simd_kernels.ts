@@ -82,6 +82,29 @@ export interface RelaxedGemm {
     begin: number,
     end: number,
   ): void;
+  conv2d_dw(
+    x: number,
+    dyPacked: number,
+    dw: number,
+    table: number,
+    zeros: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    u0: number,
+    u1: number,
+    block: number,
+  ): void;
 }
 
 /**
@@ -96,7 +119,7 @@ export interface GemmThreads {
   /** Binds the helper threads to the backend's shared memory and the GEMM module's bytes (called again for a new memory). */
   bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
   /** Runs `fn(...parts[i])` for i ≥ 1 on the helper threads and `here(parts[0])` on the caller's, returning when all are done. */
-  run(fn: "conv2d_fwd" | "gemm_packed", parts: number[][], here: (args: number[]) => void): void;
+  run(fn: "conv2d_fwd" | "gemm_packed" | "conv2d_dw", parts: number[][], here: (args: number[]) => void): void;
 }
 
 let gemmThreads: GemmThreads | null = null;

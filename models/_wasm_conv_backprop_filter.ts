@@ -4,7 +4,10 @@
  * into a wasm-heap buffer (this project's wasm code, models/simd/kernels.c
  * `im2col_t`, where loaded; else JS), then one GEMM: this project's relaxed
  * SIMD FMA GEMM (models/simd/gemm_relaxed.c) on one thread where the engine
- * has relaxed SIMD and Cout is a multiple of 8, else XNNPACK's.
+ * has relaxed SIMD and Cout is a multiple of 8, else XNNPACK's. With the
+ * relaxed GEMM and Cin a multiple of 4 (every tower conv but the stems)
+ * there is no im2col buffer at all: `conv2d_dw` reads x in place
+ * (`implicitFilterGrad`).
  *
  * dW[K, Cout] = colsᵀ[K, M] · dy[M, Cout]. The transposed im2col is written
  * directly (from x transposed to [Cin, N, H, W] for k×k filters, blocked
@@ -14,7 +17,7 @@
  * @module
  */
 import { tf, tfWasm } from "./_tf.ts";
-import { boundGemmThreads, heapOffset, relaxedGemm, simdKernels, type RelaxedGemm } from "./_simd_kernels.ts";
+import { boundGemmThreads, freeScratch, heapOffset, relaxedGemm, scratch as heapScratch, simdKernels, type GemmThreads, type RelaxedGemm } from "./_simd_kernels.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view, type WasmBackend } from "./_wasm_util.ts";
 
 let scratch = new Float32Array(0);
@@ -219,6 +222,60 @@ function filterGemm(backend: WasmBackend, colsT: Info, dy: Info, k: number, m: n
   return out;
 }
 
+/** Output pixels per block of the implicit filter gradient (its pointer table and dy block). */
+const DW_BLOCK = 256;
+
+/**
+ * dW without an im2col buffer (`conv2d_dw`): per block of output pixels and
+ * filter tap, a table of where each pixel's Cin inputs lie in x (a zero row
+ * in the padding), then 4×8 FMA tiles (4 input × 8 output channels) over the
+ * block against the packed dy. Saves writing and re-reading K·M floats (58
+ * MB for a 3×3 64→64 conv on a batch of 32 28×28 maps) and the transpose of
+ * x; the helper threads split the rows of dW.
+ */
+function implicitFilterGrad(backend: WasmBackend, gemm: RelaxedGemm, threads: GemmThreads | null, x: Info, dy: Info, g: ReturnType<typeof geometry>): Info {
+  const m = g.n * g.oh * g.ow;
+  const k = g.fh * g.fw * g.cin;
+  const out = alloc(backend, [k, g.cout]);
+  const packed = alloc(backend, [m * g.cout]);
+  const units = k / 4;
+  const parts = Math.max(1, Math.min(threads?.size ?? 1, units));
+  const tables = Array.from({ length: parts }, () => heapScratch(backend, 4 * (DW_BLOCK + g.cin)));
+  gemm.pack_b8(heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, g.cout);
+  const per = Math.ceil(units / parts);
+  const args = tables.map((tbl, i) => [
+    heapOffset(backend, x.dataId),
+    heapOffset(backend, packed.dataId),
+    heapOffset(backend, out.dataId),
+    tbl,
+    tbl + 4 * DW_BLOCK,
+    g.n,
+    g.h,
+    g.w,
+    g.cin,
+    g.fh,
+    g.fw,
+    g.oh,
+    g.ow,
+    g.sh,
+    g.sw,
+    g.padTop,
+    g.padLeft,
+    g.cout,
+    Math.min(units, i * per),
+    Math.min(units, (i + 1) * per),
+    DW_BLOCK,
+  ]);
+  const here = (v: number[]): void => {
+    gemm.conv2d_dw(...(v as Parameters<RelaxedGemm["conv2d_dw"]>));
+  };
+  if (threads === null || parts === 1) here(args[0] as number[]);
+  else threads.run("conv2d_dw", args, here);
+  for (const t of tables) freeScratch(backend, t);
+  free(backend, packed);
+  return out;
+}
+
 /** The kernel function registered as `Conv2DBackpropFilter` on wasm. */
 export function conv2DBackpropFilter(args: KernelArgs): Info {
   const { inputs, backend } = args;
@@ -244,7 +301,12 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
   const k = g.fh * g.fw * g.cin;
   const direct = g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0;
   let out: Info;
-  if (direct) {
+  const gemm = relaxedGemm(backend);
+  const threads = boundGemmThreads(backend);
+  const onGemm = gemm !== null && g.cout % 8 === 0 && (tfWasm.getThreadsCount() === 1 || threads !== null);
+  if (onGemm && g.cin % 4 === 0 && x.dtype === "float32") {
+    out = implicitFilterGrad(backend, gemm, threads, x, dy, g);
+  } else if (direct) {
     const xT = transpose(backend, view(x, [m, k]), [1, 0]);
     out = filterGemm(backend, xT, dy, k, m, g.cout);
     free(backend, xT);

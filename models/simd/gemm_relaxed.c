@@ -292,3 +292,69 @@ void conv2d_fwd(const float* x, const float* wp, const float* bias, float* out, 
     }
   }
 }
+
+// The filter gradient without an im2col buffer (implicit im2col): rows
+// [4·u0, 4·u1) of dW [fh·fw·cin, cout] (row (kh·fw + kw)·cin + ci) =
+// Σ over output pixels of x[the pixel's input for that tap, ci] · dy[pixel],
+// for cin % 4 == 0 and cout % 8 == 0. dyp: dy [n·oh·ow, cout] packed by
+// pack_b8. Output pixels run in blocks of `block`; for each block and tap,
+// tbl (block pointers of scratch) holds where the pixel's cin inputs lie in
+// x, or `zeros` (cin floats of scratch, zeroed here) in the padding. 4×8
+// register tiles: four input channels × eight output channels. Threads split
+// [0, fh·fw·cin/4) between them.
+EXPORT(conv2d_dw)
+void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, float* zeros, int n, int h, int w, int cin, int fh, int fw, int oh,
+               int ow, int sh, int sw, int pt, int pl, int cout, int u0, int u1, int block) {
+  const long m = (long)n * oh * ow;
+  const int panels = cout / 8;
+  const int cq = cin / 4;
+  zero_f32(zeros, cin);
+  for (long m0 = 0; m0 < m; m0 += block) {
+    const int len = m - m0 < block ? (int)(m - m0) : block;
+    int built = -1;
+    for (int u = u0; u < u1; u++) {
+      const int tap = u / cq;
+      const int ci = (u % cq) * 4;
+      if (tap != built) {
+        const int kh = tap / fw, kw = tap % fw;
+        for (int j = 0; j < len; j++) {
+          const long r = m0 + j;
+          const int b = (int)(r / ((long)oh * ow));
+          const int y = (int)((r / ow) % oh);
+          const int xo = (int)(r % ow);
+          const int ih = y * sh - pt + kh, iw = xo * sw - pl + kw;
+          tbl[j] = ih < 0 || ih >= h || iw < 0 || iw >= w ? zeros : x + (((long)b * h + ih) * w + iw) * cin;
+        }
+        built = tap;
+      }
+      for (int p = 0; p < panels; p++) {
+        float* c0 = dw + ((long)tap * cin + ci) * cout + p * 8;
+        float* c1 = c0 + cout;
+        float* c2 = c1 + cout;
+        float* c3 = c2 + cout;
+        v128_t x00, x01, x10, x11, x20, x21, x30, x31;
+        if (m0 == 0) {
+          x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);
+        } else {
+          x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);
+          x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);
+        }
+        const float* bj = dyp + (long)p * m * 8 + m0 * 8;
+        for (int j = 0; j < len; j++, bj += 8) {
+          const float* a = tbl[j] + ci;
+          const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load(bj + 4);
+          v128_t v = wasm_v128_load32_splat(a);
+          x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);
+          v = wasm_v128_load32_splat(a + 1);
+          x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);
+          v = wasm_v128_load32_splat(a + 2);
+          x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);
+          v = wasm_v128_load32_splat(a + 3);
+          x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);
+        }
+        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
+        wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+      }
+    }
+  }
+}
