@@ -13,7 +13,7 @@
  */
 import { tf, tfWasm } from "./_tf.ts";
 import { boundGemmThreads, freeScratch, heapOffset, relaxedGemm, scratch, type RelaxedGemm } from "./_simd_kernels.ts";
-import { geometry } from "./_wasm_conv_backprop_filter.ts";
+import { geometry, geometryArgs } from "./_wasm_conv_backprop_filter.ts";
 import { alloc, free, type Info, type KernelArgs, stockKernel, type WasmBackend } from "./_wasm_util.ts";
 
 /** The GEMM if this conv can run on it, else null. */
@@ -63,19 +63,7 @@ export function convOnGemm(
     bias === null ? 0 : off(bias),
     off(out),
     c,
-    g.n,
-    g.h,
-    g.w,
-    g.cin,
-    g.fh,
-    g.fw,
-    g.oh,
-    g.ow,
-    g.sh,
-    g.sw,
-    g.padTop,
-    g.padLeft,
-    g.cout,
+    ...geometryArgs(g),
     relu ? 1 : 0,
     chunk,
     Math.min(m, i * per),

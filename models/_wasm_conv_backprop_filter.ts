@@ -187,6 +187,11 @@ export function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
+/** The geometry as the C kernels take it: n, h, w, cin, fh, fw, oh, ow, sh, sw, pad top, pad left, cout. */
+export function geometryArgs(g: ConvGeometry): number[] {
+  return [g.n, g.h, g.w, g.cin, g.fh, g.fw, g.oh, g.ow, g.sh, g.sw, g.padTop, g.padLeft, g.cout];
+}
+
 /** Reduction block of the relaxed GEMM (columns of colsᵀ per pass). */
 const GEMM_BLOCK = 256;
 
@@ -249,19 +254,7 @@ function implicitFilterGrad(backend: WasmBackend, gemm: RelaxedGemm, threads: Ge
     heapOffset(backend, out.dataId),
     tbl,
     tbl + 4 * DW_BLOCK,
-    g.n,
-    g.h,
-    g.w,
-    g.cin,
-    g.fh,
-    g.fw,
-    g.oh,
-    g.ow,
-    g.sh,
-    g.sw,
-    g.padTop,
-    g.padLeft,
-    g.cout,
+    ...geometryArgs(g),
     Math.min(units, i * per),
     Math.min(units, (i + 1) * per),
     DW_BLOCK,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds models/_simd_kernels_wasm.ts from models/simd/kernels.c (SIMD128)
-# and models/simd/gemm_relaxed.c (relaxed SIMD FMA): for each, one build
+# and models/simd/gemm_relaxed.c (relaxed SIMD FMA), both including
+# models/simd/_copy.h: for each, one build
 # importing a plain memory and one a shared memory (threaded tfjs build),
 # embedded as base64. Needs clang and lld (Debian: apt-get install clang lld)
 # python3 and wabt (wasm-objdump). The output is committed: nothing else (tests, CI, users)

@@ -12,25 +12,41 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-// Short copies and fills as SIMD loops: V8 runs memory.copy / memory.fill
-// out of line, which costs more than copying the 7–96 floats of an im2col
-// row segment (the stems: 7 segments of 7 or 21 floats per output pixel).
-static inline void copy_f32(float* dst, const float* src, int n) {
-  int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
-  for (; i < n; i++) dst[i] = src[i];
-}
-static inline void zero_f32(float* dst, int n) {
-  int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_splat(0));
-  for (; i < n; i++) dst[i] = 0;
-}
+#include "_copy.h"
 
 #ifdef CHECK_WITHOUT_RELAXED  // build-simd.sh disassembles this variant (wabt cannot decode the prototype opcode)
 #define MADD(x, y, z) wasm_f32x4_add(wasm_f32x4_mul((x), (y)), (z))
 #else
 #define MADD(x, y, z) __builtin_wasm_fma_f32x4((x), (y), (z))
 #endif
+
+// The 4×8 register tile of every GEMM here: accumulators x00 … x31 for eight
+// floats of rows c0 … c3 (pointers in scope), zeroed when `fresh`, else
+// loaded; TILE_FMA adds a0·b, a1·b, a2·b, a3·b for b = bj[0..8) (bj packed
+// by pack_b8); TILE_STORE writes them back. Macros, not functions: no stack.
+#define TILE_START(fresh)                                                                                                \
+  v128_t x00, x01, x10, x11, x20, x21, x30, x31;                                                                          \
+  if (fresh) {                                                                                                           \
+    x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);                                                  \
+  } else {                                                                                                               \
+    x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);     \
+    x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);     \
+  }
+#define TILE_FMA(a0, a1, a2, a3, bj)                                                                                     \
+  {                                                                                                                      \
+    const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load((bj) + 4);                                                 \
+    v128_t v = wasm_v128_load32_splat(a0);                                                                               \
+    x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);                                                                      \
+    v = wasm_v128_load32_splat(a1);                                                                                      \
+    x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);                                                                      \
+    v = wasm_v128_load32_splat(a2);                                                                                      \
+    x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);                                                                      \
+    v = wasm_v128_load32_splat(a3);                                                                                      \
+    x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);                                                                      \
+  }
+#define TILE_STORE()                                                                                                     \
+  wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);        \
+  wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31)
 
 void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n, int mb);
 
@@ -63,31 +79,16 @@ void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n,
         float* c1 = c0 + n;
         float* c2 = c1 + n;
         float* c3 = c2 + n;
-        v128_t x00, x01, x10, x11, x20, x21, x30, x31;
-        if (m0 == 0) {
-          x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);
-        } else {
-          x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);
-          x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);
-        }
+        TILE_START(m0 == 0);
         const float* a0 = a + (long)r * m;
         const float* a1 = a0 + m;
         const float* a2 = a1 + m;
         const float* a3 = a2 + m;
         const float* bj = panel + (long)m0 * 8;
         for (int j = m0; j < m1; j++, bj += 8) {
-          const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load(bj + 4);
-          v128_t v = wasm_v128_load32_splat(a0 + j);
-          x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);
-          v = wasm_v128_load32_splat(a1 + j);
-          x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);
-          v = wasm_v128_load32_splat(a2 + j);
-          x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);
-          v = wasm_v128_load32_splat(a3 + j);
-          x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);
+          TILE_FMA(a0 + j, a1 + j, a2 + j, a3 + j, bj);
         }
-        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
-        wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+        TILE_STORE();
       }
       for (; r < k; r++) {
         float* c0 = c + (long)r * n + p * 8;
@@ -191,13 +192,7 @@ static void gemm_segments(const float** segs, const float* zeros, const float* b
         float* c1 = c0 + n;
         float* c2 = c1 + n;
         float* c3 = c2 + n;
-        v128_t x00, x01, x10, x11, x20, x21, x30, x31;
-        if (s == 0) {
-          x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);
-        } else {
-          x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);
-          x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);
-        }
+        TILE_START(s == 0);
         const float* a0 = segs[(long)r * fh + s];
         const float* a1 = segs[(long)(r + 1) * fh + s];
         const float* a2 = segs[(long)(r + 2) * fh + s];
@@ -205,25 +200,15 @@ static void gemm_segments(const float** segs, const float* zeros, const float* b
         if (a0 == zeros && a1 == zeros && a2 == zeros && a3 == zeros) {
           // A filter row in the padding for all four pixels: nothing to add.
           if (s == 0) {
-            wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
-            wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+            TILE_STORE();
           }
           continue;
         }
         const float* bj = panel;
         for (int j = 0; j < seg; j++, bj += 8) {
-          const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load(bj + 4);
-          v128_t v = wasm_v128_load32_splat(a0 + j);
-          x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);
-          v = wasm_v128_load32_splat(a1 + j);
-          x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);
-          v = wasm_v128_load32_splat(a2 + j);
-          x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);
-          v = wasm_v128_load32_splat(a3 + j);
-          x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);
+          TILE_FMA(a0 + j, a1 + j, a2 + j, a3 + j, bj);
         }
-        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
-        wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+        TILE_STORE();
       }
       for (; r < rows; r++) {
         float* c0 = c + (long)r * n + p * 8;
@@ -332,28 +317,13 @@ void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, f
         float* c1 = c0 + cout;
         float* c2 = c1 + cout;
         float* c3 = c2 + cout;
-        v128_t x00, x01, x10, x11, x20, x21, x30, x31;
-        if (m0 == 0) {
-          x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = wasm_f32x4_splat(0);
-        } else {
-          x00 = wasm_v128_load(c0), x01 = wasm_v128_load(c0 + 4), x10 = wasm_v128_load(c1), x11 = wasm_v128_load(c1 + 4);
-          x20 = wasm_v128_load(c2), x21 = wasm_v128_load(c2 + 4), x30 = wasm_v128_load(c3), x31 = wasm_v128_load(c3 + 4);
-        }
+        TILE_START(m0 == 0);
         const float* bj = dyp + (long)p * m * 8 + m0 * 8;
         for (int j = 0; j < len; j++, bj += 8) {
           const float* a = tbl[j] + ci;
-          const v128_t b0 = wasm_v128_load(bj), b1 = wasm_v128_load(bj + 4);
-          v128_t v = wasm_v128_load32_splat(a);
-          x00 = MADD(v, b0, x00), x01 = MADD(v, b1, x01);
-          v = wasm_v128_load32_splat(a + 1);
-          x10 = MADD(v, b0, x10), x11 = MADD(v, b1, x11);
-          v = wasm_v128_load32_splat(a + 2);
-          x20 = MADD(v, b0, x20), x21 = MADD(v, b1, x21);
-          v = wasm_v128_load32_splat(a + 3);
-          x30 = MADD(v, b0, x30), x31 = MADD(v, b1, x31);
+          TILE_FMA(a, a + 1, a + 2, a + 3, bj);
         }
-        wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);
-        wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31);
+        TILE_STORE();
       }
     }
   }
