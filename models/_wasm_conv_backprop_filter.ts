@@ -294,6 +294,12 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
   const k = g.fh * g.fw * g.cin;
   const direct = g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0;
   let out: Info;
+  if (m === 0) {
+    // An empty batch: nothing to sum (the GEMMs would leave dW unwritten).
+    out = alloc(backend, [k, g.cout]);
+    heapF32(backend, out).fill(0);
+    return view(out, [g.fh, g.fw, g.cin, g.cout]);
+  }
   const gemm = relaxedGemm(backend);
   const threads = boundGemmThreads(backend);
   const onGemm = gemm !== null && g.cout % 8 === 0 && (tfWasm.getThreadsCount() === 1 || threads !== null);

@@ -134,6 +134,17 @@ t.test("wasm conv gradients equal the cpu backend's on every tower conv shape (1
   });
 });
 
+t.test("wasm Conv2DBackpropFilter of an empty batch is zero", async (t) => {
+  await bothPaths(t, (t) => {
+    const dw = tf.tidy(() => {
+      const x = tf.zeros<tf.Rank.R4>([0, 6, 6, 8]);
+      return tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, "same")))(tf.ones([3, 3, 8, 8]));
+    });
+    t.equal(Math.max(...Array.from(dw.dataSync(), Math.abs)), 0, "every dW entry is 0");
+    dw.dispose();
+  });
+});
+
 t.test("tower convs (explicit tf.pad + valid, square filters) agree across wasm and cpu", async (t) => {
   // The towers never give conv2d numeric padding with a non-square filter:
   // tfjs-backend-wasm 4.22 computes that wrongly (next test).
