@@ -10,7 +10,6 @@ import { lastValueFrom, takeWhile, tap } from "rxjs";
 import {
   cmpcConfig,
   deserializeTrainState,
-  initBackend,
   serializeTrainState,
   type BackendPreference,
   type CmpcConfig,
@@ -18,16 +17,8 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import { augmentFaces, samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
-import {
-  appendLog,
-  enableWasmGemmThreads,
-  enableWasmRelaxedSimd,
-  enableWasmThreads,
-  initRunFolder,
-  readLatestCheckpoint,
-  readLog,
-  writeCheckpoint,
-} from "../../streams/node.ts";
+import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node.ts";
+import { startBackend } from "./_backend.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
 import { barSvg, lineSvg, type PlotRow } from "./_plots.ts";
@@ -89,13 +80,7 @@ function deepMerge(base: unknown, over: unknown): unknown {
 /** Trains CMPC on the inputs into a run folder. */
 export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
   const runDir = resolve(o.out);
-  // Relaxed SIMD (a V8 flag in Node 20): the wasm convs and filter gradient
-  // run on this project's FMA GEMM, split over `threads` by helper threads.
-  const threads = o.threads ?? 1;
-  if (threads > 1) enableWasmThreads(threads);
-  const relaxed = enableWasmRelaxedSimd();
-  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
-  const choice = await initBackend({ prefer: o.backend, purpose: "train", ...(threads > 1 ? { threads } : {}), ...gemm });
+  const choice = await startBackend(o.backend, "train", o.threads ?? 1);
   say(io, `backend: ${choice.summary}`);
   let resumeFrom: TrainState | undefined;
   if (o.resume) {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { initBackend } from "../../models/mod.ts";
+import type { BackendPreference } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
+import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { embedInputs, meanVector, spoolStdin } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
@@ -28,6 +29,7 @@ Options:
   --model <run-dir>  the model (a run folder, runs/demo, or a state.bin; default:
                      $CMPC_MODEL, else the built-in demo model)
   --backend <b>      wasm | cpu | tensorflow | auto (default: wasm)
+${threadsHelp(21)}
   --fps <n>          face frames per second taken from videos (default: 1)
   -h, --help         show this help
 
@@ -47,6 +49,7 @@ Examples:
         format: { type: "string", default: "jsonl" },
         model: { type: "string" },
         backend: { type: "string", default: "wasm" },
+        threads: { type: "string" },
         fps: { type: "string" },
       },
     });
@@ -58,7 +61,7 @@ Examples:
     const fps = values.fps === undefined ? undefined : Number(values.fps);
     if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
 
-    const choice = await initBackend({ prefer: values.backend as "wasm", purpose: "infer" });
+    const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);
     const model = await resolveModel(values.model, io);
     const config = model.state.config;

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cropFaceRgb, evalVoiceCrop, initBackend, logMel, makeVfalEvaProtocol, type CmpcConfig, type VfalIdentity } from "../../models/mod.ts";
+import { cropFaceRgb, evalVoiceCrop, logMel, makeVfalEvaProtocol, type BackendPreference, type CmpcConfig, type VfalIdentity } from "../../models/mod.ts";
 import {
   evaluateMatching,
   evaluateRetrieval,
@@ -15,6 +15,7 @@ import {
 import { decodeJpeg, parseWav } from "../../streams/mod.ts";
 import { readCmpcProtocol, voxceleb1Source } from "../../streams/node.ts";
 import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
+import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command, type CommandIo } from "./_command.ts";
 import { cacheVideos, isVoxceleb1Root, listInputs } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
@@ -53,6 +54,7 @@ Options:
   --seed <n>          seed of the crops and of the vfal lists (default: 100)
   --format <f>        table | json (default: table)
   --backend <b>       wasm | cpu | tensorflow | auto (default: wasm)
+${threadsHelp(22)}
   -h, --help          show this help
 
 Examples:
@@ -73,6 +75,7 @@ Examples:
         seed: { type: "string", default: "100" },
         format: { type: "string", default: "table" },
         backend: { type: "string", default: "wasm" },
+        threads: { type: "string" },
       },
     });
     const protocol = values.protocol ?? (values.lists === undefined ? "vfal" : "official");
@@ -85,7 +88,7 @@ Examples:
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
 
-    const choice = await initBackend({ prefer: values.backend as "wasm", purpose: "infer" });
+    const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);
     const model = await resolveModel(values.model, io);
     const config = model.state.config;

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cosineSimilarity, initBackend } from "../../models/mod.ts";
+import { cosineSimilarity, type BackendPreference } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
+import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { embedInputs, meanVector } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
@@ -31,6 +32,7 @@ Options:
                      the model's run folder, else 0)
   --model <run-dir>  the model (default: $CMPC_MODEL, else the built-in demo model)
   --backend <b>      wasm | cpu | tensorflow | auto (default: wasm)
+${threadsHelp(21)}
   -h, --help         show this help
 
 Output (stdout, one JSON object):
@@ -52,6 +54,7 @@ Examples:
         threshold: { type: "string" },
         model: { type: "string" },
         backend: { type: "string", default: "wasm" },
+        threads: { type: "string" },
       },
     });
     const faces = [...(values.faces ?? []), ...positionals];
@@ -62,7 +65,7 @@ Examples:
     let threshold = values.threshold === undefined ? undefined : Number(values.threshold);
     if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
 
-    const choice = await initBackend({ prefer: values.backend as "wasm", purpose: "infer" });
+    const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);
     const model = await resolveModel(values.model, io);
     const config = model.state.config;

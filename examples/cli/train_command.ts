@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { BackendPreference } from "../../models/mod.ts";
+import { threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, UsageError, type Command } from "./_command.ts";
 import { runTraining, type TrainingOptions } from "./_training.ts";
 
@@ -23,8 +24,7 @@ Options:
   --config <c>          paper | small | tiny | file.json (a partial config over its
                         "preset", default small) (default: small)
   --backend <b>         auto | tensorflow | wasm | cpu (default: auto)
-  --threads <n>         cores for the wasm backend: above 1, its threaded build with
-                        the convs split over n threads (default: 1)
+${threadsHelp(24)}
   --out <dir>           run folder (default: runs/cmpc-<date>-<time>)
   --resume              continue the run in --out from its latest checkpoint
   --steps <n>           total steps (resumed ones included) (default: the config's)
@@ -99,8 +99,7 @@ Examples:
     if (values["split-file"] !== undefined) options.splitFile = values["split-file"];
     if (values.splits !== undefined) options.splits = values.splits.split(",").map(Number);
     if (values["augment-faces"]) options.augmentFaces = true;
-    const threads = int("threads", values.threads);
-    if (threads !== undefined) options.threads = threads;
+    options.threads = threadsOption(values.threads);
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return EXIT_OK;
