@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train-graph [-- --steps 3 --long 300 --paper-batches 8,4,2,1 --skip-torch --skip-cpu]`
+ * `npm run bench:train-graph [-- --steps 3 --long 300 --paper-batches 8,4,2,1 --skip-torch --skip-cpu --no-relaxed-simd]`
  *
  * The whole training graph (`trainCmpc`: batchPairs → encode → updateMemoryBank
  * → assignPrototypes → recalibratedLoss → trainStep), not single kernels
@@ -35,6 +35,11 @@ import {
 } from "../models/mod.ts";
 import { trainCmpc } from "../operators/mod.ts";
 import type { EncoderPair } from "../streams/mod.ts";
+import { enableWasmRelaxedSimd } from "../streams/node.ts";
+
+// Relaxed SIMD (a V8 flag in Node 20): the wasm convs on this project's FMA
+// GEMM, as the CLI trains. Off with --no-relaxed-simd (XNNPACK).
+if (!process.argv.includes("--no-relaxed-simd")) enableWasmRelaxedSimd();
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -227,7 +227,8 @@ export function heapOffset(backend: WasmBackend, dataId: object): number {
 
 /** Allocates `bytes` of scratch on the wasm heap (8-byte aligned); free with {@linkcode freeScratch}. */
 export function scratch(backend: WasmBackend, nbytes: number): number {
-  const ptr = (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes);
+  // `>>> 0`: _malloc returns an i32, negative for addresses above 2 GB (as in tfjs's own allocator).
+  const ptr = (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes) >>> 0;
   if (ptr === 0 && nbytes > 0) throw new RangeError(`Cannot allocate ${nbytes} bytes of scratch on the wasm heap (out of memory)`);
   return ptr;
 }

@@ -1,7 +1,7 @@
 import t, { type Test } from "tap";
 import { initBackend, tf } from "./mod.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { disableRelaxedGemm, disableSimdKernels, relaxedGemm, simdKernels } from "./_simd_kernels.ts";
+import { disableRelaxedGemm, disableSimdKernels, relaxedGemm, scratch, simdKernels } from "./_simd_kernels.ts";
 import { enableWasmRelaxedSimd } from "../streams/node_wasm_relaxed_simd.ts";
 import type { WasmBackend } from "./_wasm_util.ts";
 
@@ -132,6 +132,15 @@ t.test("wasm conv gradients equal the cpu backend's on every tower conv shape (1
     t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
     t.equal(backend.numDataIds(), ids, "no wasm heap leaks from the kernels' intermediates");
   });
+});
+
+t.test("scratch() returns heap addresses above 2 GB unsigned and refuses a failed allocation", (t) => {
+  const fake = (ret: number) => ({ wasm: { _malloc: () => ret } }) as unknown as WasmBackend;
+  // _malloc is an i32 export: an address of 2.27 GB comes back negative.
+  t.equal(scratch(fake(-2028496328), 64), 2266470968);
+  t.equal(scratch(fake(4096), 64), 4096);
+  t.throws(() => scratch(fake(0), 64), RangeError);
+  t.end();
 });
 
 t.test("wasm Conv2DBackpropFilter of an empty batch is zero", async (t) => {
