@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { tfWasm } from "./_tf.ts";
 import { RELAXED_GEMM_PLAIN, RELAXED_GEMM_SHARED, SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_kernels_wasm.ts";
 import type { WasmBackend } from "./_wasm_util.ts";
 
@@ -134,6 +135,19 @@ export function setGemmThreads(threads: GemmThreads | null): void {
 export function boundGemmThreads(backend: WasmBackend): GemmThreads | null {
   if (gemmThreads === null || relaxedGemm(backend) === null) return null;
   return (bound?.memory.buffer instanceof SharedArrayBuffer) ? gemmThreads : null;
+}
+
+/**
+ * The relaxed-SIMD GEMM and its helper threads, if a conv with `cout`
+ * output channels should run on it: relaxed SIMD loaded, Cout a multiple of
+ * 8 (the register tile), and either one tfjs thread or GEMM helper threads
+ * of our own (else XNNPACK's parallel kernels are faster). Null otherwise.
+ */
+export function gemmFor(backend: WasmBackend, cout: number): { gemm: RelaxedGemm; threads: GemmThreads | null } | null {
+  const gemm = relaxedGemm(backend);
+  if (gemm === null || cout % 8 !== 0) return null;
+  const threads = boundGemmThreads(backend);
+  return tfWasm.getThreadsCount() === 1 || threads !== null ? { gemm, threads } : null;
 }
 
 /** The Emscripten module behind the tfjs wasm backend, as far as used here. */

@@ -11,32 +11,33 @@
  *
  * @module
  */
-import { tf, tfWasm } from "./_tf.ts";
-import { boundGemmThreads, freeScratch, heapOffset, relaxedGemm, scratch, type RelaxedGemm } from "./_simd_kernels.ts";
+import { tf } from "./_tf.ts";
+import { freeScratch, gemmFor, heapOffset, scratch, type RelaxedGemm } from "./_simd_kernels.ts";
 import { geometry, geometryArgs } from "./_wasm_conv_backprop_filter.ts";
 import { alloc, free, type Info, type KernelArgs, stockKernel, type WasmBackend } from "./_wasm_util.ts";
 
-/** The GEMM if this conv can run on it, else null. */
+type GemmOn = NonNullable<ReturnType<typeof gemmFor>>;
+
+/** The GEMM (and its helper threads) if this conv can run on it, else null. */
 function usable(
   backend: WasmBackend,
   x: Info,
   filter: Info,
   attrs: { dataFormat?: "NHWC" | "NCHW"; dilations?: number | [number, number] },
-): RelaxedGemm | null {
-  const gemm = relaxedGemm(backend);
-  // More tfjs threads: only with GEMM threads of our own (else XNNPACK's parallel conv is faster).
-  if (gemm === null || (tfWasm.getThreadsCount() !== 1 && boundGemmThreads(backend) === null)) return null;
+): GemmOn | null {
+  const on = gemmFor(backend, filter.shape[3] ?? 0);
+  if (on === null) return null;
   if (x.dtype !== "float32" || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   if (tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? "NHWC") !== "channelsLast") return null;
   const d = attrs.dilations ?? 1;
   if (!(d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1))) return null;
-  return (filter.shape[3] ?? 0) % 8 === 0 ? gemm : null;
+  return on;
 }
 
 /** The conv on the relaxed GEMM (bias: size Cout or none; relu or linear). */
 export function convOnGemm(
   backend: WasmBackend,
-  gemm: RelaxedGemm,
+  { gemm, threads }: GemmOn,
   x: Info,
   filter: Info,
   conv: tf.backend_util.Conv2DInfo,
@@ -49,7 +50,6 @@ export function convOnGemm(
   const packed = alloc(backend, [k * g.cout]);
   // Output pixels per chunk: 128 (measured best of 64–4096 on the small towers: 7% over 1024), fewer for very wide rows.
   const chunk = Math.max(16, Math.min(128, Math.floor((1 << 20) / k)));
-  const threads = boundGemmThreads(backend);
   const m = g.n * g.oh * g.ow;
   const parts = Math.max(1, Math.min(threads?.size ?? 1, Math.ceil(m / chunk)));
   // Scratch: the im2col / padded-border rows, then the implicit im2col's row pointers (chunk · fh), then a zero filter row.

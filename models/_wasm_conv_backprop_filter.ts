@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { tf, tfWasm } from "./_tf.ts";
-import { boundGemmThreads, freeScratch, heapOffset, relaxedGemm, scratch as heapScratch, simdKernels, type GemmThreads, type RelaxedGemm } from "./_simd_kernels.ts";
+import { tf } from "./_tf.ts";
+import { freeScratch, gemmFor, heapOffset, scratch as heapScratch, simdKernels, type GemmThreads, type RelaxedGemm } from "./_simd_kernels.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view, type WasmBackend } from "./_wasm_util.ts";
 
 let scratch = new Float32Array(0);
@@ -196,14 +196,14 @@ export function geometryArgs(g: ConvGeometry): number[] {
 const GEMM_BLOCK = 256;
 
 /**
- * dW [K, Cout] = colsᵀ [K, M] · dy [M, Cout]. The relaxed-SIMD GEMM runs
- * 41–50 GFLOP/s here on one thread against XNNPACK's 30; with more threads
- * XNNPACK's (parallel) GEMM is used.
+ * dW [K, Cout] = colsᵀ [K, M] · dy [M, Cout]: on the relaxed-SIMD GEMM
+ * (41–50 GFLOP/s here on one thread against XNNPACK's 30; split over its
+ * helper threads) where `gemmFor` allows, else XNNPACK's GEMM.
  */
 function filterGemm(backend: WasmBackend, colsT: Info, dy: Info, k: number, m: number, cout: number): Info {
-  const gemm = relaxedGemm(backend);
-  const threads = boundGemmThreads(backend);
-  if (gemm === null || cout % 8 !== 0 || (tfWasm.getThreadsCount() !== 1 && threads === null)) return matMul(backend, colsT, view(dy, [m, cout]));
+  const on = gemmFor(backend, cout);
+  if (on === null) return matMul(backend, colsT, view(dy, [m, cout]));
+  const { gemm, threads } = on;
   const out = alloc(backend, [k, cout]);
   const packed = alloc(backend, [m * cout]);
   gemm.pack_b8(heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, cout);
@@ -300,11 +300,9 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
     heapF32(backend, out).fill(0);
     return view(out, [g.fh, g.fw, g.cin, g.cout]);
   }
-  const gemm = relaxedGemm(backend);
-  const threads = boundGemmThreads(backend);
-  const onGemm = gemm !== null && g.cout % 8 === 0 && (tfWasm.getThreadsCount() === 1 || threads !== null);
-  if (onGemm && g.cin % 4 === 0 && x.dtype === "float32") {
-    out = implicitFilterGrad(backend, gemm, threads, x, dy, g);
+  const on = gemmFor(backend, g.cout);
+  if (on !== null && g.cin % 4 === 0 && x.dtype === "float32") {
+    out = implicitFilterGrad(backend, on.gemm, on.threads, x, dy, g);
   } else if (direct) {
     const xT = transpose(backend, view(x, [m, k]), [1, 0]);
     out = filterGemm(backend, xT, dy, k, m, g.cout);

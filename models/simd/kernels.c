@@ -10,7 +10,6 @@
 
 #include "_copy.h"
 
-
 // Rows summed in float32 before being added into the float64 totals.
 #define BLOCK 128
 
