@@ -20,7 +20,7 @@ import { lastValueFrom, take, toArray } from "rxjs";
 import { FaceDetector, initBackend } from "../models/mod.ts";
 import { buildFeatureCache, paperFrontEnd, samplePairs, type CacheEvent } from "../operators/mod.ts";
 import { MemoryFeatureStore, parseManifest, type FeatureCache, type FeatureStore } from "../streams/mod.ts";
-import { datasetVideoBytes, decodeDatasetVideo, NodeFeatureStore, readFaceDetectorFiles, videoFolderSource } from "../streams/node.ts";
+import { datasetVideoBytes, decodeDatasetVideo, NodeFeatureStore, readFaceDetectorFiles, videoFolderSource } from "../streams/node/mod.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -25,7 +25,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeVideo } from "../streams/mod.ts";
-import { fileSource } from "../streams/node.ts";
+import { fileSource } from "../streams/node/mod.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);

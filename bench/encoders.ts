@@ -17,8 +17,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
-import { enableWasmRelaxedSimd } from "../streams/node.ts";
+import { cmpcConfig, createTowers, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
+import { enableWasmRelaxedSimd } from "../streams/node/mod.ts";
 
 // Relaxed SIMD (a V8 flag in Node 20): convs with Cout % 8 == 0 run on this
 // project's FMA GEMM at 1 thread. Off with --no-relaxed-simd (XNNPACK).
@@ -132,23 +132,6 @@ for (const backend of backends) {
       }
       runs.push({ id: c.id, backend, inputShape: shape, reps: n, warmUp: !slow, msPerSample: best / b });
       console.error(`${backend} ${c.id} [${shape.join("×")}]: ${(best / b).toFixed(1)} ms/sample`);
-      if (backend === "wasm") {
-        // The inference fast path: BatchNorm folded into the convs, fused conv + bias + ReLU (docs/performance.md).
-        const folded = foldTower(tower);
-        const timeFolded = async (): Promise<number> => {
-          const t0 = performance.now();
-          const e = folded.apply(x);
-          await e.data();
-          e.dispose();
-          return performance.now() - t0;
-        };
-        await timeFolded();
-        let bestFolded = Infinity;
-        for (let r = 0; r < n; r++) bestFolded = Math.min(bestFolded, await timeFolded());
-        folded.dispose();
-        runs.push({ id: c.id, backend: "wasm-folded", inputShape: shape, reps: n, warmUp: true, msPerSample: bestFolded / b });
-        console.error(`wasm-folded ${c.id} [${shape.join("×")}]: ${(bestFolded / b).toFixed(1)} ms/sample`);
-      }
       x.dispose();
     }
     towers.voice.dispose();

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { averagePrecision, initBackend, meanAveragePrecision, retrievalAveragePrecision, Rng, tf } from "../models/mod.ts";
-import { evaluateVerification, type EvalEmbedders, type VerificationPairInput } from "../operators/mod.ts";
+import { evaluateVerification, type EvaluateEmbedders, type VerificationPairInput } from "../operators/mod.ts";
 
 const D = 512;
 const IDS = 250;
@@ -52,7 +52,7 @@ const pairFace = Int32Array.from({ length: PAIRS }, (_, k) => {
 });
 const pairs: VerificationPairInput[] = Array.from({ length: PAIRS }, (_, k) => ({ voice: `v${k}`, face: `f${pairFace[k]!}`, label: k % 2 === 0 ? 1 : 0 }));
 const row = (m: Float32Array, i: number) => m.subarray(i * D, (i + 1) * D);
-const cached: EvalEmbedders = {
+const cached: EvaluateEmbedders = {
   voice: (item) => Promise.resolve(row(voices, Number(item.slice(1)))),
   face: (item) => Promise.resolve(row(faces, Number(item.slice(1)))),
 };

@@ -14,9 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cropFace, FaceDetector, initBackend, logMel, melFilterbank, tf } from "../models/mod.ts";
-import { readFaceDetectorFiles } from "../streams/node.ts";
+import { readFaceDetectorFiles } from "../streams/node/mod.ts";
 import type { RgbFrame } from "../streams/mod.ts";
-import { ffmpegFrames, hasFfmpeg } from "../test/_ffmpeg_frames.ts";
+import { ffmpegFrames, hasFfmpeg } from "../test/fixtures/ffmpeg_frames.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,8 +3,8 @@
  *
  * Training step (forward + backward + Adam update; BatchNorm with batch
  * statistics; loss = mean(embedding²)) of the voice and face towers of a
- * configuration, and inference (eval-mode `ResNetTower.apply` and the
- * BatchNorm-folded `foldTower`), on the tfjs wasm backend with this
+ * configuration, and inference (eval-mode `ResNetTower.apply`, BatchNorm
+ * folded into the convs on the fly), on the tfjs wasm backend with this
  * project's kernels (`registerWasmTrainingKernels`, via `initBackend`) at 1
  * thread (stock SIMD build) and N threads (threaded build through
  * `enableWasmThreads`), against PyTorch CPU with the same model, batch and
@@ -30,8 +30,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { cmpcConfig, createTowers, foldTower, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
+import { cmpcConfig, createTowers, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
+import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,7 +44,7 @@ const threadList = arg("threads", "1,2").split(",").map(Number);
 const skipTorch = process.argv.includes("--skip-torch");
 const roundCount = Math.max(1, Number(arg("rounds", "2")));
 
-type Mode = "train" | "forward" | "folded";
+type Mode = "train" | "forward";
 interface Case {
   id: string;
   tower: "voice" | "face";
@@ -55,8 +55,6 @@ const CASES: Case[] = [
   { id: "face train step", tower: "face", mode: "train" },
   { id: "voice forward (eval, BN)", tower: "voice", mode: "forward" },
   { id: "face forward (eval, BN)", tower: "face", mode: "forward" },
-  { id: "voice forward (folded BN, fused conv)", tower: "voice", mode: "folded" },
-  { id: "face forward (folded BN, fused conv)", tower: "face", mode: "folded" },
 ];
 
 const config = cmpcConfig(preset);
@@ -111,15 +109,12 @@ async function runCase(c: Case, tower: ResNetTower, threads: number): Promise<Me
       opt.dispose();
     };
   } else {
-    const folded = c.mode === "folded" ? foldTower(tower) : null;
     step = async () => {
-      const e = folded !== null ? folded.apply(x) : tower.apply(x, { training: false });
+      const e = tower.apply(x, { training: false });
       await e.data();
       e.dispose();
     };
-    done = () => {
-      folded?.dispose();
-    };
+    done = () => undefined;
   }
   const ms = await best(step);
   // One more step under tf.profile: the time in conv kernels (forward and
@@ -181,7 +176,7 @@ function runTorch(): { version: string; results: TorchResult[] } | { skipped: st
   const job = {
     threads: threadList,
     reps,
-    cases: CASES.filter((c) => c.mode !== "folded").map((c) => {
+    cases: CASES.map((c) => {
       const t = config[c.tower].tower;
       const shape = inputShape(c.tower);
       return { id: c.id, mode: c.mode, depth: t.depth, widths: t.widths, inChannels: shape[3], shape };
@@ -257,10 +252,10 @@ async function main(): Promise<void> {
     const m = Math.min(...ts.filter((t) => t.id === id && t.threads === threads).map((t) => t.convMs ?? Infinity));
     return Number.isFinite(m) ? m : null;
   };
-  const targets = { train: 3, forward: 2, folded: 2 };
+  const targets = { train: 3, forward: 2 };
   const rows: Row[] = wasm.flatMap((w) =>
     w.runs.map((r): Row => {
-      const peerId = r.mode === "folded" ? r.id.replace("(folded BN, fused conv)", "(eval, BN)") : r.id;
+      const peerId = r.id;
       const peer = torchMs(peerId, r.threads);
       const ratio = peer === null ? null : r.ms / peer;
       const peerConv = torchConvMs(peerId, r.threads);
@@ -269,9 +264,8 @@ async function main(): Promise<void> {
           ? {}
           : {
               wasmConvMs: Math.round(r.convMs),
-              // PyTorch's conv time is only comparable for its own modes (it has no folded model).
-              torchConvMs: peerConv === null || r.mode === "folded" ? null : Math.round(peerConv),
-              convRatio: peerConv === null || r.mode === "folded" ? null : Number((r.convMs / peerConv).toFixed(2)),
+              torchConvMs: peerConv === null ? null : Math.round(peerConv),
+              convRatio: peerConv === null ? null : Number((r.convMs / peerConv).toFixed(2)),
               // The ratio this row would have if everything but the conv
               // kernels cost nothing on our side: no target below it can be
               // met without faster conv kernels (XNNPACK's GEMM).

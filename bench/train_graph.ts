@@ -35,7 +35,7 @@ import {
 } from "../models/mod.ts";
 import { trainCmpc } from "../operators/mod.ts";
 import type { EncoderPair } from "../streams/mod.ts";
-import { enableWasmRelaxedSimd } from "../streams/node.ts";
+import { enableWasmRelaxedSimd } from "../streams/node/mod.ts";
 
 // Relaxed SIMD (a V8 flag in Node 20): the wasm convs on this project's FMA
 // GEMM, as the CLI trains. Off with --no-relaxed-simd (XNNPACK).

@@ -1,9 +1,9 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
-import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
-import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, relaxedSimdValidates, setGemmThreads } from "./_simd_kernels.ts";
+import { registerWasmTrainingKernels } from "./wasm/register_wasm_training_kernels.ts";
+import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, relaxedSimdValidates, setGemmThreads } from "./wasm/simd/_simd_module.ts";
 
-export type { GemmThreads } from "./_simd_kernels.ts";
+export type { GemmThreads } from "./wasm/simd/_simd_module.ts";
 
 /** Which backend to use; `auto` picks the fastest one that works here. */
 export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -115,7 +115,7 @@ export function missingTrainingKernels(backend: string): string[] {
 }
 
 /**
- * The `globalThis` key under which `enableWasmThreads()` (streams/node.ts)
+ * The `globalThis` key under which `enableWasmThreads()` (streams/node/mod.ts)
  * leaves its marker; with it present the wasm backend loads its threaded
  * build in Node.
  */
@@ -198,7 +198,7 @@ async function tryWasm(
     const shim = (globalThis as Record<string, unknown>)[WASM_THREADS_SHIM_KEY] as { threads: number } | undefined;
     const fresh = tf.engine().registry["wasm"] === undefined;
     if (shim !== undefined && fresh) {
-      // streams/node_wasm_threads.ts made the threaded build loadable in Node.
+      // streams/node/wasm_threads.ts made the threaded build loadable in Node.
       tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
     }
     const threads = options.threads !== undefined && options.threads > 0 ? options.threads : shim?.threads;

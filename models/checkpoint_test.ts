@@ -3,7 +3,7 @@ import { CheckpointFormatError, deserializeTrainState, serializeTrainState } fro
 import { tf } from "./_tf.ts";
 import { initBackend } from "./backend.ts";
 import { cmpcConfig } from "./config.ts";
-import { createTowers } from "./create_towers.ts";
+import { createTowers } from "./encoder/create_towers.ts";
 import { Rng } from "./rng.ts";
 import type { TrainState } from "./train_state.ts";
 

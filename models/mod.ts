@@ -1,56 +1,183 @@
 // This module is browser compatible.
 /**
  * Tensors and math: backend selection, configuration, encoders, objective,
- * optimiser, metrics and checkpoint (de)serialisation. Runs in Node and in a
- * browser; imports tfjs only through `_tf.ts`.
+ * optimiser, front ends, metrics, PyTorch import and checkpoint
+ * (de)serialisation. Runs in Node and in a browser; imports tfjs only
+ * through `_tf.ts`.
  *
  * @module
  */
-export { tf } from "./_tf.ts";
-export * from "./backend.ts";
-export * from "./config.ts";
-export * from "./rng.ts";
-export * from "./train_state.ts";
-export * from "./l2_normalize.ts";
-export * from "./instance_contrast.ts";
-export * from "./log_mel.ts";
-export { melFilterbank } from "./mel_filterbank.ts";
-export * from "./speech_level.ts";
-export * from "./cut_window.ts";
-export * from "./log_mel_windows.ts";
-export * from "./segment_utterances.ts";
-export * from "./roc_curve.ts";
-export * from "./roc_auc.ts";
-export * from "./equal_error_rate.ts";
-export * from "./average_precision.ts";
-export * from "./mean_average_precision.ts";
-export * from "./rank_average_precision.ts";
-export * from "./matching_accuracy.ts";
-export * from "./cosine_scores.ts";
-export * from "./retrieval_average_precision.ts";
-export * from "./memory_bank.ts";
-export * from "./kmeans.ts";
-export * from "./concentration.ts";
-export * from "./cluster_bank.ts";
-export * from "./prototype_contrast.ts";
-export * from "./recalibration.ts";
-export * from "./recalibration_rho.ts";
-export * from "./cmpc_loss.ts";
-export * from "./lr_schedule.ts";
-export * from "./clustering_schedule.ts";
-export * from "./adam_l2.ts";
-export * from "./wasm_kernels.ts";
-export * from "./resnet_tower.ts";
-export * from "./create_towers.ts";
-export * from "./weights_mismatch_error.ts";
-export * from "./face_detector.ts";
-export * from "./crop_face.ts";
-export * from "./checkpoint.ts";
-export * from "./eval_voice_crop.ts";
-export * from "./vfal_eva_protocol.ts";
-export * from "./render_roc_svg.ts";
-export * from "./torch_import.ts";
-export * from "./load_torch_checkpoint.ts";
-export * from "./fold_tower.ts";
-export * from "./crop_face_rgb.ts";
-export * from "./chance_average_precision.ts";
+
+// TensorFlow.js
+export {
+  tf,
+  tfWasm,
+} from "./_tf.ts";
+
+// Backend
+export {
+  BackendUnavailableError,
+  TRAINING_KERNELS,
+  canTrain,
+  initBackend,
+  missingTrainingKernels,
+  type BackendChoice,
+  type BackendPreference,
+  type BackendPurpose,
+  type GemmThreads,
+  type InitBackendOptions,
+} from "./backend.ts";
+
+// Configuration, randomness and training state
+export {
+  cmpcConfig,
+  type ClusteringConfig,
+  type CmpcConfig,
+  type CmpcConfigOptions,
+  type CmpcPreset,
+  type OptimizerConfig,
+  type TowerConfig,
+} from "./config.ts";
+export {
+  Rng,
+  type RngState,
+} from "./rng.ts";
+export {
+  type ClusterResult,
+  type HostArray,
+  type TrainState,
+} from "./train_state.ts";
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  CheckpointFormatError,
+  deserializeTrainState,
+  serializeTrainState,
+} from "./checkpoint.ts";
+export {
+  l2Normalize,
+} from "./l2_normalize.ts";
+
+// Encoders
+export {
+  ResNetTower,
+  WeightsMismatchError,
+  createTowers,
+  type ResNetApplyOptions,
+  type ResNetTowerOptions,
+  type SetWeightsOptions,
+} from "./encoder/mod.ts";
+
+// Objective
+export {
+  MemoryBank,
+  clusterBank,
+  clusteringDue,
+  cmpcLoss,
+  concentration,
+  instanceContrast,
+  kmeans,
+  prototypeContrast,
+  recalibrationRho,
+  recalibrationWeights,
+  type ClusterBankOptions,
+  type ClusteringDueOptions,
+  type CmpcClusters,
+  type CmpcLossOptions,
+  type CmpcLossResult,
+  type ConcentrationOptions,
+  type InstanceContrastOptions,
+  type InstanceContrastResult,
+  type KmeansOptions,
+  type KmeansResult,
+  type MemoryBankOptions,
+  type PrototypeContrastOptions,
+  type PrototypeContrastResult,
+  type RecalibrationOptions,
+  type RecalibrationRho,
+} from "./objective/mod.ts";
+
+// Optimisation
+export {
+  AdamL2,
+  learningRate,
+  type AdamL2Options,
+  type AdamL2State,
+} from "./optim/mod.ts";
+
+// Front ends
+export {
+  FaceDetector,
+  LOG_MEL_PARAMS,
+  cropFace,
+  cropFaceRgb,
+  cutWindow,
+  faceCropRegion,
+  frameLevels,
+  hzToMel,
+  logMel,
+  logMelWindows,
+  melFilterbank,
+  melToHz,
+  segmentUtterances,
+  speechLevel,
+  voiceCropStart,
+  type CropFaceOptions,
+  type CutWindowOptions,
+  type DetectOptions,
+  type FaceBox,
+  type GraphModelJson,
+  type LogMel,
+  type LogMelOptions,
+  type LogMelWindow,
+  type LogMelWindowsOptions,
+  type PixelBox,
+  type RgbImage,
+  type SegmentUtterancesOptions,
+  type UtteranceSegment,
+} from "./front_end/mod.ts";
+
+// Metrics
+export {
+  averagePrecision,
+  chanceAveragePrecision,
+  cosineScores,
+  cosineSimilarity,
+  equalErrorRate,
+  makeVfalEvaProtocol,
+  matchingAccuracy,
+  meanAveragePrecision,
+  rankAveragePrecision,
+  renderRocSvg,
+  retrievalAveragePrecision,
+  rocAuc,
+  rocCurve,
+  type EerPoint,
+  type MatchingAccuracyOptions,
+  type RenderRocSvgOptions,
+  type RetrievalApOptions,
+  type RetrievalSet,
+  type RocCurve,
+  type RocCurveOptions,
+  type RocSvgCurve,
+  type VfalEvaOptions,
+  type VfalEvaProtocol,
+  type VfalIdentity,
+  type VfalPair,
+  type VfalRetrievalItem,
+  type VfalTrial,
+} from "./metrics/mod.ts";
+
+// PyTorch checkpoints
+export {
+  TorchFormatError,
+  importTorchCheckpoint,
+  loadTorchCheckpoint,
+  type ImportTorchCheckpointOptions,
+  type LoadTorchCheckpointOptions,
+} from "./torch/mod.ts";
+
+// wasm training kernels
+export {
+  WASM_TRAINING_KERNELS,
+  registerWasmTrainingKernels,
+} from "./wasm/mod.ts";

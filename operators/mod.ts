@@ -1,40 +1,119 @@
 // This module is browser compatible.
 /**
- * RxJS 7 operators that carry decoded pairs through encoding, memory-bank
- * update, prototype assignment and the recalibrated loss.
+ * RxJS 7 operators that carry decoded pairs through the front ends,
+ * training (encoding, memory-bank update, prototype assignment, the
+ * recalibrated loss), inference and evaluation.
  *
  * @module
  */
-export {};
-export * from "./batch_pairs.ts";
-export * from "./step_event.ts";
-export * from "./train_parts.ts";
-export * from "./to_log_mel.ts";
-export * from "./detect_faces.ts";
-export * from "./crop_faces.ts";
-export * from "./sample_pairs.ts";
-export * from "./augment_faces.ts";
-export * from "./from_stream.ts";
-export * from "./eval_embedders.ts";
-export * from "./evaluate_verification.ts";
-export * from "./evaluate_matching.ts";
-export * from "./evaluate_retrieval.ts";
-export * from "./evaluate_vfal_eva.ts";
-export * from "./evaluation_report.ts";
-export * from "./feature_front_end.ts";
-export * from "./paper_front_end.ts";
-export * from "./build_feature_cache.ts";
-export * from "./train_session.ts";
-export * from "./step_plan.ts";
-export * from "./encode.ts";
-export * from "./update_memory_bank.ts";
-export * from "./assign_prototypes.ts";
-export * from "./recalibrated_loss.ts";
-export * from "./train_step.ts";
-export * from "./checkpoint_every.ts";
-export * from "./train_cmpc.ts";
-export * from "./load_towers.ts";
-export * from "./embed_voice.ts";
-export * from "./embed_face.ts";
-export * from "./match_voice_to_faces.ts";
-export * from "./evaluate.ts";
+
+// Streams to Observables
+export {
+  fromStream,
+  type FromStreamOptions,
+} from "./from_stream.ts";
+
+// Front ends
+export {
+  augmentFaces,
+  buildFeatureCache,
+  cropFaces,
+  detectFaces,
+  paperFrontEnd,
+  toLogMel,
+  type AugmentFacesOptions,
+  type BuildFeatureCacheOptions,
+  type CacheEvent,
+  type CropFacesOptions,
+  type DetectFacesOptions,
+  type FaceCropEvent,
+  type FaceDetection,
+  type FeatureFrontEnd,
+  type LogMelUtterance,
+  type PaperFrontEndOptions,
+  type ToLogMelOptions,
+} from "./front_end/mod.ts";
+
+// Training
+export {
+  TrainSession,
+  assignPrototypes,
+  batchPairs,
+  checkpointEvery,
+  encode,
+  recalibratedLoss,
+  samplePairs,
+  trainCmpc,
+  trainParts,
+  trainStep,
+  updateMemoryBank,
+  type AssignPrototypesOptions,
+  type BankLike,
+  type Batch,
+  type BatchPairsOptions,
+  type CheckpointEveryOptions,
+  type CheckpointWriter,
+  type ClusteringStats,
+  type Embeddings,
+  type LossParts,
+  type OptimizerLike,
+  type PairDraw,
+  type Prototypes,
+  type RecalibrationStats,
+  type SamplePairsOptions,
+  type SampledPair,
+  type StepEvent,
+  type StepLoss,
+  type StepPlan,
+  type TowerLike,
+  type TrainCmpcOptions,
+  type TrainParts,
+  type TrainSessionOptions,
+  type TrainSource,
+  type TrainStepOptions,
+} from "./train/mod.ts";
+
+// Inference
+export {
+  embedFace,
+  embedVoice,
+  loadTowers,
+  matchVoiceToFaces,
+  type EmbedFaceOptions,
+  type EmbedVoiceOptions,
+  type LoadTowersOptions,
+  type MatchQuery,
+  type MatchResult,
+  type MatchVoiceToFacesOptions,
+} from "./infer/mod.ts";
+
+// Evaluation
+export {
+  evaluate,
+  evaluateMatching,
+  evaluateRetrieval,
+  evaluateVerification,
+  evaluateVfalEva,
+  reportEvaluation,
+  type DroppedReport,
+  type EvaluateCommonOptions,
+  type EvaluateEmbedders,
+  type EvaluateMatchingOptions,
+  type EvaluateOptions,
+  type EvaluateRetrievalOptions,
+  type EvaluateVerificationOptions,
+  type EvaluateVfalEvaOptions,
+  type EvaluationReport,
+  type EvaluationReportOptions,
+  type EvaluationResult,
+  type EvaluationTask,
+  type FaceView,
+  type MatchingResult,
+  type MatchingTrialInput,
+  type RetrievalItemInput,
+  type RetrievalResult,
+  type VerificationPairInput,
+  type VerificationResult,
+  type VfalEvaResult,
+  type VoiceView,
+} from "./evaluate/mod.ts";

@@ -1,33 +1,78 @@
-// This module is browser compatible (the `node_*` modules are exported from `streams/node.ts`).
+// This module is browser compatible.
 /**
  * Web-standard sources and decoding: video files, URLs, stdin and bytes to
- * streams of {@linkcode AvSample}s; file formats; the feature-cache store.
+ * streams of `AvSample`s; file formats; the feature-cache store. The Node
+ * files (file system, worker_threads) are in `streams/node/mod.ts`.
  *
  * @module
  */
-export * from "./av_sample.ts";
-export * from "./dataset_video.ts";
-export * from "./parse_manifest.ts";
-export * from "./parse_vox1_meta.ts";
-export * from "./parse_identity_splits.ts";
-export * from "./parse_wav.ts";
-export * from "./decode_jpeg.ts";
-export * from "./content_hash.ts";
-export * from "./feature_store.ts";
-export * from "./memory_feature_store.ts";
-export * from "./feature_cache.ts";
-export * from "./decode_error.ts";
-export * from "./video_source.ts";
-export * from "./decoder_worker.ts";
-export * from "./decode_video.ts";
-export * from "./decode_audio.ts";
-export * from "./vox1_layout.ts";
-export * from "./parse_verification_list.ts";
-export * from "./parse_matching_list.ts";
-export * from "./parse_retrieval_list.ts";
-export * from "./decode_videos.ts";
-export * from "./bytes_source.ts";
-export * from "./blob_source.ts";
-export * from "./stream_source.ts";
-export * from "./url_source.ts";
-export * from "./web_decoder_worker.ts";
+
+// Sources
+export {
+  blobSource,
+  bytesSource,
+  streamSource,
+  urlSource,
+  type DecoderInput,
+  type StreamSourceOptions,
+  type UrlSourceOptions,
+  type VideoSource,
+} from "./sources/mod.ts";
+
+// Decoding
+export {
+  DecodeError,
+  decodeAudio,
+  decodeVideo,
+  decodeVideos,
+  webDecoderWorker,
+  type AudioChunk,
+  type AvSample,
+  type DecodeAudioOptions,
+  type DecodeErrorReason,
+  type DecodeEvent,
+  type DecodeOptions,
+  type DecodeVideosOptions,
+  type DecoderWorker,
+  type DecoderWorkerFactory,
+  type EncoderPair,
+  type RgbFrame,
+} from "./decode/mod.ts";
+
+// File formats
+export {
+  decodeJpeg,
+  parseIdentitySplits,
+  parseManifest,
+  parseMatchingList,
+  parseRetrievalList,
+  parseVerificationList,
+  parseVoxceleb1Meta,
+  parseWav,
+  voxceleb1FacePath,
+  voxceleb1NameMap,
+  voxceleb1VoicePath,
+  type DatasetVideo,
+  type DecodeJpegOptions,
+  type ManifestRow,
+  type MatchingTrial,
+  type ParseVerificationListOptions,
+  type RetrievalListItem,
+  type VerificationListEntry,
+  type Voxceleb1MetaRow,
+  type Voxceleb1NameToId,
+  type WavAudio,
+} from "./formats/mod.ts";
+
+// Feature store
+export {
+  MemoryFeatureStore,
+  contentHash,
+  type CachedVideo,
+  type ContentHashOptions,
+  type FeatureCache,
+  type FeatureStore,
+  type FeatureSummary,
+  type FeatureWriter,
+  type LogMelFeatures,
+} from "./feature_store/mod.ts";

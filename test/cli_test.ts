@@ -9,7 +9,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { gridDir, smallDemoSet } from "../examples/cli/_test_io.ts";
+import { gridDir, smallDemoSet } from "./fixtures/cli_io.ts";
 
 const repo = new URL("..", import.meta.url).pathname;
 // node --import tsx (not the tsx wrapper, which handles SIGINT itself): the signal reaches main.ts as with the built bin.

@@ -17,8 +17,8 @@ import {
   readFaceDetectorFiles,
   videoFolderSource,
   voxceleb1Source,
-} from "../streams/node.ts";
-import { hasFfmpeg } from "./_ffmpeg_frames.ts";
+} from "../streams/node/mod.ts";
+import { hasFfmpeg } from "./fixtures/ffmpeg_frames.ts";
 
 const grid = fileURLToPath(new URL("../../shared/data/grid/", import.meta.url));
 const noGrid = existsSync(grid) ? false : `../shared/data/grid is absent (${grid}): skipping the dataset integration test`;

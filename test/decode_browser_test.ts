@@ -125,7 +125,7 @@ if (
         logLevel: "error",
       });
       await esbuild.build({
-        entryPoints: [join(root, "streams/_web_worker_entry.ts")],
+        entryPoints: [join(root, "streams/decode/_web_worker_entry.ts")],
         bundle: true,
         format: "esm",
         platform: "browser",

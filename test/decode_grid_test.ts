@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { decodeAudio, decodeVideo } from "../streams/mod.ts";
-import { fileSource } from "../streams/node.ts";
+import { fileSource } from "../streams/node/mod.ts";
 
 const gridDir = fileURLToPath(
   new URL("../../shared/data/grid/", import.meta.url),

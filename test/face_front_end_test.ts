@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 import { cropFace, FaceDetector, initBackend, tf } from "../models/mod.ts";
 import { from, lastValueFrom, toArray } from "rxjs";
 import { cropFaces, detectFaces } from "../operators/mod.ts";
-import { readFaceDetectorFiles } from "../streams/node.ts";
-import { encodePng } from "./_png.ts";
-import { ffmpegFrames, hasFfmpeg } from "./_ffmpeg_frames.ts";
+import { readFaceDetectorFiles } from "../streams/node/mod.ts";
+import { encodePng } from "./fixtures/png.ts";
+import { ffmpegFrames, hasFfmpeg } from "./fixtures/ffmpeg_frames.ts";
 
 const grid = fileURLToPath(new URL("../../shared/data/grid", import.meta.url));
 const artifacts = fileURLToPath(new URL("./artifacts", import.meta.url));

@@ -5,8 +5,8 @@ import { from, lastValueFrom, share, toArray, forkJoin } from "rxjs";
 import { FaceDetector, initBackend, logMel, tf } from "../models/mod.ts";
 import { cropFaces, detectFaces, toLogMel } from "../operators/mod.ts";
 import { decodeVideo, type AvSample } from "../streams/mod.ts";
-import { fileSource, readFaceDetectorFiles } from "../streams/node.ts";
-import { ffmpegAudio, hasFfmpeg } from "./_ffmpeg_frames.ts";
+import { fileSource, readFaceDetectorFiles } from "../streams/node/mod.ts";
+import { ffmpegAudio, hasFfmpeg } from "./fixtures/ffmpeg_frames.ts";
 
 const clip = fileURLToPath(new URL("../../shared/data/grid/lipnet__bbaf2n.mpg", import.meta.url));
 const skip = existsSync(clip) ? false : `../shared/data/grid is absent (${clip}): skipping the decoded-clip front-end check`;

@@ -13,7 +13,7 @@ import { buildLivePage } from "../examples/live/build_live_page.ts";
 import { startLiveServer, type LiveServer } from "../examples/live/start_live_server.ts";
 import { cmpcConfig, initBackend, serializeTrainState } from "../models/mod.ts";
 import { TrainSession } from "../operators/mod.ts";
-import { writeCheckpoint } from "../streams/node.ts";
+import { writeCheckpoint } from "../streams/node/mod.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("./artifacts/", import.meta.url);

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importTorchCheckpoint, initBackend, ResNetTower, Rng, tf } from "../models/mod.ts";
-import { enableWasmRelaxedSimd } from "../streams/node.ts";
+import { enableWasmRelaxedSimd } from "../streams/node/mod.ts";
 
 // As `cmpc train` runs: convs with Cout % 8 == 0 go through the relaxed-SIMD GEMM on wasm, the others through XNNPACK.
 enableWasmRelaxedSimd();

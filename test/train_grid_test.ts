@@ -36,7 +36,7 @@ import {
   readLatestCheckpoint,
   videoFolderSource,
   writeCheckpoint,
-} from "../streams/node.ts";
+} from "../streams/node/mod.ts";
 
 const grid = fileURLToPath(new URL("../../shared/data/grid/", import.meta.url));
 const noGrid = existsSync(grid) ? false : `../shared/data/grid is absent (${grid}): skipping the GRID training test`;

@@ -1,7 +1,7 @@
 import t from "tap";
 import { initBackend, tf } from "../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
-import { checkGemmCases } from "./_gemm_thread_cases.ts";
+import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
+import { checkGemmCases } from "./fixtures/gemm_thread_cases.ts";
 
 // A fresh process-wide wasm backend (its first initialisation picks the thread count): one per test file.
 const relaxed = enableWasmRelaxedSimd();

@@ -1,7 +1,7 @@
 import t from "tap";
 import { initBackend, tf } from "../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node.ts";
-import { checkGemmCases, relErr } from "./_gemm_thread_cases.ts";
+import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
+import { checkGemmCases, relErr } from "./fixtures/gemm_thread_cases.ts";
 
 // Before the first wasm initialisation: the relaxed-SIMD module loads with it.
 const relaxed = enableWasmRelaxedSimd();

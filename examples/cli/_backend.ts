@@ -1,5 +1,5 @@
 import { initBackend, type BackendChoice, type BackendPreference, type BackendPurpose } from "../../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../../streams/node.ts";
+import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../../streams/node/mod.ts";
 import { UsageError } from "./_command.ts";
 
 /** The `--threads` lines of a command's help, descriptions starting at `column`. */

@@ -20,7 +20,7 @@ import {
   readFaceDetectorFiles,
   videoFolderSource,
   voxceleb1Source,
-} from "../../streams/node.ts";
+} from "../../streams/node/mod.ts";
 import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { progress } from "./_progress.ts";

@@ -11,7 +11,7 @@ import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { deserializeTrainState, type TrainState } from "../../models/mod.ts";
-import { readLatestCheckpoint } from "../../streams/node.ts";
+import { readLatestCheckpoint } from "../../streams/node/mod.ts";
 import { generateDemoData } from "../demo_data/generate_demo_data.ts";
 import { say, type CommandIo } from "./_command.ts";
 import { runTraining } from "./_training.ts";

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { cli, smallDemoSet } from "./_test_io.ts";
+import { cli, smallDemoSet } from "../../test/fixtures/cli_io.ts";
 
 const root = await mkdtemp(join(tmpdir(), "cmpc-embed-test-"));
 t.teardown(() => rm(root, { recursive: true, force: true }));

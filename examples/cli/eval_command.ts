@@ -1,19 +1,19 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cropFaceRgb, evalVoiceCrop, logMel, makeVfalEvaProtocol, type BackendPreference, type CmpcConfig, type VfalIdentity } from "../../models/mod.ts";
+import { cropFaceRgb, voiceCropStart, logMel, makeVfalEvaProtocol, type BackendPreference, type CmpcConfig, type VfalIdentity } from "../../models/mod.ts";
 import {
   evaluateMatching,
   evaluateRetrieval,
   evaluateVerification,
   evaluateVfalEva,
-  evaluationReport,
+  reportEvaluation,
   loadTowers,
-  type EvalEmbedders,
+  type EvaluateEmbedders,
   type EvaluationResult,
 } from "../../operators/mod.ts";
 import { decodeJpeg, parseWav } from "../../streams/mod.ts";
-import { readCmpcProtocol, voxceleb1Source } from "../../streams/node.ts";
+import { readCmpcProtocol, voxceleb1Source } from "../../streams/node/mod.ts";
 import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command, type CommandIo } from "./_command.ts";
@@ -103,7 +103,7 @@ Examples:
       towers.voice.dispose();
       towers.face.dispose();
     }
-    const report = evaluationReport(results, { title: `cmpc eval (${protocol}) of ${model.description}` });
+    const report = reportEvaluation(results, { title: `cmpc eval (${protocol}) of ${model.description}` });
     const verification = results.find((r) => r.kind === "verification");
     const threshold = verification?.kind === "verification" ? verification.eerThreshold : null;
     const outDir = values.out ?? model.runDir;
@@ -121,7 +121,7 @@ Examples:
 type Towers = { voice: Tower; face: Tower };
 
 /** Embedders over VoxCeleb1 files: wav → log-mel → official crop; jpg → centred square (± flip). */
-function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): EvalEmbedders {
+function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): EvaluateEmbedders {
   const W = config.voice.frames;
   const size = config.face.size;
   return {
@@ -129,7 +129,7 @@ function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): EvalEm
       const file = join(root, "wav", item);
       const wav = parseWav(new Uint8Array(await readFile(file)), file);
       const lm = logMel(wav.samples, { sampleRate: wav.sampleRate });
-      let start = evalVoiceCrop(lm.frames, view.rng, W);
+      let start = voiceCropStart(lm.frames, view.rng, W);
       let have = W;
       if (lm.frames < W) {
         start = 0;
@@ -209,7 +209,7 @@ async function vfal(data: string, towers: Towers, config: CmpcConfig, io: Comman
     });
     const W = config.voice.frames;
     const size = config.face.size;
-    const embedders: EvalEmbedders = {
+    const embedders: EvaluateEmbedders = {
       voice: async (item) => {
         const [key, u] = item.split("|") as [string, string];
         const video = cache.videos.find((v) => v.key === key)!;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { cli, smallDemoSet } from "./_test_io.ts";
+import { cli, smallDemoSet } from "../../test/fixtures/cli_io.ts";
 
 const root = await mkdtemp(join(tmpdir(), "cmpc-eval-test-"));
 t.teardown(() => rm(root, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
-import { appendLog, initRunFolder, writeCheckpoint } from "../../streams/node.ts";
+import { appendLog, initRunFolder, writeCheckpoint } from "../../streams/node/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { resolveConfig } from "./_training.ts";
 

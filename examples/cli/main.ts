@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { enableWasmRelaxedSimd } from "../../streams/node.ts";
+import { enableWasmRelaxedSimd } from "../../streams/node/mod.ts";
 import { runCli } from "./run_cli.ts";
 
 // Relaxed SIMD (a V8 flag in Node 20): the wasm backend's convs run on this

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { cli, smallDemoSet } from "./_test_io.ts";
+import { cli, smallDemoSet } from "../../test/fixtures/cli_io.ts";
 
 // Its own file: only the first wasm initialisation in a process picks the threaded build.
 const root = await mkdtemp(join(tmpdir(), "cmpc-train-threads-test-"));

@@ -47,7 +47,7 @@ import {
   readFaceDetectorFiles,
   videoFolderSource,
   writeCheckpoint,
-} from "../../streams/node.ts";
+} from "../../streams/node/mod.ts";
 import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
 import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { linearProbe, type ProbeResult } from "./linear_probe.ts";

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFaceDetectorFiles, readLatestCheckpoint } from "../../streams/node.ts";
+import { readFaceDetectorFiles, readLatestCheckpoint } from "../../streams/node/mod.ts";
 
 /** Options for {@linkcode startLiveServer}. */
 export interface LiveServerOptions {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import { cmpcConfig, deserializeTrainState, initBackend, serializeTrainState } from "../../models/mod.ts";
 import { TrainSession } from "../../operators/mod.ts";
-import { writeCheckpoint } from "../../streams/node.ts";
+import { writeCheckpoint } from "../../streams/node/mod.ts";
 import { startLiveServer } from "./start_live_server.ts";
 
 t.test("startLiveServer() serves the detector, the wasm binaries and the latest checkpoint, and nothing else", async (t) => {

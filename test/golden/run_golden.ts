@@ -2,15 +2,15 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend } from "../../models/mod.ts";
 import type { TopicCheck, TopicResult } from "./_types.ts";
-import * as a from "./topic_a.ts";
-import * as b from "./topic_b.ts";
-import * as c from "./topic_c.ts";
-import * as d from "./topic_d.ts";
-import * as e from "./topic_e.ts";
-import * as f from "./topic_f.ts";
-import * as g from "./topic_g.ts";
-import * as h from "./topic_h.ts";
-import * as i from "./topic_i.ts";
+import * as a from "./a_cid.ts";
+import * as b from "./b_memory_bank.ts";
+import * as c from "./c_kmeans.ts";
+import * as d from "./d_proto.ts";
+import * as e from "./e_recalibration.ts";
+import * as f from "./f_total_loss.ts";
+import * as g from "./g_lr_schedule.ts";
+import * as h from "./h_metrics.ts";
+import * as i from "./i_logmel.ts";
 
 const TOPICS: Record<string, TopicCheck> = {
   a: a.check, b: b.check, c: c.check, d: d.check, e: e.check, f: f.check, g: g.check, h: h.check, i: i.check,

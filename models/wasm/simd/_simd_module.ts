@@ -1,0 +1,253 @@
+// This module is browser compatible.
+/**
+ * This project's own wasm SIMD128 kernels (models/wasm/simd/kernels.c, built by
+ * scripts/build-simd.sh), instantiated on the tfjs wasm backend's memory so
+ * they read and write tensors in place. {@linkcode prepareSimdKernels} runs
+ * once per wasm backend instance, from `initBackend` (instantiation is
+ * asynchronous: browsers refuse synchronous compiles of modules over 4 KB on
+ * the main thread); kernels that use them fall back to tfjs ops when
+ * {@linkcode simdKernels} returns null.
+ *
+ * @module
+ */
+import { tfWasm } from "../../_tf.ts";
+import { RELAXED_GEMM_PLAIN, RELAXED_GEMM_SHARED, SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_module_wasm.ts";
+import type { WasmBackend } from "../_util.ts";
+
+/** The exports of models/wasm/simd/kernels.c (pointers are byte offsets in the heap). */
+export interface SimdKernels {
+  bn_moments(x: number, m: number, c: number, mean: number, variance: number, acc: number, tot: number): void;
+  bn_apply(x: number, m: number, c: number, mean: number, scale: number, shift: number, y: number): void;
+  bn_grad_sums(dy: number, x: number, m: number, c: number, mean: number, sumDy: number, sumDyXc: number, acc: number): void;
+  bn_grad_apply(dy: number, x: number, m: number, c: number, mean: number, a: number, b: number, c0: number, dx: number): void;
+  max_pool_grad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  im2col_t(
+    xT: number,
+    colsT: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+/** The exports of models/wasm/simd/gemm_relaxed.c (relaxed SIMD FMA). */
+export interface RelaxedGemm {
+  pack_b8(b: number, packed: number, m: number, n: number): void;
+  gemm_packed(a: number, packed: number, c: number, k: number, m: number, n: number, mb: number): void;
+  conv2d_fwd(
+    x: number,
+    packed: number,
+    bias: number,
+    out: number,
+    cols: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    relu: number,
+    chunk: number,
+    begin: number,
+    end: number,
+  ): void;
+  conv2d_dw(
+    x: number,
+    dyPacked: number,
+    dw: number,
+    table: number,
+    zeros: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    u0: number,
+    u1: number,
+    block: number,
+  ): void;
+}
+
+/**
+ * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable
+ * from our module). Node: `enableWasmGemmThreads()` in
+ * streams/node/wasm_gemm_threads.ts; pass it as `initBackend({ gemmThreads })`.
+ * Needs the threaded tfjs build (a shared memory).
+ */
+export interface GemmThreads {
+  /** Threads that share the work, the caller's included. */
+  readonly size: number;
+  /** Binds the helper threads to the backend's shared memory and the GEMM module's bytes (called again for a new memory). */
+  bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
+  /** Runs `fn(...parts[i])` for i ≥ 1 on the helper threads and `here(parts[0])` on the caller's, returning when all are done. */
+  run(fn: "conv2d_fwd" | "gemm_packed" | "conv2d_dw", parts: number[][], here: (args: number[]) => void): void;
+}
+
+let gemmThreads: GemmThreads | null = null;
+
+/** Sets (or clears) the threads the relaxed-SIMD GEMM splits its work over. */
+export function setGemmThreads(threads: GemmThreads | null): void {
+  gemmThreads = threads;
+  if (threads !== null && bound?.gemm != null && bound.memory.buffer instanceof SharedArrayBuffer) threads.bind(bound.memory, bytes(RELAXED_GEMM_SHARED));
+}
+
+/** The GEMM threads bound to `backend`'s memory, or null (single-threaded). */
+export function boundGemmThreads(backend: WasmBackend): GemmThreads | null {
+  if (gemmThreads === null || relaxedGemm(backend) === null) return null;
+  return (bound?.memory.buffer instanceof SharedArrayBuffer) ? gemmThreads : null;
+}
+
+/**
+ * The relaxed-SIMD GEMM and its helper threads, if a conv with `cout`
+ * output channels should run on it: relaxed SIMD loaded, Cout a multiple of
+ * 8 (the register tile), and either one tfjs thread or GEMM helper threads
+ * of our own (else XNNPACK's parallel kernels are faster). Null otherwise.
+ */
+export function gemmFor(backend: WasmBackend, cout: number): { gemm: RelaxedGemm; threads: GemmThreads | null } | null {
+  const gemm = relaxedGemm(backend);
+  if (gemm === null || cout % 8 !== 0) return null;
+  const threads = boundGemmThreads(backend);
+  return tfWasm.getThreadsCount() === 1 || threads !== null ? { gemm, threads } : null;
+}
+
+/** The Emscripten module behind the tfjs wasm backend, as far as used here. */
+interface EmscriptenWasm {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+let bound: { memory: WebAssembly.Memory; kernels: SimdKernels; gemm: RelaxedGemm | null } | null = null;
+let disabled = false;
+let relaxedDisabled = false;
+
+/** Turns the SIMD kernels off (true) so callers take their JS/tfjs-ops fallbacks: for tests and comparisons. */
+export function disableSimdKernels(off: boolean): void {
+  disabled = off;
+}
+
+/** Turns the relaxed-SIMD GEMM off (true) so callers use XNNPACK's: for tests and comparisons. */
+export function disableRelaxedGemm(off: boolean): void {
+  relaxedDisabled = off;
+}
+
+function memoryOf(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const m = backend.wasm as unknown as EmscriptenWasm;
+  return m.wasmMemory ?? m.asm?.memory;
+}
+
+function bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const out = new Uint8Array(new ArrayBuffer(s.length));
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+let relaxedValid: boolean | undefined;
+/** Whether this engine validates the relaxed-SIMD GEMM module (memoised; before any backend exists). */
+export function relaxedSimdValidates(): boolean {
+  relaxedValid ??= typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes(RELAXED_GEMM_PLAIN));
+  return relaxedValid;
+}
+
+/**
+ * Instantiates the kernels on `backend`'s memory (once per memory). Resolves
+ * false, and leaves the tfjs-ops fallbacks in use, where that is impossible
+ * (no WebAssembly SIMD, or a backend without an accessible memory).
+ */
+export async function prepareSimdKernels(backend: WasmBackend): Promise<boolean> {
+  const memory = memoryOf(backend);
+  if (memory === undefined) return false;
+  if (bound?.memory === memory) return true;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  try {
+    const module = await WebAssembly.compile(bytes(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_PLAIN));
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    bound = { memory, kernels: instance.exports as unknown as SimdKernels, gemm: null };
+  } catch {
+    return false;
+  }
+  // Relaxed SIMD: Chrome 114+; Node 20 after --experimental-wasm-relaxed-simd
+  // (streams/node/wasm_relaxed_simd.ts). Where it does not validate, the
+  // filter gradient keeps XNNPACK's GEMM.
+  const gemmBytes = bytes(shared ? RELAXED_GEMM_SHARED : RELAXED_GEMM_PLAIN);
+  if (WebAssembly.validate(gemmBytes)) {
+    try {
+      const instance = await WebAssembly.instantiate(await WebAssembly.compile(gemmBytes), { env: { memory } });
+      bound.gemm = instance.exports as unknown as RelaxedGemm;
+      if (gemmThreads !== null && shared) gemmThreads.bind(memory, gemmBytes);
+    } catch {
+      bound.gemm = null;
+    }
+  }
+  return true;
+}
+
+/** The relaxed-SIMD GEMM bound to `backend`'s memory, or null (not supported, not prepared, or turned off). */
+export function relaxedGemm(backend: WasmBackend): RelaxedGemm | null {
+  return !disabled && !relaxedDisabled && bound !== null && bound.memory === memoryOf(backend) ? bound.gemm : null;
+}
+
+/** The kernels bound to `backend`'s memory, or null if not prepared for it. */
+export function simdKernels(backend: WasmBackend): SimdKernels | null {
+  return !disabled && bound !== null && bound.memory === memoryOf(backend) ? bound.kernels : null;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: WasmBackend, dataId: object): number {
+  return (backend.dataIdMap.get(dataId) as unknown as { memoryOffset: number }).memoryOffset;
+}
+
+/** Allocates `bytes` of scratch on the wasm heap (8-byte aligned); free with {@linkcode freeScratch}. */
+export function scratch(backend: WasmBackend, nbytes: number): number {
+  // `>>> 0`: _malloc returns an i32, negative for addresses above 2 GB (as in tfjs's own allocator).
+  const ptr = (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes) >>> 0;
+  if (ptr === 0 && nbytes > 0) throw new RangeError(`Cannot allocate ${nbytes} bytes of scratch on the wasm heap (out of memory)`);
+  return ptr;
+}
+
+/** Frees scratch from {@linkcode scratch}. */
+export function freeScratch(backend: WasmBackend, ptr: number): void {
+  (backend.wasm as unknown as EmscriptenWasm)._free(ptr);
+}

@@ -1,0 +1,228 @@
+// SIMD128 kernels that run on the tfjs wasm backend's own heap (the module
+// imports its memory). Built by scripts/build-simd.sh into
+// models/wasm/simd/_simd_module_wasm.ts. Rules: no static data and no stack (the heap
+// belongs to tfjs): every buffer, scratch included, is passed in by pointer.
+//
+// Layout: activations are NHWC viewed as [m, c] (c = channels, contiguous).
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+#include "_copy.h"
+
+// Rows summed in float32 before being added into the float64 totals.
+#define BLOCK 128
+
+// Per-channel sum over rows of x[m, c] into out (f64[c]); acc is f32[c] scratch.
+static void channel_sum(const float* x, int m, int c, float* acc, double* out) {
+  for (int k = 0; k < c; k++) out[k] = 0;
+  for (int r0 = 0; r0 < m; r0 += BLOCK) {
+    int r1 = r0 + BLOCK < m ? r0 + BLOCK : m;
+    for (int k = 0; k < c; k++) acc[k] = 0;
+    for (int r = r0; r < r1; r++) {
+      const float* row = x + (long)r * c;
+      int k = 0;
+      for (; k + 4 <= c; k += 4) wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_v128_load(row + k)));
+      for (; k < c; k++) acc[k] += row[k];
+    }
+    for (int k = 0; k < c; k++) out[k] += acc[k];
+  }
+}
+
+// mean[c] and biased variance[c] (f32 out) of x[m, c]; scratch: f32[c] + f64[2c] (8-byte aligned).
+EXPORT(bn_moments)
+void bn_moments(const float* x, int m, int c, float* mean, float* variance, float* acc, double* tot) {
+  channel_sum(x, m, c, acc, tot);
+  for (int k = 0; k < c; k++) mean[k] = (float)(tot[k] / m);
+  double* sq = tot + c;
+  for (int k = 0; k < c; k++) sq[k] = 0;
+  for (int r0 = 0; r0 < m; r0 += BLOCK) {
+    int r1 = r0 + BLOCK < m ? r0 + BLOCK : m;
+    for (int k = 0; k < c; k++) acc[k] = 0;
+    for (int r = r0; r < r1; r++) {
+      const float* row = x + (long)r * c;
+      int k = 0;
+      for (; k + 4 <= c; k += 4) {
+        v128_t d = wasm_f32x4_sub(wasm_v128_load(row + k), wasm_v128_load(mean + k));
+        wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(d, d)));
+      }
+      for (; k < c; k++) {
+        float d = row[k] - mean[k];
+        acc[k] += d * d;
+      }
+    }
+    for (int k = 0; k < c; k++) sq[k] += acc[k];
+  }
+  for (int k = 0; k < c; k++) variance[k] = (float)(sq[k] / m);
+}
+
+// y = (x − mean)·scale + shift, per channel.
+EXPORT(bn_apply)
+void bn_apply(const float* x, int m, int c, const float* mean, const float* scale, const float* shift, float* y) {
+  for (int r = 0; r < m; r++) {
+    const float* row = x + (long)r * c;
+    float* out = y + (long)r * c;
+    int k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v128_t v = wasm_f32x4_sub(wasm_v128_load(row + k), wasm_v128_load(mean + k));
+      wasm_v128_store(out + k, wasm_f32x4_add(wasm_f32x4_mul(v, wasm_v128_load(scale + k)), wasm_v128_load(shift + k)));
+    }
+    for (; k < c; k++) out[k] = (row[k] - mean[k]) * scale[k] + shift[k];
+  }
+}
+
+// sumDy[c] = Σ dy, sumDyXc[c] = Σ dy·(x − mean) (f64 out); scratch f32[2c].
+EXPORT(bn_grad_sums)
+void bn_grad_sums(const float* dy, const float* x, int m, int c, const float* mean, double* sum_dy, double* sum_dyxc, float* acc) {
+  float* acc2 = acc + c;
+  for (int k = 0; k < c; k++) sum_dy[k] = sum_dyxc[k] = 0;
+  for (int r0 = 0; r0 < m; r0 += BLOCK) {
+    int r1 = r0 + BLOCK < m ? r0 + BLOCK : m;
+    for (int k = 0; k < c; k++) acc[k] = acc2[k] = 0;
+    for (int r = r0; r < r1; r++) {
+      const float* drow = dy + (long)r * c;
+      const float* xrow = x + (long)r * c;
+      int k = 0;
+      for (; k + 4 <= c; k += 4) {
+        v128_t d = wasm_v128_load(drow + k);
+        v128_t xc = wasm_f32x4_sub(wasm_v128_load(xrow + k), wasm_v128_load(mean + k));
+        wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), d));
+        wasm_v128_store(acc2 + k, wasm_f32x4_add(wasm_v128_load(acc2 + k), wasm_f32x4_mul(d, xc)));
+      }
+      for (; k < c; k++) {
+        acc[k] += drow[k];
+        acc2[k] += drow[k] * (xrow[k] - mean[k]);
+      }
+    }
+    for (int k = 0; k < c; k++) {
+      sum_dy[k] += acc[k];
+      sum_dyxc[k] += acc2[k];
+    }
+  }
+}
+
+// dx = a·dy + b·(x − mean) + c0, per channel.
+EXPORT(bn_grad_apply)
+void bn_grad_apply(const float* dy, const float* x, int m, int c, const float* mean, const float* a, const float* b, const float* c0, float* dx) {
+  for (int r = 0; r < m; r++) {
+    const float* drow = dy + (long)r * c;
+    const float* xrow = x + (long)r * c;
+    float* out = dx + (long)r * c;
+    int k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v128_t xc = wasm_f32x4_sub(wasm_v128_load(xrow + k), wasm_v128_load(mean + k));
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(drow + k)), wasm_f32x4_mul(wasm_v128_load(b + k), xc));
+      wasm_v128_store(out + k, wasm_f32x4_add(v, wasm_v128_load(c0 + k)));
+    }
+    for (; k < c; k++) out[k] = a[k] * drow[k] + b[k] * (xrow[k] - mean[k]) + c0[k];
+  }
+}
+
+// MaxPool gradient, NHWC, no dilation: dx (zeroed by the caller) receives dy
+// at each window's first maximum (window order: row, then column); taps
+// outside the image are skipped; a window with nothing above −∞ (or only
+// NaN) passes nothing. Matches the cpu backend's maxPoolPositions.
+EXPORT(max_pool_grad)
+void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw,
+                   int pt, int pl) {
+  const v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+  const float* d = dy;
+  for (int b = 0; b < n; b++) {
+    const int xb = b * h * w * c;
+    for (int y = 0; y < oh; y++) {
+      const int ih0 = y * sh - pt;
+      const int kh0 = ih0 < 0 ? -ih0 : 0;
+      const int kh1 = fh < h - ih0 ? fh : h - ih0;
+      for (int xo = 0; xo < ow; xo++, d += c) {
+        const int iw0 = xo * sw - pl;
+        const int kw0 = iw0 < 0 ? -iw0 : 0;
+        const int kw1 = fw < w - iw0 ? fw : w - iw0;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t m = wasm_f32x4_splat(-__builtin_inff());
+          v128_t p = wasm_i32x4_splat(-1);
+          for (int kh = kh0; kh < kh1; kh++) {
+            for (int kw = kw0; kw < kw1; kw++) {
+              const int q = xb + ((ih0 + kh) * w + iw0 + kw) * c + k;
+              const v128_t v = wasm_v128_load(x + q);
+              const v128_t gt = wasm_f32x4_gt(v, m);
+              m = wasm_v128_bitselect(v, m, gt);
+              p = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(q), lanes), p, gt);
+            }
+          }
+          const int p0 = wasm_i32x4_extract_lane(p, 0), p1 = wasm_i32x4_extract_lane(p, 1);
+          const int p2 = wasm_i32x4_extract_lane(p, 2), p3 = wasm_i32x4_extract_lane(p, 3);
+          if (p0 >= 0) dx[p0] += d[k];
+          if (p1 >= 0) dx[p1] += d[k + 1];
+          if (p2 >= 0) dx[p2] += d[k + 2];
+          if (p3 >= 0) dx[p3] += d[k + 3];
+        }
+        for (; k < c; k++) {
+          float m = -__builtin_inff();
+          int p = -1;
+          for (int kh = kh0; kh < kh1; kh++) {
+            for (int kw = kw0; kw < kw1; kw++) {
+              const int q = xb + ((ih0 + kh) * w + iw0 + kw) * c + k;
+              if (x[q] > m) {
+                m = x[q];
+                p = q;
+              }
+            }
+          }
+          if (p >= 0) dx[p] += d[k];
+        }
+      }
+    }
+  }
+}
+
+// Transposed im2col [fh·fw·cin, n·oh·ow] from xt = x transposed to
+// [cin, n, h, w]: row (kh, kw, ci) is a strided walk over one channel; zero
+// outside the image. Same layout as im2colTransposedFromXT (TS).
+EXPORT(im2col_t)
+void im2col_t(const float* xt, float* cols, int n, int h, int w, int cin, int fh, int fw, int oh, int ow, int sh, int sw, int pt, int pl) {
+  const long m = (long)n * oh * ow;
+  for (int kh = 0; kh < fh; kh++) {
+    for (int kw = 0; kw < fw; kw++) {
+      // Output columns [lo, hi) read inside the image.
+      int lo = pl - kw > 0 ? (pl - kw + sw - 1) / sw : 0;
+      if (lo > ow) lo = ow;
+      int hi = (w - 1 + pl - kw) >= 0 ? (w - 1 + pl - kw) / sw + 1 : 0;
+      if (hi > ow) hi = ow;
+      if (hi < lo) hi = lo;
+      for (int ci = 0; ci < cin; ci++) {
+        float* dst = cols + ((long)(kh * fw + kw) * cin + ci) * m;
+        for (int b = 0; b < n; b++) {
+          const float* chan = xt + ((long)ci * n + b) * h * w;
+          for (int y = 0; y < oh; y++, dst += ow) {
+            const int ih = y * sh - pt + kh;
+            if (ih < 0 || ih >= h || hi == lo) {
+              zero_f32(dst, ow);
+              continue;
+            }
+            for (int o = 0; o < lo; o++) dst[o] = 0;
+            for (int o = hi; o < ow; o++) dst[o] = 0;
+            const float* src = chan + ih * w + lo * sw - pl + kw;
+            const int len = hi - lo;
+            float* out = dst + lo;
+            if (sw == 1) {
+              copy_f32(out, src, len);
+            } else if (sw == 2) {
+              int o = 0;
+              for (; o + 4 <= len; o += 4) {
+                // Reads src[2o .. 2o+7]: inside the row while 2(o+3)+1 ≤ last column read + 1.
+                if (2 * o + 7 >= 2 * len - 1) break;
+                const v128_t a = wasm_v128_load(src + 2 * o);
+                const v128_t c2 = wasm_v128_load(src + 2 * o + 4);
+                wasm_v128_store(out + o, wasm_i32x4_shuffle(a, c2, 0, 2, 4, 6));
+              }
+              for (; o < len; o++) out[o] = src[2 * o];
+            } else {
+              for (int o = 0; o < len; o++) out[o] = src[o * sw];
+            }
+          }
+        }
+      }
+    }
+  }
+}

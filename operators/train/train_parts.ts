@@ -1,0 +1,131 @@
+// This module is browser compatible.
+import type {
+  ClusterResult,
+  ClusteringConfig,
+  CmpcConfig,
+  HostArray,
+  OptimizerConfig,
+  Rng,
+  TrainState,
+  tf,
+} from "../../models/mod.ts";
+import { modelParts } from "./_model_parts.ts";
+
+/**
+ * An encoder tower as the training graph sees it (`ResNetTower` of
+ * `models/` has this shape).
+ */
+export interface TowerLike {
+  /** Embeddings [B, d] of an NHWC batch; `training: true` uses batch statistics and updates BN running stats. */
+  apply(x: tf.Tensor4D, options: { training?: boolean }): tf.Tensor2D;
+  /** The trainable variables under stable names (`voice/…`, `face/…`). */
+  readonly trainable: Record<string, tf.Variable>;
+  /** Size d of the embedding. */
+  readonly embeddingSize: number;
+  /** Every weight (BN running stats included) on the host, by stable name. */
+  getWeights(): Record<string, HostArray>;
+  /** Assigns weights by stable name; keys of the other tower are ignored. */
+  setWeights(weights: Record<string, HostArray>): void;
+  /** Releases the variables. */
+  dispose(): void;
+}
+
+/** A memory bank of N unit rows of size d (`MemoryBank` of `models/` has this shape). */
+export interface BankLike {
+  readonly size: number;
+  readonly dim: number;
+  /** The N × d bank, owned by the bank (do not dispose). */
+  readonly tensor: tf.Tensor2D;
+  /** `M[idx] ← normalise(m·M[idx] + (1 − m)·ẑ)`, without gradient; does not dispose `embeddings`. */
+  update(indices: ArrayLike<number>, embeddings: tf.Tensor2D): void;
+  /** A copy of the bank on the host. */
+  toHost(): HostArray;
+  dispose(): void;
+}
+
+/** Adam with coupled L2 whose state travels in a {@linkcode TrainState} (`AdamL2` of `models/` has this shape). */
+export interface OptimizerLike {
+  /** Learning rate of the next {@linkcode OptimizerLike.applyGradients}. */
+  lr: number;
+  /** One update; gradients and variables keyed by the same stable names. Does not dispose the gradients. */
+  applyGradients(
+    grads: Record<string, tf.Tensor>,
+    vars: Record<string, tf.Variable>,
+  ): void;
+  getState(): TrainState["optimizer"];
+  setState(state: TrainState["optimizer"]): void;
+  dispose(): void;
+}
+
+/** Loss of one batch: the scalar to minimise plus host values for reporting. */
+export interface LossParts {
+  /** The recalibrated CMPC loss; the caller disposes it. */
+  total: tf.Scalar;
+  /** Batch means of the per-item terms. */
+  cidV2f: number;
+  cidF2v: number;
+  protoV2f: number;
+  protoF2v: number;
+  /** Recalibration weight per batch item (all 1 without prototypes). */
+  weights: Float64Array;
+}
+
+/** Prototypes of both modalities, one {@linkcode ClusterResult} per K. */
+export interface Prototypes {
+  voice: ClusterResult[];
+  face: ClusterResult[];
+}
+
+/**
+ * The model pieces the training graph composes. Every field can be replaced
+ * (tests inject stand-in towers; the encoder and objective modules of
+ * `models/` provide the real ones).
+ */
+export interface TrainParts {
+  /** Voice tower (1 channel) then face tower (3 channels), drawing their init from `rng` in that order. */
+  createTowers(
+    config: CmpcConfig,
+    rng: Rng,
+  ): { voice: TowerLike; face: TowerLike };
+  createBank(size: number, dim: number, rng: Rng, momentum: number): BankLike;
+  bankFromHost(host: HostArray, momentum: number): BankLike;
+  /** One clustering per K of `bank` (owned by the caller). */
+  clusterBank(
+    bank: tf.Tensor2D,
+    ks: readonly number[],
+    config: ClusteringConfig,
+    rng: Rng,
+  ): ClusterResult[];
+  /** The recalibrated loss; plain symmetric CID when `prototypes` is null. */
+  cmpcLoss(
+    voice: tf.Tensor2D,
+    face: tf.Tensor2D,
+    indices: Int32Array,
+    prototypes: Prototypes | null,
+    config: CmpcConfig,
+  ): LossParts;
+  createOptimizer(config: OptimizerConfig): OptimizerLike;
+  /** Learning rate of 0-based `step`. */
+  learningRate(step: number, config: OptimizerConfig): number;
+  /**
+   * Whether the banks are re-clustered at the start of the next step (the
+   * whole config, so that codeLiteral can follow the official step grid).
+   */
+  clusteringDue(samplesSeen: number, lastClusteredAt: number | null, config: CmpcConfig): boolean;
+}
+
+/**
+ * The default {@linkcode TrainParts} (the ResNet towers, memory banks,
+ * k-means, CMPC loss and AdamL2 of `models/`), with `overrides` replacing
+ * single fields.
+ *
+ * @example
+ * ```ts
+ * import { trainParts } from "./train_parts.ts";
+ * const parts = trainParts({ learningRate: () => 1e-3 });
+ * console.assert(parts.learningRate(5, config.optimizer) === 1e-3);
+ * ```
+ */
+export function trainParts(overrides: Partial<TrainParts> = {}): TrainParts {
+  return { ...modelParts, ...overrides };
+}

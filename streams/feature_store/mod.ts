@@ -1,0 +1,29 @@
+// This module is browser compatible.
+/**
+ * The feature cache: log-mel and face crops stored once per video, keyed by
+ * content hash and front-end configuration (in memory here; on disk in
+ * `streams/node`).
+ *
+ * @module
+ */
+
+// Store
+export {
+  type FeatureStore,
+  type FeatureSummary,
+  type FeatureWriter,
+  type LogMelFeatures,
+} from "./feature_store.ts";
+export {
+  MemoryFeatureStore,
+} from "./memory_feature_store.ts";
+export {
+  type CachedVideo,
+  type FeatureCache,
+} from "./feature_cache.ts";
+
+// Keys
+export {
+  contentHash,
+  type ContentHashOptions,
+} from "./content_hash.ts";

@@ -1,0 +1,87 @@
+/**
+ * Node-only parts of `streams/` (file system, worker_threads, atomic writes,
+ * the on-disk feature cache, the wasm runtime switches). Import from
+ * `cmpc-stream/streams/node`; the browser-compatible API is in
+ * `streams/mod.ts`. The only folder of the library that imports `node:*`.
+ *
+ * @module
+ */
+
+// Sources
+export {
+  fileSource,
+} from "./file_source.ts";
+export {
+  nodeReadableSource,
+  type NodeReadableSourceOptions,
+} from "./node_readable_source.ts";
+export {
+  videoFolderSource,
+  type VideoFolderSourceOptions,
+} from "./video_folder_source.ts";
+export {
+  voxceleb1Source,
+  type Voxceleb1SourceOptions,
+} from "./voxceleb1_source.ts";
+export {
+  voxceleb1Samples,
+} from "./voxceleb1_samples.ts";
+export {
+  datasetVideoBytes,
+  type DatasetVideoBytesOptions,
+} from "./dataset_video_bytes.ts";
+export {
+  decodeDatasetVideo,
+} from "./decode_dataset_video.ts";
+
+// Decoder worker
+export {
+  nodeDecoderWorker,
+} from "./node_decoder_worker.ts";
+
+// Files
+export {
+  fsyncDir,
+  writeFileAtomic,
+} from "./write_file_atomic.ts";
+export {
+  appendLog,
+  initRunFolder,
+  listCheckpoints,
+  readLatestCheckpoint,
+  readLog,
+  readRunConfig,
+  runFolderPaths,
+  writeCheckpoint,
+  type InitRunFolderOptions,
+  type StoredCheckpoint,
+  type WriteCheckpointOptions,
+} from "./run_folder.ts";
+export {
+  NodeFeatureStore,
+  type NodeFeatureStoreOptions,
+} from "./node_feature_store.ts";
+export {
+  readCmpcProtocol,
+  type CmpcProtocol,
+  type ReadCmpcProtocolOptions,
+} from "./read_cmpc_protocol.ts";
+export {
+  readFaceDetectorFiles,
+  type FaceDetectorFiles,
+} from "./read_face_detector_files.ts";
+
+// wasm runtime
+export {
+  WASM_THREADS_SHIM_KEY,
+  enableWasmThreads,
+  type EnableWasmThreadsOptions,
+  type WasmThreadsShim,
+} from "./wasm_threads.ts";
+export {
+  enableWasmGemmThreads,
+  type WasmGemmThreads,
+} from "./wasm_gemm_threads.ts";
+export {
+  enableWasmRelaxedSimd,
+} from "./wasm_relaxed_simd.ts";

@@ -1,0 +1,237 @@
+import { appendFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fsyncDir, writeFileAtomic } from "./write_file_atomic.ts";
+
+/**
+ * The run-folder layout shared by every command (see docs/run-folder.md):
+ *
+ * ```
+ * <run>/config.json                 the run's CmpcConfig (pretty JSON)
+ * <run>/log.jsonl                   one JSON object per line (step events, evaluations, notes)
+ * <run>/checkpoints/<step>/state.bin  a serialised TrainState (models/checkpoint.ts)
+ * <run>/checkpoints/<step>/meta.json  {step, bytes, createdAt, …caller's fields}
+ * <run>/latest                      the step of the newest complete checkpoint, as text
+ * <run>/plots/                      figures
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { runFolderPaths } from "cmpc-stream/streams/node";
+ * console.log(runFolderPaths("runs/a").checkpoint(1000)); // runs/a/checkpoints/1000/state.bin
+ * ```
+ */
+export function runFolderPaths(runDir: string) {
+  return {
+    config: join(runDir, "config.json"),
+    log: join(runDir, "log.jsonl"),
+    checkpoints: join(runDir, "checkpoints"),
+    latest: join(runDir, "latest"),
+    plots: join(runDir, "plots"),
+    checkpointDir: (step: number) => join(runDir, "checkpoints", String(step)),
+    checkpoint: (step: number) => join(runDir, "checkpoints", String(step), "state.bin"),
+    checkpointMeta: (step: number) => join(runDir, "checkpoints", String(step), "meta.json"),
+  };
+}
+
+/** Options for {@linkcode initRunFolder}. */
+export interface InitRunFolderOptions {
+  /**
+   * Replace an existing `config.json` that differs from `config`. Without it
+   * a different config in an existing run folder is an error (resume with
+   * the folder's own config, see {@linkcode readRunConfig}).
+   * @default {false}
+   */
+  overwriteConfig?: boolean;
+}
+
+/**
+ * Creates a run folder (`checkpoints/`, `plots/`) and writes `config.json`
+ * atomically. Re-initialising with the same config is a no-op, so a resumed
+ * run may call it again.
+ *
+ * @example
+ * ```ts
+ * import { cmpcConfig } from "cmpc-stream/models";
+ * import { initRunFolder } from "cmpc-stream/streams/node";
+ * await initRunFolder("runs/a", cmpcConfig("tiny"));
+ * ```
+ */
+export async function initRunFolder(runDir: string, config: unknown, options: InitRunFolderOptions = {}): Promise<void> {
+  const p = runFolderPaths(runDir);
+  await mkdir(p.checkpoints, { recursive: true });
+  await mkdir(p.plots, { recursive: true });
+  const text = `${JSON.stringify(config, null, 2)}\n`;
+  const old = await readFile(p.config, "utf8").catch(() => null);
+  if (old === text) return;
+  if (old !== null && options.overwriteConfig !== true) {
+    throw new Error(`Cannot initialise run folder "${runDir}": config.json exists with a different configuration (pass overwriteConfig to replace it)`);
+  }
+  await writeFileAtomic(p.config, text);
+}
+
+/**
+ * Reads `config.json` of a run folder (parsed JSON; the caller checks its type).
+ *
+ * @example
+ * ```ts
+ * const config = (await readRunConfig("runs/a")) as CmpcConfig;
+ * ```
+ */
+export async function readRunConfig(runDir: string): Promise<unknown> {
+  const path = runFolderPaths(runDir).config;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new Error(`Cannot read run config "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Cannot parse run config "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Appends one JSON object as a line to `log.jsonl` (creating it). Each call
+ * is one `write`, so lines never interleave within a process.
+ *
+ * @example
+ * ```ts
+ * await appendLog("runs/a", { kind: "step", step: 10, loss: 4.2 });
+ * ```
+ */
+export async function appendLog(runDir: string, entry: object): Promise<void> {
+  const line = JSON.stringify(entry);
+  if (line.includes("\n")) throw new TypeError("Cannot append a log entry: its JSON contains a newline");
+  await appendFile(runFolderPaths(runDir).log, `${line}\n`, "utf8");
+}
+
+/**
+ * Reads every entry of `log.jsonl` (an empty list when there is none). A
+ * last line cut short by a crash is skipped; a bad line elsewhere throws,
+ * naming its line number.
+ *
+ * @example
+ * ```ts
+ * const steps = (await readLog("runs/a")).filter((e) => e["kind"] === "step");
+ * ```
+ */
+export async function readLog(runDir: string): Promise<Record<string, unknown>[]> {
+  const path = runFolderPaths(runDir).log;
+  const text = await readFile(path, "utf8").catch(() => "");
+  const lines = text.split("\n");
+  const out: Record<string, unknown>[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch (e) {
+      if (i === lines.length - 1) break; // a torn final line
+      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  return out;
+}
+
+/** Options for {@linkcode writeCheckpoint}. */
+export interface WriteCheckpointOptions {
+  /** Extra fields for `meta.json` (e.g. loss, samplesSeen). @default {{}} */
+  meta?: Record<string, unknown>;
+  /** Keep only the newest `keep` checkpoints (older folders are removed after the new one is complete). @default {Infinity} */
+  keep?: number;
+}
+
+/**
+ * Writes `checkpoints/<step>/state.bin` and `meta.json` atomically, then
+ * points `latest` at the step, so `latest` always names a complete
+ * checkpoint even if the process dies mid-write.
+ *
+ * @example
+ * ```ts
+ * import { serializeTrainState } from "cmpc-stream/models";
+ * await writeCheckpoint("runs/a", state.step, serializeTrainState(state), { keep: 3 });
+ * ```
+ */
+export async function writeCheckpoint(runDir: string, step: number, bytes: Uint8Array, options: WriteCheckpointOptions = {}): Promise<void> {
+  if (!Number.isSafeInteger(step) || step < 0) {
+    throw new RangeError(`Cannot write a checkpoint to "${runDir}": step must be a non-negative integer, got ${step}`);
+  }
+  const p = runFolderPaths(runDir);
+  await mkdir(p.checkpointDir(step), { recursive: true });
+  await writeFileAtomic(p.checkpoint(step), bytes);
+  const meta = { ...options.meta, step, bytes: bytes.length, createdAt: new Date().toISOString() };
+  await writeFileAtomic(p.checkpointMeta(step), `${JSON.stringify(meta, null, 2)}\n`);
+  await fsyncDir(p.checkpoints);
+  await writeFileAtomic(p.latest, `${step}\n`);
+  const keep = options.keep ?? Infinity;
+  if (Number.isFinite(keep)) {
+    const steps = await listCheckpoints(runDir);
+    for (const old of steps.slice(0, Math.max(0, steps.length - Math.max(1, keep)))) {
+      if (old !== step) await rm(p.checkpointDir(old), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Steps of the complete checkpoints in a run folder (those with both
+ * `state.bin` and `meta.json`), ascending.
+ *
+ * @example
+ * ```ts
+ * console.log(await listCheckpoints("runs/a")); // [1000, 2000]
+ * ```
+ */
+export async function listCheckpoints(runDir: string): Promise<number[]> {
+  const p = runFolderPaths(runDir);
+  const names = await readdir(p.checkpoints).catch(() => [] as string[]);
+  const steps: number[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const step = Number(name);
+    const ok = await Promise.all([stat(p.checkpoint(step)), stat(p.checkpointMeta(step))]).then(
+      () => true,
+      () => false,
+    );
+    if (ok) steps.push(step);
+  }
+  return steps.sort((a, b) => a - b);
+}
+
+/** A checkpoint read back by {@linkcode readLatestCheckpoint}. */
+export interface StoredCheckpoint {
+  step: number;
+  /** The `state.bin` bytes (pass to `deserializeTrainState`). */
+  bytes: Uint8Array;
+  /** The parsed `meta.json`. */
+  meta: Record<string, unknown>;
+}
+
+/**
+ * Reads the checkpoint `latest` points to; when `latest` is missing or
+ * names an incomplete folder, the newest complete checkpoint. Null when the
+ * run has none.
+ *
+ * @example
+ * ```ts
+ * import { deserializeTrainState } from "cmpc-stream/models";
+ * const c = await readLatestCheckpoint("runs/a");
+ * const state = c === null ? null : deserializeTrainState(c.bytes);
+ * ```
+ */
+export async function readLatestCheckpoint(runDir: string): Promise<StoredCheckpoint | null> {
+  const p = runFolderPaths(runDir);
+  const complete = await listCheckpoints(runDir);
+  const pointer = (await readFile(p.latest, "utf8").catch(() => "")).trim();
+  let step: number | undefined = /^\d+$/.test(pointer) && complete.includes(Number(pointer)) ? Number(pointer) : complete.at(-1);
+  if (step === undefined) return null;
+  const [bytes, metaText] = await Promise.all([readFile(p.checkpoint(step)), readFile(p.checkpointMeta(step), "utf8")]);
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(metaText) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`Cannot parse "${p.checkpointMeta(step)}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  step = typeof meta["step"] === "number" ? meta["step"] : step;
+  return { step, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), meta };
+}
