@@ -288,4 +288,5 @@ export {
   type VfalPair,
   type VfalRetrievalItem,
   type VfalTrial,
+  type WasmThreadsSupport,
 } from "./models/mod.ts";

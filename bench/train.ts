@@ -30,8 +30,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { cmpcConfig, createTowers, initBackend, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
+import { cmpcConfig, createTowers, Rng, tf, type CmpcPreset, type ResNetTower } from "../models/mod.ts";
+import { startNodeBackend } from "../examples/_node_backend.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -144,12 +144,8 @@ async function profileStep(tower: ResNetTower): Promise<Record<string, number>> 
 }
 
 async function child(threads: number): Promise<void> {
-  if (threads > 1) enableWasmThreads(threads);
-  // Off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
-  if (!process.argv.includes("--no-relaxed-simd")) enableWasmRelaxedSimd();
-  const relaxed = !process.argv.includes("--no-relaxed-simd");
-  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
-  const choice = await initBackend({ prefer: "wasm", purpose: "train", ...(threads > 1 ? { threads } : {}), ...gemm });
+  // Relaxed SIMD off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
+  const choice = await startNodeBackend({ prefer: "wasm", purpose: "train", threads, relaxedSimd: !process.argv.includes("--no-relaxed-simd") });
   const towers = createTowers(config, new Rng(1));
   const runs: Measured[] = [];
   for (const c of CASES) {

@@ -11,6 +11,15 @@ export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
 /** What the backend is for: `train` needs gradients of every op the encoders use. */
 export type BackendPurpose = "train" | "infer";
 
+/**
+ * The threaded wasm build made loadable where tfjs refuses it (Node): the
+ * object `enableWasmThreads()` of `cmpc-stream/streams/node` returns.
+ */
+export interface WasmThreadsSupport {
+  /** The thread count it was enabled for. */
+  readonly threads: number;
+}
+
 /** Options for {@linkcode initBackend}. */
 export interface InitBackendOptions {
   /**
@@ -27,13 +36,21 @@ export interface InitBackendOptions {
   purpose?: BackendPurpose;
   /**
    * Threads for the wasm backend (only effective where the threaded build
-   * loads: browsers with cross-origin isolation, or Node after
-   * `enableWasmThreads()` from `cmpc-stream/streams/node`). `0` leaves the
-   * backend's default (in Node with the shim: the shim's thread count).
-   * Only the first initialisation of the wasm backend can set it.
+   * loads: browsers with cross-origin isolation, or Node with
+   * {@linkcode InitBackendOptions.wasmThreads}). `0` leaves the backend's
+   * default (with `wasmThreads`: its thread count). Only the first
+   * initialisation of the wasm backend can set it.
    * @default {0}
    */
   threads?: number;
+  /**
+   * Node only: what `enableWasmThreads(n)` of `cmpc-stream/streams/node`
+   * returned. It makes the wasm backend's threaded build loadable in Node;
+   * given here, the first initialisation of the wasm backend turns that
+   * build on. Browsers need nothing (cross-origin isolation suffices).
+   * @default {undefined}
+   */
+  wasmThreads?: WasmThreadsSupport;
   /**
    * Where the `.wasm` files live (a directory path in Node, a URL prefix in a
    * browser). By default they are resolved from the installed
@@ -114,13 +131,6 @@ export function missingTrainingKernels(backend: string): string[] {
   return TRAINING_KERNELS.filter((k) => tf.getKernel(k, backend) === undefined);
 }
 
-/**
- * The `globalThis` key under which `enableWasmThreads()` (streams/node/mod.ts)
- * leaves its marker; with it present the wasm backend loads its threaded
- * build in Node.
- */
-const WASM_THREADS_SHIM_KEY = "__cmpcStreamWasmThreads";
-
 function defaultImport(specifier: string): Promise<unknown> {
   return import(specifier);
 }
@@ -195,7 +205,7 @@ async function tryWasm(
     if (paths !== undefined && tf.getBackend() !== "wasm" && tf.engine().registry["wasm"] === undefined) {
       tfWasm.setWasmPaths(paths.endsWith("/") ? paths : `${paths}/`);
     }
-    const shim = (globalThis as Record<string, unknown>)[WASM_THREADS_SHIM_KEY] as { threads: number } | undefined;
+    const shim = options.wasmThreads;
     const fresh = tf.engine().registry["wasm"] === undefined;
     if (shim !== undefined && fresh) {
       // streams/node/wasm_threads.ts made the threaded build loadable in Node.

@@ -26,6 +26,7 @@ export {
   type BackendPurpose,
   type GemmThreads,
   type InitBackendOptions,
+  type WasmThreadsSupport,
 } from "./backend.ts";
 
 // Configuration, randomness and training state

@@ -16,7 +16,7 @@ t.test(
   "initBackend() with GEMM threads runs the convs on them and XNNPACK's other ops on one thread, with the same results",
   { skip: relaxed ? false : "this Node has no relaxed SIMD" },
   async (t) => {
-    const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, gemmThreads });
+    const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
     t.equal(c.threads, 2, c.summary);
     t.equal(c.summary, "backend wasm SIMD, 2 threads, relaxed SIMD GEMM on 2 threads (other XNNPACK ops on 1)");
     const before = tf.memory().numTensors;

@@ -16,7 +16,7 @@ t.teardown(async () => {
 t.test("enableWasmThreads() lets the wasm backend run 2 threads in Node, with the same results", async (t) => {
   t.equal(shim.threads, 2);
   t.throws(() => enableWasmThreads(0), RangeError);
-  const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2 });
+  const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim });
   t.equal(c.backend, "wasm");
   t.equal(c.threads, 2, c.summary);
   const grads = (): Float32Array[] =>
@@ -37,7 +37,7 @@ t.test("enableWasmThreads() lets the wasm backend run 2 threads in Node, with th
 
 t.test("enableWasmGemmThreads() splits the relaxed-SIMD convs and GEMM over 2 threads, with the same results", { skip: relaxed ? false : "this Node has no relaxed SIMD" }, async (t) => {
   t.throws(() => enableWasmGemmThreads(0), RangeError);
-  const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, gemmThreads });
+  const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
   t.match(c.summary, /relaxed SIMD GEMM on 2 threads/, c.summary);
   await checkGemmCases(t);
 });

@@ -1,5 +1,5 @@
-import { initBackend, type BackendChoice, type BackendPreference, type BackendPurpose } from "../../models/mod.ts";
-import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../../streams/node/mod.ts";
+import type { BackendChoice, BackendPreference, BackendPurpose } from "../../models/mod.ts";
+import { startNodeBackend } from "../_node_backend.ts";
 import { UsageError } from "./_command.ts";
 
 /** The `--threads` lines of a command's help, descriptions starting at `column`. */
@@ -23,9 +23,6 @@ export function threadsOption(value: string | undefined): number {
  * threads (docs/performance.md). Only a process's first wasm start picks
  * the thread count.
  */
-export async function startBackend(prefer: BackendPreference, purpose: BackendPurpose, threads = 1): Promise<BackendChoice> {
-  if (threads > 1) enableWasmThreads(threads);
-  const relaxed = enableWasmRelaxedSimd();
-  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
-  return initBackend({ prefer, purpose, ...(threads > 1 ? { threads } : {}), ...gemm });
+export function startBackend(prefer: BackendPreference, purpose: BackendPurpose, threads = 1): Promise<BackendChoice> {
+  return startNodeBackend({ prefer, purpose, threads });
 }

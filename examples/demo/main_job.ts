@@ -40,9 +40,6 @@ import {
   appendLog,
   datasetVideoBytes,
   decodeDatasetVideo,
-  enableWasmGemmThreads,
-  enableWasmRelaxedSimd,
-  enableWasmThreads,
   NodeFeatureStore,
   readFaceDetectorFiles,
   videoFolderSource,
@@ -50,6 +47,7 @@ import {
 } from "../../streams/node/mod.ts";
 import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
 import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
+import { startNodeBackend } from "../_node_backend.ts";
 import { linearProbe, type ProbeResult } from "./linear_probe.ts";
 import { lineChartSvg } from "./line_chart_svg.ts";
 
@@ -148,11 +146,8 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 
   // 2. Feature cache through the real decoder and front ends (wasm).
   const threads = options.threads ?? 2;
-  if (threads > 1) enableWasmThreads(threads);
   // Relaxed SIMD: convs and the filter gradient on this project's FMA GEMM, split over the same thread count.
-  const relaxed = enableWasmRelaxedSimd();
-  const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
-  const choice = await initBackend({ prefer: "wasm", threads, ...gemm });
+  const choice = await startNodeBackend({ prefer: "wasm", threads });
   const files = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(files.modelJson, files.weights);
   const store = await NodeFeatureStore.open(join(dir, "cache"));

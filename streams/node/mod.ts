@@ -73,7 +73,6 @@ export {
 
 // wasm runtime
 export {
-  WASM_THREADS_SHIM_KEY,
   enableWasmThreads,
   type EnableWasmThreadsOptions,
   type WasmThreadsShim,

@@ -20,9 +20,9 @@
  *    script) are `unref()`ed so the idle pool does not keep the process
  *    alive (wasm calls are synchronous on the main thread, nothing is lost).
  *
- * `initBackend({ threads })` then turns the flag on (it looks for the marker
- * this function leaves on `globalThis`). Call this once, before the first
- * `initBackend()`; it cannot switch an already initialised wasm backend.
+ * Pass the returned object to `initBackend({ wasmThreads })`, which then
+ * turns the flag on. Call this before the first `initBackend()`; it cannot
+ * switch an already initialised wasm backend.
  *
  * @module
  */
@@ -54,9 +54,6 @@ export interface WasmThreadsShim {
   terminate(): Promise<void>;
 }
 
-/** The `globalThis` key `initBackend()` reads (shared with models/backend.ts). */
-export const WASM_THREADS_SHIM_KEY = "__cmpcStreamWasmThreads";
-
 const blobText = new WeakMap<Blob, string>();
 let installed: WasmThreadsShim | null = null;
 
@@ -78,8 +75,8 @@ const COMMONJS_PRELUDE =
  * ```ts
  * import { enableWasmThreads } from "cmpc-stream/streams/node";
  * import { initBackend } from "cmpc-stream/models";
- * enableWasmThreads(2);
- * const choice = await initBackend({ prefer: "wasm", threads: 2 });
+ * const wasmThreads = enableWasmThreads(2);
+ * const choice = await initBackend({ prefer: "wasm", threads: 2, wasmThreads });
  * console.log(choice.summary); // "backend wasm SIMD, 2 threads"
  * ```
  */
@@ -89,7 +86,6 @@ export function enableWasmThreads(threads: number, options: EnableWasmThreadsOpt
   }
   if (installed !== null) {
     installed.threads = Math.max(installed.threads, threads);
-    (globalThis as Record<string, unknown>)[WASM_THREADS_SHIM_KEY] = installed;
     return installed;
   }
   const dir = options.dir ?? mkdtempSync(join(os.tmpdir(), "cmpc-wasm-threads-"));
@@ -154,6 +150,5 @@ export function enableWasmThreads(threads: number, options: EnableWasmThreadsOpt
   (workerThreads as { Worker: typeof workerThreads.Worker }).Worker = UnrefWorker;
 
   installed = shim;
-  (globalThis as Record<string, unknown>)[WASM_THREADS_SHIM_KEY] = shim;
   return shim;
 }
