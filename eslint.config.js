@@ -21,6 +21,25 @@ export default tseslint.config(
     },
   },
   {
+    // models/ runs in a browser and in Node alike and touches no DOM (docs/architecture.md).
+    files: ["models/**/*.ts"],
+    ignores: ["**/*_test.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        ...["window", "document", "navigator", "location", "localStorage", "HTMLElement", "HTMLCanvasElement", "Image", "OffscreenCanvas", "fetch", "console"].map(
+          (name) => ({ name, message: "models/ is pure math: no DOM, network or console (docs/architecture.md)." }),
+        ),
+      ],
+    },
+  },
+  {
+    // No library code writes to the console: it reports through loggers and events.
+    files: ["streams/**/*.ts", "operators/**/*.ts"],
+    ignores: ["**/*_test.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
     files: ["**/*_test.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-floating-promises": "off",

@@ -132,7 +132,6 @@ export {
   type LogMelWindow,
   type LogMelWindowsOptions,
   type PixelBox,
-  type RgbImage,
   type SegmentUtterancesOptions,
   type UtteranceSegment,
 } from "./front_end/mod.ts";

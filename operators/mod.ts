@@ -41,6 +41,7 @@ export {
   batchPairs,
   checkpointEvery,
   encode,
+  modelParts,
   recalibratedLoss,
   samplePairs,
   trainCmpc,

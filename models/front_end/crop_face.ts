@@ -1,16 +1,7 @@
 // This module is browser compatible.
-import { cropFaceRgb } from "./crop_face_rgb.ts";
-import type { PixelBox, RgbImage } from "./face_detector.ts";
-
-/** Options for {@linkcode cropFace}. */
-export interface CropFaceOptions {
-  /** Output side in pixels (224 in the paper). @default {224} */
-  size?: number;
-  /** The box is enlarged by this factor about its centre, then squared (VoxCeleb's "1.6" crops). @default {1.6} */
-  scale?: number;
-  /** Mirror the crop left–right (the paper's test-time flip). @default {false} */
-  flip?: boolean;
-}
+import type { RgbFrame } from "../../streams/mod.ts";
+import { cropFaceRgb, type CropFaceOptions } from "./crop_face_rgb.ts";
+import type { PixelBox } from "./face_detector.ts";
 
 /**
  * Crops a face the way the paper's VoxCeleb1 face tracks were made and
@@ -33,7 +24,7 @@ export interface CropFaceOptions {
  * console.assert(face.length === 224 * 224 * 3);
  * ```
  */
-export function cropFace(frame: RgbImage, box: PixelBox, options: CropFaceOptions = {}): Float32Array {
+export function cropFace(frame: RgbFrame, box: PixelBox, options: CropFaceOptions = {}): Float32Array {
   const size = options.size ?? 224;
   const img = cropFaceRgb(frame, box, options);
   const out = new Float32Array(size * size * 3);

@@ -1,7 +1,17 @@
 // This module is browser compatible.
 import { pilResizeBicubic } from "./_pil_resize.ts";
-import type { PixelBox, RgbImage } from "./face_detector.ts";
-import type { CropFaceOptions } from "./crop_face.ts";
+import type { RgbFrame } from "../../streams/mod.ts";
+import type { PixelBox } from "./face_detector.ts";
+
+/** Options for {@linkcode cropFace}. */
+export interface CropFaceOptions {
+  /** Output side in pixels (224 in the paper). @default {224} */
+  size?: number;
+  /** The box is enlarged by this factor about its centre, then squared (VoxCeleb's "1.6" crops). @default {1.6} */
+  scale?: number;
+  /** Mirror the crop left–right (the paper's test-time flip). @default {false} */
+  flip?: boolean;
+}
 
 /** The square region {@linkcode cropFace} takes from the frame, in integer frame pixels (may reach outside it). */
 export function faceCropRegion(box: PixelBox, scale = 1.6): { left: number; top: number; side: number } {
@@ -18,12 +28,12 @@ export function faceCropRegion(box: PixelBox, scale = 1.6): { left: number; top:
  *
  * @example
  * ```ts
- * import { cropFaceRgb } from "./crop_face.ts";
+ * import { cropFaceRgb } from "./crop_face_rgb.ts";
  * const frame = { data: new Uint8Array(64 * 48 * 3).fill(200), width: 64, height: 48 };
  * console.assert(cropFaceRgb(frame, { x: 20, y: 10, width: 20, height: 24 })[0] === 200);
  * ```
  */
-export function cropFaceRgb(frame: RgbImage, box: PixelBox, options: CropFaceOptions = {}): Uint8Array {
+export function cropFaceRgb(frame: RgbFrame, box: PixelBox, options: CropFaceOptions = {}): Uint8Array {
   const size = options.size ?? 224;
   const scale = options.scale ?? 1.6;
   const { width: w, height: h, data } = frame;

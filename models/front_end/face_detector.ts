@@ -1,13 +1,7 @@
 // This module is browser compatible.
 import { tf } from "../_tf.ts";
 import { blazefaceAnchors } from "./_blazeface_anchors.ts";
-
-/** An RGB image: `data` is height × width × 3 bytes, row-major (same shape as `streams`' RgbFrame). */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbFrame } from "../../streams/mod.ts";
 
 /** An axis-aligned box in frame pixels (x right, y down, from the top-left corner). */
 export interface PixelBox {
@@ -51,7 +45,7 @@ export interface GraphModelJson {
 const INPUT = 256;
 const MAX_SIDE = 32768;
 
-function checkFrame(frame: RgbImage, what: string): void {
+function checkFrame(frame: RgbFrame, what: string): void {
   const { width, height, data } = frame;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`Cannot ${what} a ${width}×${height} frame: width and height must be positive integers`);
@@ -72,7 +66,7 @@ function checkFrame(frame: RgbImage, what: string): void {
  * tensors: bilinear, averaged over a k×k grid of sub-samples when shrinking
  * by more than 2× (k ≤ 8). Returns normalised values x/127.5 − 1.
  */
-function letterbox(frame: RgbImage): { input: Float32Array; scale: number } {
+function letterbox(frame: RgbFrame): { input: Float32Array; scale: number } {
   const { width: w, height: h, data } = frame;
   const scale = INPUT / Math.max(w, h);
   const input = new Float32Array(INPUT * INPUT * 3).fill(-1);
@@ -191,7 +185,7 @@ export class FaceDetector {
    * Finds faces in an RGB frame, largest first. Returns `[]` when there is
    * none (callers report that; nothing is substituted). Leaves no tensors.
    */
-  async detect(frame: RgbImage, options: DetectOptions = {}): Promise<FaceBox[]> {
+  async detect(frame: RgbFrame, options: DetectOptions = {}): Promise<FaceBox[]> {
     checkFrame(frame, "detect faces in");
     const maxFaces = options.maxFaces ?? 10;
     const minScore = options.minScore ?? 0.5;

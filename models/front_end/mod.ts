@@ -50,13 +50,12 @@ export {
   type FaceBox,
   type GraphModelJson,
   type PixelBox,
-  type RgbImage,
 } from "./face_detector.ts";
 export {
   cropFace,
-  type CropFaceOptions,
 } from "./crop_face.ts";
 export {
   cropFaceRgb,
   faceCropRegion,
+  type CropFaceOptions,
 } from "./crop_face_rgb.ts";

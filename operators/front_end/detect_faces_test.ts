@@ -1,15 +1,16 @@
 import t from "tap";
 import { from, lastValueFrom, toArray } from "rxjs";
-import type { FaceBox, RgbImage } from "../../models/mod.ts";
+import type { FaceBox } from "../../models/mod.ts";
+import type { RgbFrame } from "../../streams/mod.ts";
 import type { AvSample } from "../../streams/mod.ts";
 import { detectFaces } from "./detect_faces.ts";
 
-const frame = (w: number): RgbImage => ({
+const frame = (w: number): RgbFrame => ({
   data: new Uint8Array(w * 4 * 3),
   width: w,
   height: 4,
 });
-const sample = (t: number, f: RgbImage | null): AvSample => ({
+const sample = (t: number, f: RgbFrame | null): AvSample => ({
   videoId: "v",
   t,
   audio: new Float32Array(0),
@@ -29,7 +30,7 @@ t.test(
       landmarks: [],
     };
     const fake = {
-      detect: async (f: RgbImage): Promise<FaceBox[]> => {
+      detect: async (f: RgbFrame): Promise<FaceBox[]> => {
         await new Promise((r) => setTimeout(r, f.width === 8 ? 20 : 0));
         return f.width === 9 ? [] : [box];
       },

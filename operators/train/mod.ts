@@ -22,6 +22,7 @@ export {
 
 // Model parts and session
 export {
+  modelParts,
   trainParts,
   type BankLike,
   type LossParts,

@@ -1,15 +1,21 @@
 // This module is browser compatible.
-import type {
-  ClusterResult,
-  ClusteringConfig,
-  CmpcConfig,
-  HostArray,
-  OptimizerConfig,
-  Rng,
-  TrainState,
+import {
+  AdamL2,
+  MemoryBank,
+  clusterBank,
+  clusteringDue,
+  cmpcLoss,
+  createTowers,
+  learningRate,
   tf,
+  type ClusterResult,
+  type ClusteringConfig,
+  type CmpcConfig,
+  type HostArray,
+  type OptimizerConfig,
+  type Rng,
+  type TrainState,
 } from "../../models/mod.ts";
-import { modelParts } from "./_model_parts.ts";
 
 /**
  * An encoder tower as the training graph sees it (`ResNetTower` of
@@ -77,9 +83,9 @@ export interface Prototypes {
 }
 
 /**
- * The model pieces the training graph composes. Every field can be replaced
- * (tests inject stand-in towers; the encoder and objective modules of
- * `models/` provide the real ones).
+ * The model pieces the training graph composes, as types:
+ * {@linkcode modelParts} is their one implementation (tests replace single
+ * fields, e.g. with small stand-in towers, through `trainParts(overrides)`).
  */
 export interface TrainParts {
   /** Voice tower (1 channel) then face tower (3 channels), drawing their init from `rng` in that order. */
@@ -114,6 +120,59 @@ export interface TrainParts {
   clusteringDue(samplesSeen: number, lastClusteredAt: number | null, config: CmpcConfig): boolean;
 }
 
+function meanOf(t: tf.Tensor | null): number {
+  if (t === null) return 0;
+  return tf.tidy(() => tf.mean(t).dataSync()[0]!);
+}
+
+/**
+ * The one implementation of {@linkcode TrainParts}: the ResNet towers,
+ * tensor memory banks, tensor k-means with PCL concentration, the CMPC
+ * loss, AdamL2 and the schedules of `models/`.
+ */
+export const modelParts: TrainParts = {
+  createTowers: (config, rng) => createTowers(config, rng),
+  createBank: (size, dim, rng, momentum) =>
+    MemoryBank.random(size, dim, rng, { momentum }),
+  bankFromHost: (host, momentum) => MemoryBank.fromHost(host, { momentum }),
+  clusterBank: (bank, ks, c, rng) =>
+    clusterBank(bank, ks, {
+      iterations: c.iterations,
+      init: c.init,
+      emptyCluster: c.emptyCluster,
+      rng,
+    }),
+  cmpcLoss(voice, face, indices, prototypes, config) {
+    // Runs inside trainStep's gradient tape, whose scope releases the part tensors.
+    const r = cmpcLoss(voice, face, indices, prototypes, {
+      temperature: config.temperature,
+      codeLiteral: config.codeLiteral,
+      delta: config.recalibration.delta,
+      kappa: config.recalibration.kappa,
+    });
+    return {
+      total: r.total,
+      cidV2f: meanOf(r.cidV2f),
+      cidF2v: meanOf(r.cidF2v),
+      protoV2f: meanOf(r.protoV2f),
+      protoF2v: meanOf(r.protoF2v),
+      weights: r.weights,
+    };
+  },
+  createOptimizer: (c) =>
+    new AdamL2({
+      beta1: c.beta1,
+      beta2: c.beta2,
+      epsilon: c.epsilon,
+      weightDecay: c.weightDecay,
+      lr: c.minLr,
+    }),
+  learningRate: (step, c) => learningRate(step, c),
+  // codeLiteral: the official code re-clusters on its step grid (every ⌊interval / batch⌋ steps after warm-up).
+  clusteringDue: (samplesSeen, last, c) =>
+    clusteringDue(samplesSeen, last, c.clustering, c.codeLiteral ? { officialGridBatchSize: c.batchSize } : {}),
+};
+
 /**
  * The default {@linkcode TrainParts} (the ResNet towers, memory banks,
  * k-means, CMPC loss and AdamL2 of `models/`), with `overrides` replacing
@@ -121,9 +180,10 @@ export interface TrainParts {
  *
  * @example
  * ```ts
+ * import { cmpcConfig } from "../../models/mod.ts";
  * import { trainParts } from "./train_parts.ts";
  * const parts = trainParts({ learningRate: () => 1e-3 });
- * console.assert(parts.learningRate(5, config.optimizer) === 1e-3);
+ * console.assert(parts.learningRate(5, cmpcConfig("tiny").optimizer) === 1e-3);
  * ```
  */
 export function trainParts(overrides: Partial<TrainParts> = {}): TrainParts {
