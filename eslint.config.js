@@ -27,9 +27,22 @@ export default tseslint.config(
     rules: {
       "no-restricted-globals": [
         "error",
-        ...["window", "document", "navigator", "location", "localStorage", "HTMLElement", "HTMLCanvasElement", "Image", "OffscreenCanvas", "fetch", "console"].map(
-          (name) => ({ name, message: "models/ is pure math: no DOM, network or console (docs/architecture.md)." }),
-        ),
+        ...[
+          "window",
+          "document",
+          "navigator",
+          "location",
+          "localStorage",
+          "HTMLElement",
+          "HTMLCanvasElement",
+          "Image",
+          "OffscreenCanvas",
+          "fetch",
+          "console",
+        ].map((name) => ({
+          name,
+          message: "models/ is pure math: no DOM, network or console (docs/architecture.md).",
+        })),
       ],
     },
   },

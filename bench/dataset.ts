@@ -20,7 +20,13 @@ import { lastValueFrom, take, toArray } from "rxjs";
 import { FaceDetector, initBackend } from "../models/mod.ts";
 import { buildFeatureCache, paperFrontEnd, samplePairs, type CacheEvent } from "../operators/mod.ts";
 import { MemoryFeatureStore, parseManifest, type FeatureCache, type FeatureStore } from "../streams/mod.ts";
-import { datasetVideoBytes, decodeDatasetVideo, NodeFeatureStore, readFaceDetectorFiles, videoFolderSource } from "../streams/node/mod.ts";
+import {
+  datasetVideoBytes,
+  decodeDatasetVideo,
+  NodeFeatureStore,
+  readFaceDetectorFiles,
+  videoFolderSource,
+} from "../streams/node/mod.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,7 +47,9 @@ const all = await videoFolderSource(grid, { manifest: join(grid, "manifest.csv")
 // Every k-th clip so several speakers and both resolutions are in.
 const step = Math.max(1, Math.floor(all.length / CLIPS));
 const videos = all.filter((_, i) => i % step === 0).slice(0, CLIPS);
-const durations = new Map(parseManifest(readFileSync(join(grid, "manifest.csv"), "utf8")).map((r) => [r.file, Number(r.fields.duration_s)]));
+const durations = new Map(
+  parseManifest(readFileSync(join(grid, "manifest.csv"), "utf8")).map((r) => [r.file, Number(r.fields.duration_s)]),
+);
 const videoSeconds = videos.reduce((s, v) => s + (durations.get(v.videoId) ?? NaN), 0);
 const minutes = videoSeconds / 60;
 const { modelJson, weights } = await readFaceDetectorFiles();
@@ -53,14 +61,22 @@ async function build(): Promise<{ seconds: number; done: Done }> {
   const store = await NodeFeatureStore.open(dir);
   const t0 = performance.now();
   const events = await lastValueFrom(
-    buildFeatureCache(videos, { store, frontEnd, readBytes: datasetVideoBytes, decode: (v, s) => decodeDatasetVideo(v, { ...s, reuseWorker: true }) }).pipe(toArray()),
+    buildFeatureCache(videos, {
+      store,
+      frontEnd,
+      readBytes: datasetVideoBytes,
+      decode: (v, s) => decodeDatasetVideo(v, { ...s, reuseWorker: true }),
+    }).pipe(toArray()),
   );
   const seconds = (performance.now() - t0) / 1000;
   await store.close();
   return { seconds, done: events.at(-1) as Done };
 }
 
-async function pairsPerSecond(cache: FeatureCache, store: FeatureStore): Promise<{ pairsPerSecond: number; rssGrowthMB: number }> {
+async function pairsPerSecond(
+  cache: FeatureCache,
+  store: FeatureStore,
+): Promise<{ pairsPerSecond: number; rssGrowthMB: number }> {
   const c = { ...cache, store };
   await lastValueFrom(samplePairs(c, { seed: 1, windowFrames: 500 }).pipe(take(100), toArray())); // warm-up
   const rss0 = process.memoryUsage().rss;
@@ -85,10 +101,15 @@ async function pairsPerSecond(cache: FeatureCache, store: FeatureStore): Promise
 const first = await build();
 const second = await build();
 if (first.done.built !== videos.length || second.done.cached !== videos.length) {
-  throw new Error(`unexpected build counts: ${JSON.stringify([first.done.built, first.done.skipped, second.done.cached])}`);
+  throw new Error(
+    `unexpected build counts: ${JSON.stringify([first.done.built, first.done.skipped, second.done.cached])}`,
+  );
 }
 const bytes = first.done.cache.videos.reduce((s, v) => s + v.summary.bytes, 0);
-const logMelBytes = first.done.cache.videos.reduce((s, v) => s + v.summary.utteranceFrames.reduce((a, f) => a + f * v.summary.mels * 2, 0), 0);
+const logMelBytes = first.done.cache.videos.reduce(
+  (s, v) => s + v.summary.utteranceFrames.reduce((a, f) => a + f * v.summary.mels * 2, 0),
+  0,
+);
 
 const disk = await NodeFeatureStore.open(dir);
 const fromDisk = await pairsPerSecond(second.done.cache, disk);
@@ -101,11 +122,16 @@ for (const v of second.done.cache.videos) {
   for (const [u, frames] of v.summary.utteranceFrames.entries()) {
     const fm = await memDisk.readLogMel(v.key, u, 0, frames);
     const data = new Float32Array(fm.length);
-    for (let f = 0; f < frames; f++) for (let m = 0; m < v.summary.mels; m++) data[m * frames + f] = fm[f * v.summary.mels + m]!;
+    for (let f = 0; f < frames; f++)
+      for (let m = 0; m < v.summary.mels; m++) data[m * frames + f] = fm[f * v.summary.mels + m]!;
     await w.addUtterance({ data, mels: v.summary.mels, frames });
   }
   for (let k = 0; k < v.summary.faceCount; k++) {
-    await w.addFace({ data: await memDisk.readFace(v.key, k), width: v.summary.faceWidth, height: v.summary.faceHeight });
+    await w.addFace({
+      data: await memDisk.readFace(v.key, k),
+      width: v.summary.faceWidth,
+      height: v.summary.faceHeight,
+    });
   }
   await w.commit();
 }
@@ -117,8 +143,12 @@ let nativeSeconds: number | null = null;
 if (spawnSync("ffmpeg", ["-version"]).status === 0) {
   const t0 = performance.now();
   for (const v of videos) {
-    spawnSync("ffmpeg", ["-v", "error", "-i", v.path, "-ac", "1", "-ar", "16000", "-f", "f32le", "-"], { maxBuffer: 1 << 28 });
-    spawnSync("ffmpeg", ["-v", "error", "-i", v.path, "-vf", "fps=1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], { maxBuffer: 1 << 28 });
+    spawnSync("ffmpeg", ["-v", "error", "-i", v.path, "-ac", "1", "-ar", "16000", "-f", "f32le", "-"], {
+      maxBuffer: 1 << 28,
+    });
+    spawnSync("ffmpeg", ["-v", "error", "-i", v.path, "-vf", "fps=1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], {
+      maxBuffer: 1 << 28,
+    });
   }
   nativeSeconds = (performance.now() - t0) / 1000;
 }
@@ -161,6 +191,9 @@ const result = {
   },
 };
 mkdirSync(fileURLToPath(new URL("./results/", import.meta.url)), { recursive: true });
-writeFileSync(fileURLToPath(new URL("./results/dataset.json", import.meta.url)), JSON.stringify(result, null, 2) + "\n");
+writeFileSync(
+  fileURLToPath(new URL("./results/dataset.json", import.meta.url)),
+  JSON.stringify(result, null, 2) + "\n",
+);
 console.log(JSON.stringify(result, null, 2));
 process.exit(0);

@@ -12,15 +12,7 @@
  * bench/results/decode.json and prints it.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,9 +27,7 @@ const LONG_MIN = arg("long-minutes", 10);
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 if (!hasFfmpeg) {
-  console.error(
-    "bench:decode needs native ffmpeg (bash scripts/setup-peers.sh)",
-  );
+  console.error("bench:decode needs native ffmpeg (bash scripts/setup-peers.sh)");
   process.exit(1);
 }
 
@@ -58,9 +48,7 @@ const rssAtStartMB = Math.round(process.memoryUsage().rss / 2 ** 20);
 const tmp = mkdtempSync(join(tmpdir(), "cmpc-bench-decode-"));
 try {
   // ---- inputs ----
-  const gridDir = fileURLToPath(
-    new URL("../../shared/data/grid/", import.meta.url),
-  );
+  const gridDir = fileURLToPath(new URL("../../shared/data/grid/", import.meta.url));
   let clips: string[];
   let dataset: string;
   if (existsSync(join(gridDir, "manifest.csv"))) {
@@ -166,8 +154,7 @@ try {
       .trim();
   const sizes = clips.map(sizeOf);
   const common = [...new Set(sizes)].sort(
-    (a, b) =>
-      sizes.filter((s) => s === b).length - sizes.filter((s) => s === a).length,
+    (a, b) => sizes.filter((s) => s === b).length - sizes.filter((s) => s === a).length,
   )[0]!;
   const same = clips.filter((_, i) => sizes[i] === common);
   const perRound = same.reduce((a, f) => a + seconds[clips.indexOf(f)]!, 0);
@@ -175,9 +162,7 @@ try {
   const list = join(tmp, "list.txt");
   writeFileSync(
     list,
-    Array.from({ length: rounds }, () =>
-      same.map((f) => `file '${f}'`).join("\n"),
-    ).join("\n") + "\n",
+    Array.from({ length: rounds }, () => same.map((f) => `file '${f}'`).join("\n")).join("\n") + "\n",
   );
   const long = join(tmp, "long.mpg");
   execFileSync("ffmpeg", [
@@ -215,8 +200,7 @@ try {
     if (x.done) break;
     longFrames++;
     peak = Math.max(peak, rss());
-    if (longFrames % 60 === 0)
-      timeline.push({ t: x.value.t, rssMB: Math.round(rss()) });
+    if (longFrames % 60 === 0) timeline.push({ t: x.value.t, rssMB: Math.round(rss()) });
   }
   const longWasmS = (performance.now() - t0) / 1e3;
   clearInterval(timer);
@@ -270,10 +254,7 @@ try {
   };
   const outDir = fileURLToPath(new URL("./results/", import.meta.url));
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    join(outDir, "decode.json"),
-    JSON.stringify(result, null, 2) + "\n",
-  );
+  writeFileSync(join(outDir, "decode.json"), JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify(result, null, 2));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

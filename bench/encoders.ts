@@ -56,7 +56,16 @@ for (const preset of configs) {
     ["face", faceShape, c.face.tower],
   ] as const) {
     const n = shape.reduce((a, b) => a * b, 1);
-    cases.push({ id: `${preset}/${tower}`, config: preset, tower, depth: cfg.depth, widths: [...cfg.widths], inChannels: shape[3], shape, data: rng.normalArray(n) });
+    cases.push({
+      id: `${preset}/${tower}`,
+      config: preset,
+      tower,
+      depth: cfg.depth,
+      widths: [...cfg.widths],
+      inChannels: shape[3],
+      shape,
+      data: rng.normalArray(n),
+    });
   }
 }
 
@@ -81,7 +90,8 @@ interface TorchResult {
   threads: number;
   msPerSample: number;
 }
-function runTorch(): { ok: Record<string, unknown>; results: TorchResult[] } | { skipped: string } | { failed: string } {
+function runTorch():
+  { ok: Record<string, unknown>; results: TorchResult[] } | { skipped: string } | { failed: string } {
   const py = "/usr/bin/python3";
   if (!existsSync(py) || spawnSync(py, ["-c", "import torch"]).status !== 0) {
     return { skipped: "python3-torch is not importable by /usr/bin/python3 (bash scripts/setup-peers.sh)" };
@@ -96,7 +106,10 @@ function runTorch(): { ok: Record<string, unknown>; results: TorchResult[] } | {
       return { id: c.id, depth: c.depth, widths: c.widths, inChannels: c.inChannels, path, shape: c.shape, reps };
     }),
   };
-  const r = spawnSync(py, [new URL("./encoders_torch.py", import.meta.url).pathname], { input: JSON.stringify(job), encoding: "utf8" });
+  const r = spawnSync(py, [new URL("./encoders_torch.py", import.meta.url).pathname], {
+    input: JSON.stringify(job),
+    encoding: "utf8",
+  });
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) return { failed: r.stderr.slice(-800) };
   const ok = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -116,7 +129,13 @@ for (const backend of backends) {
       const n = slow ? paperCpuReps : reps;
       const b = slow ? Math.min(batch, paperCpuBatch) : batch;
       const shape: Case["shape"] = [b, c.shape[1], c.shape[2], c.shape[3]];
-      const x = tf.tensor4d(c.data.subarray(0, shape.reduce((p, q) => p * q, 1)), shape);
+      const x = tf.tensor4d(
+        c.data.subarray(
+          0,
+          shape.reduce((p, q) => p * q, 1),
+        ),
+        shape,
+      );
       if (!slow) {
         const warm = tower.apply(x);
         await warm.data();
@@ -153,18 +172,36 @@ for (const run of runs) {
   run.ratioToTorchAllThreads = all === undefined ? null : run.msPerSample / all;
 }
 for (const id of new Set(torchResults.map((x) => x.id))) {
-  for (const threads of new Set(torchResults.map((x) => x.threads))) console.error(`torch cpu ${threads} thread(s) ${id}: ${torchBest(id, threads)?.toFixed(1)} ms/sample`);
+  for (const threads of new Set(torchResults.map((x) => x.threads)))
+    console.error(`torch cpu ${threads} thread(s) ${id}: ${torchBest(id, threads)?.toFixed(1)} ms/sample`);
 }
 const torch =
   "results" in torchBefore
-    ? { ...torchBefore.ok, results: undefined, before: torchBefore.results, after: "results" in torchAfter ? torchAfter.results : torchAfter }
+    ? {
+        ...torchBefore.ok,
+        results: undefined,
+        before: torchBefore.results,
+        after: "results" in torchAfter ? torchAfter.results : torchAfter,
+      }
     : torchBefore;
 
 const result = {
   bench: "encoders",
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", note: "shared machine: other processes may compete for the cores" },
-  params: { batch, reps, paperCpuReps, paperCpuBatch, configs, mode: "eval forward (running BN stats)", timing: "best of reps after one warm-up, divided by batch" },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? "unknown",
+    note: "shared machine: other processes may compete for the cores",
+  },
+  params: {
+    batch,
+    reps,
+    paperCpuReps,
+    paperCpuBatch,
+    configs,
+    mode: "eval forward (running BN stats)",
+    timing: "best of reps after one warm-up, divided by batch",
+  },
   backends: backendInfo,
   runs,
   torchCpu: torch,

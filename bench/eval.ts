@@ -15,7 +15,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { averagePrecision, initBackend, meanAveragePrecision, retrievalAveragePrecision, Rng, tf } from "../models/mod.ts";
+import {
+  averagePrecision,
+  initBackend,
+  meanAveragePrecision,
+  retrievalAveragePrecision,
+  Rng,
+  tf,
+} from "../models/mod.ts";
 import { evaluateVerification, type EvaluateEmbedders, type VerificationPairInput } from "../operators/mod.ts";
 
 const D = 512;
@@ -50,7 +57,11 @@ const pairFace = Int32Array.from({ length: PAIRS }, (_, k) => {
   const b = same ? a : (a + 1 + rng.int(IDS - 1)) % IDS;
   return b + IDS * rng.int(GALLERY / IDS);
 });
-const pairs: VerificationPairInput[] = Array.from({ length: PAIRS }, (_, k) => ({ voice: `v${k}`, face: `f${pairFace[k]!}`, label: k % 2 === 0 ? 1 : 0 }));
+const pairs: VerificationPairInput[] = Array.from({ length: PAIRS }, (_, k) => ({
+  voice: `v${k}`,
+  face: `f${pairFace[k]!}`,
+  label: k % 2 === 0 ? 1 : 0,
+}));
 const row = (m: Float32Array, i: number) => m.subarray(i * D, (i + 1) * D);
 const cached: EvaluateEmbedders = {
   voice: (item) => Promise.resolve(row(voices, Number(item.slice(1)))),
@@ -70,15 +81,27 @@ let t0 = performance.now();
 const verif = await evaluateVerification(pairs, cached, { name: "random (synthetic)", concurrency: 1 });
 const verifMs = performance.now() - t0;
 const verification: Record<string, unknown> = {
-  pairs: PAIRS, dim: D, voiceViews: 5, faceViews: 2,
-  ts: { ms: Math.round(verifMs), auc: verif.auc, eer: verif.eer, what: "evaluateVerification: embed-table build + view means + cosine + roc_curve + auc + EER, plain JS float64" },
+  pairs: PAIRS,
+  dim: D,
+  voiceViews: 5,
+  faceViews: 2,
+  ts: {
+    ms: Math.round(verifMs),
+    auc: verif.auc,
+    eer: verif.eer,
+    what: "evaluateVerification: embed-table build + view means + cosine + roc_curve + auc + EER, plain JS float64",
+  },
 };
 result.verification = verification;
 
 // 2. retrieval
 const ids = Array.from({ length: GALLERY }, (_, j) => `id${faceId(j)}`);
 const gallery = { emb: faces, dim: D, ids };
-const query = (n: number) => ({ emb: voices.subarray(0, n * D), dim: D, ids: Array.from({ length: n }, (_, i) => `id${voiceId(i)}`) });
+const query = (n: number) => ({
+  emb: voices.subarray(0, n * D),
+  dim: D,
+  ids: Array.from({ length: n }, (_, i) => `id${voiceId(i)}`),
+});
 const retrieval: Record<string, unknown> = { queries: GALLERY, gallery: GALLERY, dim: D };
 result.retrieval = retrieval;
 let apWasm: Float64Array | null = null;
@@ -97,7 +120,11 @@ for (const backend of ["wasm", "cpu"] as const) {
     apWasm = ap;
     const qs = query(SAME);
     const same = tf.tidy(() => {
-      const g = tf.transpose(tf.tensor2d(gallery.emb, [GALLERY, D]).div(tf.tensor2d(gallery.emb, [GALLERY, D]).square().sum(1, true).sqrt().maximum(1e-12)));
+      const g = tf.transpose(
+        tf
+          .tensor2d(gallery.emb, [GALLERY, D])
+          .div(tf.tensor2d(gallery.emb, [GALLERY, D]).square().sum(1, true).sqrt().maximum(1e-12)),
+      );
       const q = tf.tensor2d(qs.emb, [SAME, D]);
       return tf.matMul(q.div(q.square().sum(1, true).sqrt().maximum(1e-12)), g);
     });
@@ -105,8 +132,13 @@ for (const backend of ["wasm", "cpu"] as const) {
     same.dispose();
   }
   retrieval[backend] = {
-    backend: choice.summary, queriesTimed: q, ms: Math.round(ms), msPer20kQueries: Math.round((ms * GALLERY) / q),
-    extrapolated: q !== GALLERY, mapOfTimedQueries: meanAveragePrecision(ap), tensorsLeaked: leaked,
+    backend: choice.summary,
+    queriesTimed: q,
+    ms: Math.round(ms),
+    msPer20kQueries: Math.round((ms * GALLERY) / q),
+    extrapolated: q !== GALLERY,
+    mapOfTimedQueries: meanAveragePrecision(ap),
+    tensorsLeaked: leaked,
   };
 }
 
@@ -155,9 +187,19 @@ json.dump(out, sys.stdout)
     const py = JSON.parse(execFileSync(PY, ["-c", script, dir], { maxBuffer: 1 << 28 }).toString()) as {
       verification: { ms: number; auc: number; eer: number };
       sameScoresAps: number[];
-      retrieval: { queriesTimed: number; ms: number; matmulMs: number; msPer20kQueries: number; float32VsFloat64ApMaxAbsDiff: unknown; aps: number[] };
+      retrieval: {
+        queriesTimed: number;
+        ms: number;
+        matmulMs: number;
+        msPer20kQueries: number;
+        float32VsFloat64ApMaxAbsDiff: unknown;
+        aps: number[];
+      };
     };
-    verification.sklearn = { ...py.verification, what: "numpy float64 cosine + sklearn roc_curve + auc + EER (no view averaging)" };
+    verification.sklearn = {
+      ...py.verification,
+      what: "numpy float64 cosine + sklearn roc_curve + auc + EER (no view averaging)",
+    };
     verification.ratioTsOverSklearn = +(verifMs / py.verification.ms).toFixed(2);
     verification.aucAbsDiff = Math.abs(verif.auc - py.verification.auc);
     verification.eerAbsDiff = Math.abs(verif.eer - py.verification.eer);
@@ -171,10 +213,22 @@ json.dump(out, sys.stdout)
         const labels = ids.map((id) => (id === `id${voiceId(i)}` ? 1 : 0));
         w = Math.max(w, Math.abs(averagePrecision(labels, sameScores.subarray(i * GALLERY, (i + 1) * GALLERY)) - e));
       });
-      retrieval.apMaxAbsDiffSameScores = { queries: py.sameScoresAps.length, value: w, why: "identical float32 score rows: averagePrecision against average_precision_score" };
+      retrieval.apMaxAbsDiffSameScores = {
+        queries: py.sameScoresAps.length,
+        value: w,
+        why: "identical float32 score rows: averagePrecision against average_precision_score",
+      };
     }
-    retrieval.sklearn = { ...rest, extrapolated: rest.queriesTimed !== GALLERY, what: "numpy float32 matmul of the query subset + per-query average_precision_score" };
-    retrieval.apMaxAbsDiffWasmVsSklearn = { queries: n, value: worst, why: "float32 scores in both, rounded differently (XNNPACK vs BLAS) so near-tied items can swap; compare sklearn.float32VsFloat64ApMaxAbsDiff, the same effect inside scikit-learn alone" };
+    retrieval.sklearn = {
+      ...rest,
+      extrapolated: rest.queriesTimed !== GALLERY,
+      what: "numpy float32 matmul of the query subset + per-query average_precision_score",
+    };
+    retrieval.apMaxAbsDiffWasmVsSklearn = {
+      queries: n,
+      value: worst,
+      why: "float32 scores in both, rounded differently (XNNPACK vs BLAS) so near-tied items can swap; compare sklearn.float32VsFloat64ApMaxAbsDiff, the same effect inside scikit-learn alone",
+    };
     for (const b of ["wasm", "cpu"]) {
       const r = retrieval[b] as { msPer20kQueries: number };
       retrieval[`ratio_${b}_over_sklearn`] = +(r.msPer20kQueries / rest.msPer20kQueries).toFixed(2);

@@ -56,13 +56,23 @@ function logMelRun(totalS: number): { seconds: number; first: Float32Array; synt
   return { seconds: busy / 1000, first: first!, synthSeconds: synthBusy / 1000 };
 }
 
-const result: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, audioSeconds: TOTAL_S, utteranceSeconds: SEG_S };
+const result: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  audioSeconds: TOTAL_S,
+  utteranceSeconds: SEG_S,
+};
 
 // ---- log-mel, wasm (whole hour)
 const wasm = await initBackend({ prefer: "wasm" });
 logMel(synth(0, SR)); // warm-up
 const w = logMelRun(TOTAL_S);
-result.logMelWasm = { backend: wasm.summary, seconds: w.seconds, realtimeFactor: TOTAL_S / w.seconds, synthSeconds: w.synthSeconds };
+result.logMelWasm = {
+  backend: wasm.summary,
+  seconds: w.seconds,
+  realtimeFactor: TOTAL_S / w.seconds,
+  synthSeconds: w.synthSeconds,
+};
 
 // ---- numpy peer, same audio, same run
 const py = "/usr/bin/python3";
@@ -79,7 +89,12 @@ try {
     const npFirst = new Float32Array(readFileSync(firstPath).buffer.slice(0));
     let worst = 0;
     for (let i = 0; i < npFirst.length; i++) worst = Math.max(worst, Math.abs(npFirst[i]! - w.first[i]!));
-    result.logMelNumpy = { numpy: np.numpy, seconds: np.seconds, realtimeFactor: TOTAL_S / np.seconds, firstUtteranceMaxAbsDiffDb: worst };
+    result.logMelNumpy = {
+      numpy: np.numpy,
+      seconds: np.seconds,
+      realtimeFactor: TOTAL_S / np.seconds,
+      firstUtteranceMaxAbsDiffDb: worst,
+    };
     result.logMelWasmOverNumpyTime = w.seconds / np.seconds;
   } else {
     result.logMelNumpy = "skipped: /usr/bin/python3 with numpy is absent (bash scripts/setup-peers.sh)";
@@ -101,7 +116,11 @@ if (hasFfmpeg && existsSync(grid)) {
   frames = ffmpegFrames(grid, 5).slice(0, 10);
   frameSource = "GRID lipnet__bbaf2n.mpg, 360x288, 5 fps";
 } else {
-  frames = Array.from({ length: 10 }, (_, k) => ({ data: Uint8Array.from({ length: 360 * 288 * 3 }, (_, i) => (i * (k + 3)) & 255), width: 360, height: 288 }));
+  frames = Array.from({ length: 10 }, (_, k) => ({
+    data: Uint8Array.from({ length: 360 * 288 * 3 }, (_, i) => (i * (k + 3)) & 255),
+    width: 360,
+    height: 288,
+  }));
   frameSource = "synthetic 360x288 (GRID or ffmpeg absent)";
 }
 const { modelJson, weights } = await readFaceDetectorFiles();

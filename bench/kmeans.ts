@@ -66,7 +66,9 @@ function time(backend: string, update: "matMul" | "host", its: number): Int32Arr
     extrapolated: its !== iterations,
     gflopPerSecond: (flops(update) * its) / seconds / 1e9,
   });
-  console.error(`${backend} ${update}: ${its} iterations in ${seconds.toFixed(1)} s → ${full.toFixed(1)} s for ${iterations}`);
+  console.error(
+    `${backend} ${update}: ${its} iterations in ${seconds.toFixed(1)} s → ${full.toFixed(1)} s for ${iterations}`,
+  );
   return r.assignments;
 }
 
@@ -86,14 +88,20 @@ const plusPlus = (() => {
   const without = one("firstK");
   x.dispose();
   console.error(`wasm k-means++ init: ≈ ${(withPp - without).toFixed(1)} s`);
-  return { backend: "wasm", seconds: withPp - without, note: "1 iteration with k-means++ init minus 1 iteration with first-K init" };
+  return {
+    backend: "wasm",
+    seconds: withPp - without,
+    note: "1 iteration with k-means++ init minus 1 iteration with first-K init",
+  };
 })();
 await initBackend({ prefer: "cpu" });
 time("cpu", "matMul", Math.min(cpuIterations, iterations));
 time("cpu", "host", Math.min(cpuIterations, iterations));
 
 // PyTorch CPU peer on the same rows.
-let torch: Record<string, unknown> = { skipped: "python3-torch is not importable by /usr/bin/python3 (bash scripts/setup-peers.sh)" };
+let torch: Record<string, unknown> = {
+  skipped: "python3-torch is not importable by /usr/bin/python3 (bash scripts/setup-peers.sh)",
+};
 const py = "/usr/bin/python3";
 if (existsSync(py) && spawnSync(py, ["-c", "import torch"]).status === 0) {
   const path = join(tmpdir(), `kmeans-bench-${process.pid}.f32`);
@@ -107,7 +115,11 @@ if (existsSync(py) && spawnSync(py, ["-c", "import torch"]).status === 0) {
     const ta = new Int32Array(readFileSync(`${path}.torch_assign`).buffer.slice(0));
     let same = 0;
     for (let i = 0; i < n; i++) if (ta[i] === wasmAssign[i]) same++;
-    torch = { ...out, gflopPerSecond: (flops("host") * iterations) / out.seconds / 1e9, assignmentsAgreeWithWasm: same / n };
+    torch = {
+      ...out,
+      gflopPerSecond: (flops("host") * iterations) / out.seconds / 1e9,
+      assignmentsAgreeWithWasm: same / n,
+    };
     console.error(`torch cpu (${out.threads} threads): ${out.seconds.toFixed(1)} s`);
     rmSync(`${path}.torch_assign`);
   } else torch = { failed: r.stderr.slice(-500) };
@@ -118,7 +130,11 @@ const torchSeconds = typeof torch.seconds === "number" ? torch.seconds : null;
 const result = {
   bench: "kmeans",
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", note: "shared machine: other processes may compete for the cores" },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? "unknown",
+    note: "shared machine: other processes may compete for the cores",
+  },
   params: { n, d, k, iterations, init: "firstK", emptyCluster: "nan", chunkSize: chunk },
   note: "cpu-backend runs are extrapolated linearly from --cpu-iterations iterations (each Lloyd iteration costs the same); wasm runs all iterations",
   kmeansPlusPlusInit: plusPlus,

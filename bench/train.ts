@@ -59,7 +59,9 @@ const CASES: Case[] = [
 
 const config = cmpcConfig(preset);
 function inputShape(tower: "voice" | "face"): [number, number, number, number] {
-  return tower === "voice" ? [batch, config.voice.mels, config.voice.frames, 1] : [batch, config.face.size, config.face.size, 3];
+  return tower === "voice"
+    ? [batch, config.voice.mels, config.voice.frames, 1]
+    : [batch, config.face.size, config.face.size, 3];
 }
 
 interface Measured {
@@ -101,7 +103,11 @@ async function runCase(c: Case, tower: ResNetTower, threads: number): Promise<Me
   if (c.mode === "train") {
     const opt = tf.train.adam(1e-3);
     step = async () => {
-      const loss = opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), true, tower.trainableVariables);
+      const loss = opt.minimize(
+        () => tf.mean(tf.square(tower.apply(x, { training: true }))),
+        true,
+        tower.trainableVariables,
+      );
       await loss?.data();
       loss?.dispose();
     };
@@ -140,12 +146,22 @@ async function profileStep(tower: ResNetTower): Promise<Record<string, number>> 
   for (const k of kernelsOnly(info.kernels)) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   x.dispose();
   opt.dispose();
-  return Object.fromEntries([...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, Math.round(v)]));
+  return Object.fromEntries(
+    [...by.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, v]) => [k, Math.round(v)]),
+  );
 }
 
 async function child(threads: number): Promise<void> {
   // Relaxed SIMD off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
-  const choice = await startNodeBackend({ prefer: "wasm", purpose: "train", threads, relaxedSimd: !process.argv.includes("--no-relaxed-simd") });
+  const choice = await startNodeBackend({
+    prefer: "wasm",
+    purpose: "train",
+    threads,
+    relaxedSimd: !process.argv.includes("--no-relaxed-simd"),
+  });
   const towers = createTowers(config, new Rng(1));
   const runs: Measured[] = [];
   for (const c of CASES) {
@@ -167,7 +183,9 @@ interface TorchResult {
 function runTorch(): { version: string; results: TorchResult[] } | { skipped: string } {
   const py = "/usr/bin/python3";
   if (!existsSync(py) || spawnSync(py, ["-c", "import torch"]).status !== 0) {
-    return { skipped: "python3-torch is not importable by /usr/bin/python3 (flock /tmp/apt.lock bash scripts/setup-peers.sh)" };
+    return {
+      skipped: "python3-torch is not importable by /usr/bin/python3 (flock /tmp/apt.lock bash scripts/setup-peers.sh)",
+    };
   }
   const job = {
     threads: threadList,
@@ -178,7 +196,10 @@ function runTorch(): { version: string; results: TorchResult[] } | { skipped: st
       return { id: c.id, mode: c.mode, depth: t.depth, widths: t.widths, inChannels: shape[3], shape };
     }),
   };
-  const r = spawnSync(py, [new URL("./train_torch.py", import.meta.url).pathname], { input: JSON.stringify(job), encoding: "utf8" });
+  const r = spawnSync(py, [new URL("./train_torch.py", import.meta.url).pathname], {
+    input: JSON.stringify(job),
+    encoding: "utf8",
+  });
   if (r.status !== 0) return { skipped: `the torch peer failed: ${r.stderr.slice(-500)}` };
   const out = JSON.parse(r.stdout) as { torch: string; results: TorchResult[] };
   return { version: out.torch, results: out.results };
@@ -213,16 +234,33 @@ async function main(): Promise<void> {
   const rounds = new Map<number, { backend: string; runs: Measured[][]; profile?: Record<string, number> }>();
   for (let round = 0; round < roundCount; round++) {
     for (const threads of threadList) {
-      const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--child", "--child-threads", String(threads)], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-        maxBuffer: 1 << 26,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          process.argv[1] ?? "",
+          ...process.argv.slice(2),
+          "--child",
+          "--child-threads",
+          String(threads),
+        ],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+          maxBuffer: 1 << 26,
+        },
+      );
       const line = r.stdout.trim().split("\n").at(-1) ?? "";
-      if (r.status !== 0 || !line.startsWith("{")) throw new Error(`Cannot run the wasm ${threads}-thread child: exit ${r.status}`);
+      if (r.status !== 0 || !line.startsWith("{"))
+        throw new Error(`Cannot run the wasm ${threads}-thread child: exit ${r.status}`);
       const got = JSON.parse(line) as { backend: string; runs: Measured[]; profile?: Record<string, number> };
       const seen = rounds.get(threads);
-      if (seen === undefined) rounds.set(threads, { backend: got.backend, runs: [got.runs], ...(got.profile !== undefined ? { profile: got.profile } : {}) });
+      if (seen === undefined)
+        rounds.set(threads, {
+          backend: got.backend,
+          runs: [got.runs],
+          ...(got.profile !== undefined ? { profile: got.profile } : {}),
+        });
       else seen.runs.push(got.runs);
     }
     if (!skipTorch) torchRuns.push(runTorch());
@@ -234,7 +272,9 @@ async function main(): Promise<void> {
     ...(w.profile !== undefined ? { profile: w.profile } : {}),
     roundsMs: w.runs.map((rs) => Object.fromEntries(rs.map((r) => [r.id, Math.round(r.ms)]))),
     // Per case, the round with the best time (and its conv time).
-    runs: (w.runs[0] ?? []).map((first) => w.runs.map((rs) => rs.find((r) => r.id === first.id) ?? first).reduce((a, b) => (b.ms < a.ms ? b : a))),
+    runs: (w.runs[0] ?? []).map((first) =>
+      w.runs.map((rs) => rs.find((r) => r.id === first.id) ?? first).reduce((a, b) => (b.ms < a.ms ? b : a)),
+    ),
   }));
   load.push(loadavg());
 
@@ -297,7 +337,10 @@ async function main(): Promise<void> {
         target: 3,
         met: ratio <= 3,
         ...(v.convMs !== undefined && f.convMs !== undefined
-          ? { wasmConvMs: Math.round(v.convMs + f.convMs), floorRatio: Number(((v.convMs + f.convMs) / (pv + pf)).toFixed(2)) }
+          ? {
+              wasmConvMs: Math.round(v.convMs + f.convMs),
+              floorRatio: Number(((v.convMs + f.convMs) / (pv + pf)).toFixed(2)),
+            }
           : {}),
       });
     }
@@ -314,7 +357,12 @@ async function main(): Promise<void> {
     bench: "train",
     notes,
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadavgBeforeAfter: load, note: "shared machine: other processes compete for the cores; ratios are taken within one run" },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      loadavgBeforeAfter: load,
+      note: "shared machine: other processes compete for the cores; ratios are taken within one run",
+    },
     params: {
       preset,
       batch,
@@ -327,7 +375,10 @@ async function main(): Promise<void> {
     wasm: wasm.map((w) => ({ threads: w.threads, backend: w.backend, roundsMs: w.roundsMs })),
     rows,
     profileFaceTrainStep1ThreadMs: wasm.find((w) => w.profile !== undefined)?.profile ?? null,
-    torch: "results" in torchBefore ? { version: torchBefore.version, rounds: torchRuns.map((t) => ("results" in t ? t.results : t)) } : torchBefore,
+    torch:
+      "results" in torchBefore
+        ? { version: torchBefore.version, rounds: torchRuns.map((t) => ("results" in t ? t.results : t)) }
+        : torchBefore,
   };
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(new URL("./results/train.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

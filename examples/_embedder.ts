@@ -26,7 +26,11 @@ const BATCH = 16;
  * const [e] = embedVoiceWindows(voice, [{ data, have: 100 }], 100);
  * ```
  */
-export function embedVoiceWindows(tower: Tower, windows: readonly { data: Float32Array; have: number }[], frames: number): Float32Array[] {
+export function embedVoiceWindows(
+  tower: Tower,
+  windows: readonly { data: Float32Array; have: number }[],
+  frames: number,
+): Float32Array[] {
   const out: Float32Array[] = [];
   for (let b = 0; b < windows.length; b += BATCH) {
     const batch = windows.slice(b, b + BATCH);
@@ -35,7 +39,8 @@ export function embedVoiceWindows(tower: Tower, windows: readonly { data: Float3
     batch.forEach((w, i) => {
       const left = Math.floor((frames - w.have) / 2);
       const base = i * mels * frames;
-      for (let t = 0; t < w.have; t++) for (let m = 0; m < mels; m++) padded[base + m * frames + left + t] = w.data[t * mels + m]!;
+      for (let t = 0; t < w.have; t++)
+        for (let m = 0; m < mels; m++) padded[base + m * frames + left + t] = w.data[t * mels + m]!;
     });
     const rows = tf.tidy(() => tower.apply(tf.tensor4d(padded, [batch.length, mels, frames, 1])).arraySync());
     for (const r of rows) out.push(Float32Array.from(r));
@@ -59,7 +64,8 @@ export function embedFaceCrops(tower: Tower, crops: readonly Uint8Array[], size:
     const batch = crops.slice(b, b + BATCH);
     const data = new Float32Array(batch.length * size * size * 3);
     batch.forEach((c, i) => {
-      if (c.length !== size * size * 3) throw new RangeError(`Cannot embed a face crop of ${c.length} bytes: the model wants ${size}×${size}×3`);
+      if (c.length !== size * size * 3)
+        throw new RangeError(`Cannot embed a face crop of ${c.length} bytes: the model wants ${size}×${size}×3`);
       for (let j = 0; j < c.length; j++) data[i * c.length + j] = (c[j]! - 127.5) / 127.5;
     });
     const rows = tf.tidy(() => tower.apply(tf.tensor4d(data, [batch.length, size, size, 3])).arraySync());

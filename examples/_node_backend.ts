@@ -25,5 +25,10 @@ export async function startNodeBackend(options: StartNodeBackendOptions = {}): P
   const wasmThreads = threads > 1 ? { wasmThreads: enableWasmThreads(threads), threads } : {};
   const relaxed = (options.relaxedSimd ?? true) && enableWasmRelaxedSimd();
   const gemm = relaxed && threads > 1 ? { gemmThreads: enableWasmGemmThreads(threads) } : {};
-  return initBackend({ prefer: options.prefer ?? "auto", purpose: options.purpose ?? "infer", ...wasmThreads, ...gemm });
+  return initBackend({
+    prefer: options.prefer ?? "auto",
+    purpose: options.purpose ?? "infer",
+    ...wasmThreads,
+    ...gemm,
+  });
 }

@@ -68,7 +68,11 @@ class TinyTower {
     rng: Rng,
   ) {
     const he = (shape: number[], fanIn: number) =>
-      tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), "float32", rng.seed()), true, `${name}/${shape.join("x")}`);
+      tf.variable(
+        tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), "float32", rng.seed()),
+        true,
+        `${name}/${shape.join("x")}`,
+      );
     this.vars = [
       he([3, 3, inChannels, 16], 9 * inChannels),
       tf.variable(tf.zeros([16]), true),
@@ -78,7 +82,13 @@ class TinyTower {
     ];
   }
   apply(x: tf.Tensor4D): tf.Tensor2D {
-    const [w1, b1, w2, b2, w3] = this.vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>];
+    const [w1, b1, w2, b2, w3] = this.vars as [
+      tf.Variable<tf.Rank.R4>,
+      tf.Variable<tf.Rank.R1>,
+      tf.Variable<tf.Rank.R4>,
+      tf.Variable<tf.Rank.R1>,
+      tf.Variable<tf.Rank.R2>,
+    ];
     const h1 = tf.relu(tf.add(tf.conv2d(x, w1, 2, "same"), b1));
     const h2 = tf.relu(tf.add(tf.conv2d(h1 as tf.Tensor4D, w2, 2, "same"), b2));
     return tf.matMul(tf.mean<tf.Tensor2D>(h2, [1, 2]), w3);

@@ -1,7 +1,14 @@
 // This module is browser compatible.
 import { tf, tfWasm } from "./_tf.ts";
 import { registerWasmTrainingKernels } from "./wasm/register_wasm_training_kernels.ts";
-import { boundGemmThreads, type GemmThreads, prepareSimdKernels, relaxedGemm, relaxedSimdValidates, setGemmThreads } from "./wasm/simd/_simd_module.ts";
+import {
+  boundGemmThreads,
+  type GemmThreads,
+  prepareSimdKernels,
+  relaxedGemm,
+  relaxedSimdValidates,
+  setGemmThreads,
+} from "./wasm/simd/_simd_module.ts";
 
 export type { GemmThreads } from "./wasm/simd/_simd_module.ts";
 
@@ -107,11 +114,7 @@ export class BackendUnavailableError extends Error {
  * Kernels that training this project's conv encoders needs in addition to
  * the forward kernels; a backend without one of them cannot train.
  */
-export const TRAINING_KERNELS: readonly string[] = [
-  "Conv2DBackpropFilter",
-  "Conv2DBackpropInput",
-  "MaxPoolGrad",
-];
+export const TRAINING_KERNELS: readonly string[] = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad"];
 
 /**
  * Whether `backend` has every kernel in {@linkcode TRAINING_KERNELS}.
@@ -229,7 +232,13 @@ async function tryWasm(
     // where they cannot load, the kernels that use them fall back to tfjs ops.
     if (simd) await prepareSimdKernels(tf.backend() as unknown as tfWasm.BackendWasm);
     if (options.gemmThreads !== undefined) setGemmThreads(options.gemmThreads);
-    return { simd, threads: Math.max(tfWasm.getThreadsCount(), boundGemmThreads(tf.backend() as unknown as tfWasm.BackendWasm)?.size ?? 1) };
+    return {
+      simd,
+      threads: Math.max(
+        tfWasm.getThreadsCount(),
+        boundGemmThreads(tf.backend() as unknown as tfWasm.BackendWasm)?.size ?? 1,
+      ),
+    };
   } catch (e) {
     skipped.push({ backend: "wasm", reason: `the wasm backend failed to initialise (${errorText(e)})` });
     return null;

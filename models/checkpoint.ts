@@ -70,7 +70,9 @@ export function serializeTrainState(state: TrainState): Uint8Array {
   const add = (path: string, shape: number[], data: Float32Array | Int32Array) => {
     const n = shape.reduce((a, b) => a * b, 1);
     if (!shape.every((d) => Number.isInteger(d) && d >= 0) || n !== data.length) {
-      throw new RangeError(`Cannot serialise checkpoint: "${path}" has shape [${shape.join(", ")}] but ${data.length} values`);
+      throw new RangeError(
+        `Cannot serialise checkpoint: "${path}" has shape [${shape.join(", ")}] but ${data.length} values`,
+      );
     }
     const dtype = data instanceof Int32Array ? "int32" : "float32";
     arrays.push({ path, dtype, shape: [...shape], offset, length: n });
@@ -158,23 +160,29 @@ export function deserializeTrainState(bytes: Uint8Array): TrainState {
   };
   const headerStart = MAGIC.length + 4;
   if (bytes.length < headerStart) fail(`only ${bytes.length} bytes, expected at least ${headerStart}`);
-  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) fail(`not a cmpc-stream checkpoint (magic is not "${MAGIC}")`);
+  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC)
+    fail(`not a cmpc-stream checkpoint (magic is not "${MAGIC}")`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(MAGIC.length, true);
   const dataStart = headerStart + headerLength;
   if (bytes.length < dataStart) fail(`truncated: header needs ${dataStart} bytes, got ${bytes.length}`);
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(headerStart, dataStart))) as Header;
+    header = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(headerStart, dataStart)),
+    ) as Header;
   } catch (e) {
     return fail(`corrupted header (${e instanceof Error ? e.message : String(e)})`);
   }
   if (header.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    fail(`format version ${String(header.formatVersion)} is not supported (this build reads version ${CHECKPOINT_FORMAT_VERSION})`);
+    fail(
+      `format version ${String(header.formatVersion)} is not supported (this build reads version ${CHECKPOINT_FORMAT_VERSION})`,
+    );
   }
   if (!Array.isArray(header.arrays) || typeof header.dataBytes !== "number") fail("corrupted header (no array table)");
   const have = bytes.length - dataStart;
-  if (have < header.dataBytes) fail(`truncated: data section needs ${header.dataBytes} bytes, got ${have} (${header.dataBytes - have} missing)`);
+  if (have < header.dataBytes)
+    fail(`truncated: data section needs ${header.dataBytes} bytes, got ${have} (${header.dataBytes - have} missing)`);
   if (have > header.dataBytes) fail(`${have - header.dataBytes} unexpected bytes after the data section`);
   const data = bytes.subarray(dataStart);
   if (crc32(data) !== header.dataCrc32) fail("corrupted data (CRC-32 mismatch)");
@@ -187,11 +195,13 @@ export function deserializeTrainState(bytes: Uint8Array): TrainState {
       fail(`corrupted array table entry "${a.path}"`);
     }
     const raw = new Uint8Array(data.subarray(a.offset, a.offset + a.length * 4)); // a copy even for a Node Buffer
-    let arr: Float32Array | Int32Array = a.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    let arr: Float32Array | Int32Array =
+      a.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
     if (!LITTLE_ENDIAN) {
       const dv = new DataView(raw.buffer);
       arr = a.dtype === "int32" ? new Int32Array(a.length) : new Float32Array(a.length);
-      for (let j = 0; j < a.length; j++) arr[j] = a.dtype === "int32" ? dv.getInt32(j * 4, true) : dv.getFloat32(j * 4, true);
+      for (let j = 0; j < a.length; j++)
+        arr[j] = a.dtype === "int32" ? dv.getInt32(j * 4, true) : dv.getFloat32(j * 4, true);
     }
     byPath.set(a.path, arr);
     shapes.set(a.path, a.shape);

@@ -19,13 +19,32 @@ function sampleState(): TrainState {
     step: 17,
     samplesSeen: 272,
     lastClusteredAt: 256,
-    weights: { "voice/conv1.weight": h([7, 7, 1, 8]), "voice/bn1.num_batches_tracked": { shape: [], data: new Float32Array([17]) }, "face/bn1.bias": h([8]) },
-    optimizer: { step: 17, slots: { "voice/conv1.weight/m": h([7, 7, 1, 8]), "voice/conv1.weight/v": h([7, 7, 1, 8]) } },
+    weights: {
+      "voice/conv1.weight": h([7, 7, 1, 8]),
+      "voice/bn1.num_batches_tracked": { shape: [], data: new Float32Array([17]) },
+      "face/bn1.bias": h([8]),
+    },
+    optimizer: {
+      step: 17,
+      slots: { "voice/conv1.weight/m": h([7, 7, 1, 8]), "voice/conv1.weight/v": h([7, 7, 1, 8]) },
+    },
     memoryBanks: { voice: h([10, 4]), face: h([10, 4]) },
     clusters: {
-      voice: [{ k: 3, inst2cluster: Int32Array.from([0, 1, 2, 0, 0, 2, 2, 1, 0, 2]), centroids, density: Float32Array.from([0.1, 0.2, 0.3]) }],
+      voice: [
+        {
+          k: 3,
+          inst2cluster: Int32Array.from([0, 1, 2, 0, 0, 2, 2, 1, 0, 2]),
+          centroids,
+          density: Float32Array.from([0.1, 0.2, 0.3]),
+        },
+      ],
       face: [
-        { k: 2, inst2cluster: Int32Array.from([0, 1, 1, 0, 0, 1, 1, 1, 0, 1]), centroids: h([2, 4]), density: Float32Array.from([1, 2]) },
+        {
+          k: 2,
+          inst2cluster: Int32Array.from([0, 1, 1, 0, 0, 1, 1, 1, 0, 1]),
+          centroids: h([2, 4]),
+          density: Float32Array.from([1, 2]),
+        },
         { k: 3, inst2cluster: new Int32Array(10), centroids: h([3, 4]), density: Float32Array.from([1, 2, 3]) },
       ],
     },
@@ -52,7 +71,10 @@ t.test("serializeTrainState() / deserializeTrainState() round-trip every field e
 
 t.test("deserializeTrainState() rejects truncated, corrupted and foreign bytes clearly", (t) => {
   const bytes = serializeTrainState(sampleState());
-  t.throws(() => deserializeTrainState(bytes.subarray(0, bytes.length - 10)), { name: "CheckpointFormatError", message: /truncated: data section needs \d+ bytes, got \d+ \(10 missing\)/ });
+  t.throws(() => deserializeTrainState(bytes.subarray(0, bytes.length - 10)), {
+    name: "CheckpointFormatError",
+    message: /truncated: data section needs \d+ bytes, got \d+ \(10 missing\)/,
+  });
   t.throws(() => deserializeTrainState(bytes.subarray(0, 40)), /truncated: header needs/);
   t.throws(() => deserializeTrainState(bytes.subarray(0, 5)), /only 5 bytes/);
   const flipped = bytes.slice();
@@ -73,30 +95,36 @@ t.test("deserializeTrainState() rejects truncated, corrupted and foreign bytes c
   t.ok(new CheckpointFormatError("x") instanceof Error);
   const bad = sampleState();
   bad.weights["voice/x"] = { shape: [2, 2], data: new Float32Array(3) };
-  t.throws(() => serializeTrainState(bad), { name: "RangeError", message: /"weights\/voice\/x" has shape \[2, 2\] but 3 values/ });
+  t.throws(() => serializeTrainState(bad), {
+    name: "RangeError",
+    message: /"weights\/voice\/x" has shape \[2, 2\] but 3 values/,
+  });
   t.end();
 });
 
-t.test("a TrainState built from towers survives bytes (also read from a Node Buffer) with identical embeddings", async (t) => {
-  await initBackend({ prefer: "cpu" });
-  const config = cmpcConfig("tiny");
-  const a = createTowers(config, new Rng(1));
-  const x = tf.randomNormal<tf.Rank.R4>([2, 64, 24, 1], 0, 1, "float32", 3);
-  a.voice.apply(x, { training: true }).dispose(); // non-trivial running stats
-  const state: TrainState = {
-    ...sampleState(),
-    config,
-    weights: { ...a.voice.getWeights(), ...a.face.getWeights() },
-  };
-  const bytes = serializeTrainState(state);
-  const back = deserializeTrainState(Buffer.from(bytes));
-  t.same(back, state);
-  const b = createTowers(config, new Rng(2));
-  b.voice.setWeights(back.weights);
-  b.face.setWeights(back.weights);
-  const ea = a.voice.apply(x);
-  const eb = b.voice.apply(x);
-  t.same(eb.dataSync(), ea.dataSync(), "same embedding after the round trip");
-  tf.dispose([x, ea, eb]);
-  for (const tw of [a.voice, a.face, b.voice, b.face]) tw.dispose();
-});
+t.test(
+  "a TrainState built from towers survives bytes (also read from a Node Buffer) with identical embeddings",
+  async (t) => {
+    await initBackend({ prefer: "cpu" });
+    const config = cmpcConfig("tiny");
+    const a = createTowers(config, new Rng(1));
+    const x = tf.randomNormal<tf.Rank.R4>([2, 64, 24, 1], 0, 1, "float32", 3);
+    a.voice.apply(x, { training: true }).dispose(); // non-trivial running stats
+    const state: TrainState = {
+      ...sampleState(),
+      config,
+      weights: { ...a.voice.getWeights(), ...a.face.getWeights() },
+    };
+    const bytes = serializeTrainState(state);
+    const back = deserializeTrainState(Buffer.from(bytes));
+    t.same(back, state);
+    const b = createTowers(config, new Rng(2));
+    b.voice.setWeights(back.weights);
+    b.face.setWeights(back.weights);
+    const ea = a.voice.apply(x);
+    const eb = b.voice.apply(x);
+    t.same(eb.dataSync(), ea.dataSync(), "same embedding after the round trip");
+    tf.dispose([x, ea, eb]);
+    for (const tw of [a.voice, a.face, b.voice, b.face]) tw.dispose();
+  },
+);

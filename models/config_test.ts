@@ -25,7 +25,10 @@ t.test("cmpcConfig() codeLiteral switches to the official code's behaviour", (t)
 
 t.test("cmpcConfig() scales small presets to the bank size and run length", (t) => {
   const c = cmpcConfig("tiny", { bankSize: 40, totalSteps: 300 });
-  t.ok(c.clustering.ks.every((k) => k >= 2 && k < 40), `K below N: ${c.clustering.ks.join(",")}`);
+  t.ok(
+    c.clustering.ks.every((k) => k >= 2 && k < 40),
+    `K below N: ${c.clustering.ks.join(",")}`,
+  );
   const total = 300 * c.batchSize;
   const clusterings = Math.floor((total - c.clustering.warmupSamples) / c.clustering.intervalSamples);
   t.ok(clusterings >= 3, `${clusterings} re-clusterings in the run`);

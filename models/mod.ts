@@ -9,10 +9,7 @@
  */
 
 // TensorFlow.js
-export {
-  tf,
-  tfWasm,
-} from "./_tf.ts";
+export { tf, tfWasm } from "./_tf.ts";
 
 // Backend
 export {
@@ -39,24 +36,15 @@ export {
   type OptimizerConfig,
   type TowerConfig,
 } from "./config.ts";
-export {
-  Rng,
-  type RngState,
-} from "./rng.ts";
-export {
-  type ClusterResult,
-  type HostArray,
-  type TrainState,
-} from "./train_state.ts";
+export { Rng, type RngState } from "./rng.ts";
+export { type ClusterResult, type HostArray, type TrainState } from "./train_state.ts";
 export {
   CHECKPOINT_FORMAT_VERSION,
   CheckpointFormatError,
   deserializeTrainState,
   serializeTrainState,
 } from "./checkpoint.ts";
-export {
-  l2Normalize,
-} from "./l2_normalize.ts";
+export { l2Normalize } from "./l2_normalize.ts";
 
 // Encoders
 export {
@@ -98,12 +86,7 @@ export {
 } from "./objective/mod.ts";
 
 // Optimisation
-export {
-  AdamL2,
-  learningRate,
-  type AdamL2Options,
-  type AdamL2State,
-} from "./optim/mod.ts";
+export { AdamL2, learningRate, type AdamL2Options, type AdamL2State } from "./optim/mod.ts";
 
 // Front ends
 export {
@@ -177,7 +160,4 @@ export {
 } from "./torch/mod.ts";
 
 // wasm training kernels
-export {
-  WASM_TRAINING_KERNELS,
-  registerWasmTrainingKernels,
-} from "./wasm/mod.ts";
+export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from "./wasm/mod.ts";

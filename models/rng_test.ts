@@ -5,7 +5,10 @@ t.test("Rng() repeats with the seed and resumes from its state", (t) => {
   const a = new Rng(7);
   const b = new Rng(7);
   const xs = Array.from({ length: 5 }, () => a.uniform());
-  t.same(xs, Array.from({ length: 5 }, () => b.uniform()));
+  t.same(
+    xs,
+    Array.from({ length: 5 }, () => b.uniform()),
+  );
   const saved = a.state();
   const next = [a.normal(), a.int(10), a.uniform()];
   const c = Rng.fromState(saved);

@@ -39,18 +39,13 @@ export interface FromStreamOptions {
  *   .subscribe((t) => console.log(t)); // 0, 1, 2
  * ```
  */
-export function fromStream<T>(
-  stream: ReadableStream<T>,
-  options: FromStreamOptions = {},
-): Observable<T> {
+export function fromStream<T>(stream: ReadableStream<T>, options: FromStreamOptions = {}): Observable<T> {
   return new Observable<T>((subscriber) => {
     const reader = stream.getReader();
     const initial = options.initial ?? 1;
     if (!Number.isInteger(initial) || initial < 0) {
       subscriber.error(
-        new RangeError(
-          `Cannot read the stream: initial must be a non-negative integer, got ${initial}`,
-        ),
+        new RangeError(`Cannot read the stream: initial must be a non-negative integer, got ${initial}`),
       );
       return;
     }

@@ -8,10 +8,7 @@
  */
 
 // Streams to Observables
-export {
-  fromStream,
-  type FromStreamOptions,
-} from "./from_stream.ts";
+export { fromStream, type FromStreamOptions } from "./from_stream.ts";
 
 // Front ends
 export {

@@ -30,12 +30,22 @@ t.test("AdamL2 matches torch.optim.Adam(weight_decay) over 6 steps with a changi
   const shapes = [[3, 4], [5], [2, 2]];
   const params = shapes.map((s) => Array.from(rng.normalArray(s.reduce((a, b) => a * b, 1))));
   const steps = 6;
-  const grads = Array.from({ length: steps }, () => shapes.map((s) => Array.from(rng.normalArray(s.reduce((a, b) => a * b, 1)))));
-  const lrs = Array.from({ length: steps }, (_, i) => learningRate(i, { minLr: 1e-3, maxLr: 5e-2, warmupSteps: 3, totalSteps: 10 }));
+  const grads = Array.from({ length: steps }, () =>
+    shapes.map((s) => Array.from(rng.normalArray(s.reduce((a, b) => a * b, 1)))),
+  );
+  const lrs = Array.from({ length: steps }, (_, i) =>
+    learningRate(i, { minLr: 1e-3, maxLr: 5e-2, warmupSteps: 3, totalSteps: 10 }),
+  );
   const wd = 0.05; // larger than 1e-5 so the coupled L2 term is visible
-  const reshape = (flat: number[], s: number[]): unknown => (s.length === 1 ? flat : Array.from({ length: s[0]! }, (_, i) => flat.slice(i * s[1]!, (i + 1) * s[1]!)));
+  const reshape = (flat: number[], s: number[]): unknown =>
+    s.length === 1 ? flat : Array.from({ length: s[0]! }, (_, i) => flat.slice(i * s[1]!, (i + 1) * s[1]!));
   const py = spawnSync(PY, ["-c", SCRIPT], {
-    input: JSON.stringify({ params: params.map((p, i) => reshape(p, shapes[i]!)), grads: grads.map((gs) => gs.map((g, i) => reshape(g, shapes[i]!))), lrs, wd }),
+    input: JSON.stringify({
+      params: params.map((p, i) => reshape(p, shapes[i]!)),
+      grads: grads.map((gs) => gs.map((g, i) => reshape(g, shapes[i]!))),
+      lrs,
+      wd,
+    }),
     encoding: "utf8",
   });
   t.equal(py.status, 0, py.stderr);

@@ -7,7 +7,13 @@ import { dirname, join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import t from "tap";
 import { initBackend, Rng, tf } from "../models/mod.ts";
-import { evaluateMatching, evaluateRetrieval, evaluateVerification, reportEvaluation, type EvaluateEmbedders } from "../operators/mod.ts";
+import {
+  evaluateMatching,
+  evaluateRetrieval,
+  evaluateVerification,
+  reportEvaluation,
+  type EvaluateEmbedders,
+} from "../operators/mod.ts";
 import { readCmpcProtocol } from "../streams/node/mod.ts";
 
 await initBackend({ prefer: "cpu" });
@@ -22,7 +28,9 @@ const PEOPLE = [
 
 t.test("official lists on disk are read, scored and reported; missing media are counted", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "cmpc-eval-e2e-"));
-  t.teardown(() => { rmSync(root, { recursive: true, force: true }); });
+  t.teardown(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
   const data = join(root, "data");
   const media = join(root, "vox1");
   const rng = new Rng(5);
@@ -36,12 +44,21 @@ t.test("official lists on disk are read, scored and reported; missing media are 
   // media: 3 utterances and 3 frames per person, in the VoxCeleb1 layouts
   const voiceRel = (p: (typeof PEOPLE)[number], k: number) => `${p.id}/yt${p.id.slice(-4)}abcde/0000${k + 1}.wav`;
   const faceRel = (p: (typeof PEOPLE)[number], k: number) => `${p.name}/1.6/yt${p.id.slice(-4)}abcde/000${k}125.jpg`;
-  for (const p of PEOPLE) for (let k = 0; k < 3; k++) { write(voiceRel(p, k), p.id); write(faceRel(p, k), p.id); }
+  for (const p of PEOPLE)
+    for (let k = 0; k < 3; k++) {
+      write(voiceRel(p, k), p.id);
+      write(faceRel(p, k), p.id);
+    }
   // lists
   mkdirSync(join(data, "veriflist"), { recursive: true });
   mkdirSync(join(data, "matching"));
   mkdirSync(join(data, "retrieval"));
-  writeFileSync(join(data, "vox1_meta.csv"), "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\n" + PEOPLE.map((p) => `${p.id}\t${p.name}\t${p.gender}\tUSA\tdev`).join("\n") + "\n");
+  writeFileSync(
+    join(data, "vox1_meta.csv"),
+    "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\n" +
+      PEOPLE.map((p) => `${p.id}\t${p.name}\t${p.gender}\tUSA\tdev`).join("\n") +
+      "\n",
+  );
   const lines = ["id,voice-speaker-id,face-speaker-id,label,voice-path,face-path"];
   let n = 0;
   for (const [i, p] of PEOPLE.entries()) {
@@ -58,8 +75,14 @@ t.test("official lists on disk are read, scored and reported; missing media are 
   const mrows = PEOPLE.map((p, i) => `${voiceRel(p, 0)} ${faceRel(p, 1)} ${faceRel(PEOPLE[(i + 1) % 4]!, 2)}`);
   mrows.push(`${voiceRel(PEOPLE[0]!, 1)} Ann_A/1.6/missing/0000000.jpg ${faceRel(PEOPLE[1]!, 0)}`);
   writeFileSync(join(data, "matching/matching_v2f_U.csv"), mrows.join("\n") + "\n");
-  writeFileSync(join(data, "retrieval/wav_20k.csv"), "VoxCeleb1 ID\twav\n" + PEOPLE.flatMap((p) => [0, 1, 2].map((k) => `${p.id}\t${voiceRel(p, k)}`)).join("\n") + "\n");
-  writeFileSync(join(data, "retrieval/jpg_20k.csv"), "VoxCeleb1 ID\tjpg\n" + PEOPLE.flatMap((p) => [0, 1, 2].map((k) => `${p.id}\t${faceRel(p, k)}`)).join("\n") + "\n");
+  writeFileSync(
+    join(data, "retrieval/wav_20k.csv"),
+    "VoxCeleb1 ID\twav\n" + PEOPLE.flatMap((p) => [0, 1, 2].map((k) => `${p.id}\t${voiceRel(p, k)}`)).join("\n") + "\n",
+  );
+  writeFileSync(
+    join(data, "retrieval/jpg_20k.csv"),
+    "VoxCeleb1 ID\tjpg\n" + PEOPLE.flatMap((p) => [0, 1, 2].map((k) => `${p.id}\t${faceRel(p, k)}`)).join("\n") + "\n",
+  );
 
   const protocol = await readCmpcProtocol(data);
   t.equal(protocol.verification.random_unseenunheard?.length, 25);
@@ -68,7 +91,9 @@ t.test("official lists on disk are read, scored and reported; missing media are 
   const load = async (rel: string) => new Float32Array((await readFile(join(media, rel))).buffer.slice(0));
   const embedders: EvaluateEmbedders = { voice: (item) => load(item), face: (item) => load(item) };
   const before = tf.memory().numTensors;
-  const verif = await evaluateVerification(protocol.verification.random_unseenunheard!, embedders, { name: "random_unseenunheard" });
+  const verif = await evaluateVerification(protocol.verification.random_unseenunheard!, embedders, {
+    name: "random_unseenunheard",
+  });
   t.equal(verif.pairs, 24);
   t.equal(verif.dropped.units, 1);
   t.match(verif.dropped.examples[0], { modality: "voice", item: "id10001/yt0001abcde/00009.wav", reason: /ENOENT/ });

@@ -9,16 +9,23 @@ import { fileSource, readFaceDetectorFiles } from "../streams/node/mod.ts";
 import { ffmpegAudio, hasFfmpeg } from "./fixtures/ffmpeg_frames.ts";
 
 const clip = fileURLToPath(new URL("../../shared/data/grid/lipnet__bbaf2n.mpg", import.meta.url));
-const skip = existsSync(clip) ? false : `../shared/data/grid is absent (${clip}): skipping the decoded-clip front-end check`;
+const skip = existsSync(clip)
+  ? false
+  : `../shared/data/grid is absent (${clip}): skipping the decoded-clip front-end check`;
 
 t.test("decodeVideo → toLogMel + detectFaces → cropFaces on a GRID clip", { skip }, async (t) => {
   await initBackend({ prefer: "wasm" });
   const { modelJson, weights } = await readFaceDetectorFiles();
   const detector = await FaceDetector.load(modelJson, weights);
   const before = tf.memory().numTensors;
-  const samples$ = from(decodeVideo(fileSource(clip), { fps: 1, reuseWorker: false }) as unknown as AsyncIterable<AvSample>).pipe(share());
+  const samples$ = from(
+    decodeVideo(fileSource(clip), { fps: 1, reuseWorker: false }) as unknown as AsyncIterable<AvSample>,
+  ).pipe(share());
   const [utterances, crops] = await lastValueFrom(
-    forkJoin([samples$.pipe(toLogMel(), toArray()), samples$.pipe(detectFaces(detector), cropFaces({ flip: true }), toArray())]),
+    forkJoin([
+      samples$.pipe(toLogMel(), toArray()),
+      samples$.pipe(detectFaces(detector), cropFaces({ flip: true }), toArray()),
+    ]),
   );
   t.equal(tf.memory().numTensors, before, "no tensors left behind");
   detector.dispose();
@@ -29,7 +36,10 @@ t.test("decodeVideo → toLogMel + detectFaces → cropFaces on a GRID clip", { 
   t.same([u.windows[0]!.frames, u.windows[0]!.nearSilent], [500, false], "one padded 500-frame window of speech");
   t.ok(u.logMel.data.every(Number.isFinite));
   t.equal(crops.length, 3);
-  t.ok(crops.every((c) => c.kind === "face" && c.face.data.length === 224 * 224 * 3 && c.flipped !== undefined), "3 faces, 224x224x3 + flipped");
+  t.ok(
+    crops.every((c) => c.kind === "face" && c.face.data.length === 224 * 224 * 3 && c.flipped !== undefined),
+    "3 faces, 224x224x3 + flipped",
+  );
   if (hasFfmpeg) {
     // The same audio decoded by native ffmpeg (zero-padded to the decoder's 3 s, as the decoder pads) gives the same log-mel.
     const pcm = new Float32Array(Math.round(u.duration * 16000));

@@ -32,8 +32,16 @@ json.dump(out, sys.stdout)
 `;
 
 interface Expected {
-  fpr?: number[]; tpr?: number[]; th?: number[]; fpr_full?: number[]; tpr_full?: number[];
-  auc?: number; roc_auc_score?: number; eer?: number; eer_index?: number; ap: number;
+  fpr?: number[];
+  tpr?: number[];
+  th?: number[];
+  fpr_full?: number[];
+  tpr_full?: number[];
+  auc?: number;
+  roc_auc_score?: number;
+  eer?: number;
+  eer_index?: number;
+  ap: number;
 }
 
 function makeCases() {
@@ -57,47 +65,54 @@ function makeCases() {
   add("imbalanced 2% positives", 4000, 0.02, (y) => rng.normal() + 2 * y);
   add("all scores tied", 50, 0.5, () => 0.25);
   add("n=2", 2, 0.5, () => rng.uniform());
-  for (let k = 0; k < 30; k++) add(`retrieval-like row ${k}`, 300, 0.03, (y) => Math.round((rng.normal() + y) * 20) / 20, false);
+  for (let k = 0; k < 30; k++)
+    add(`retrieval-like row ${k}`, 300, 0.03, (y) => Math.round((rng.normal() + y) * 20) / 20, false);
   add("no positives (AP only)", 40, 0, () => rng.normal(), false);
   return cases;
 }
 
-t.test("metrics equal scikit-learn on random and tied data", { skip: hasSklearn ? false : `needs ${PY} with scikit-learn (python3-sklearn); run scripts/setup-peers.sh` }, (t) => {
-  const cases = makeCases();
-  const dir = mkdtempSync(join(tmpdir(), "cmpc-sk-"));
-  try {
-    const input = join(dir, "cases.json");
-    writeFileSync(input, JSON.stringify(cases));
-    const expected = JSON.parse(execFileSync(PY, ["-c", SCRIPT, input], { maxBuffer: 1 << 28 }).toString()) as Expected[];
-    let worst = 0;
-    const diff = (a: ArrayLike<number>, e: number[] | undefined, what: string) => {
-      if (e === undefined) return;
-      t.equal(a.length, e.length, `${what}: length`);
-      for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
-    };
-    cases.forEach((c, i) => {
-      const e = expected[i]!;
-      if (c.roc) {
-        const roc = rocCurve(c.labels, c.scores);
-        diff(roc.fpr, e.fpr, `${c.name} fpr`);
-        diff(roc.tpr, e.tpr, `${c.name} tpr`);
-        diff(roc.thresholds.subarray(1), e.th, `${c.name} thresholds`);
-        const full = rocCurve(c.labels, c.scores, { dropIntermediate: false });
-        diff(full.fpr, e.fpr_full, `${c.name} fpr (no drop)`);
-        diff(full.tpr, e.tpr_full, `${c.name} tpr (no drop)`);
-        t.equal(rocAuc(roc), e.auc, `${c.name}: auc bit-identical`);
-        t.equal(rocAuc(c.labels, c.scores), e.roc_auc_score, `${c.name}: roc_auc_score`);
-        const eer = equalErrorRate(roc);
-        t.equal(eer.eer, e.eer, `${c.name}: eer`);
-        t.equal(eer.index, e.eer_index, `${c.name}: eer index`);
-      }
-      const ap = averagePrecision(c.labels, c.scores);
-      worst = Math.max(worst, Math.abs(ap - e.ap));
-      if (!c.name.startsWith("retrieval-like")) t.ok(Math.abs(ap - e.ap) <= 1e-15, `${c.name}: ap ${ap} vs ${e.ap}`);
-    });
-    t.ok(worst <= 1e-15, `worst difference over all arrays and APs: ${worst}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  t.end();
-});
+t.test(
+  "metrics equal scikit-learn on random and tied data",
+  { skip: hasSklearn ? false : `needs ${PY} with scikit-learn (python3-sklearn); run scripts/setup-peers.sh` },
+  (t) => {
+    const cases = makeCases();
+    const dir = mkdtempSync(join(tmpdir(), "cmpc-sk-"));
+    try {
+      const input = join(dir, "cases.json");
+      writeFileSync(input, JSON.stringify(cases));
+      const expected = JSON.parse(
+        execFileSync(PY, ["-c", SCRIPT, input], { maxBuffer: 1 << 28 }).toString(),
+      ) as Expected[];
+      let worst = 0;
+      const diff = (a: ArrayLike<number>, e: number[] | undefined, what: string) => {
+        if (e === undefined) return;
+        t.equal(a.length, e.length, `${what}: length`);
+        for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
+      };
+      cases.forEach((c, i) => {
+        const e = expected[i]!;
+        if (c.roc) {
+          const roc = rocCurve(c.labels, c.scores);
+          diff(roc.fpr, e.fpr, `${c.name} fpr`);
+          diff(roc.tpr, e.tpr, `${c.name} tpr`);
+          diff(roc.thresholds.subarray(1), e.th, `${c.name} thresholds`);
+          const full = rocCurve(c.labels, c.scores, { dropIntermediate: false });
+          diff(full.fpr, e.fpr_full, `${c.name} fpr (no drop)`);
+          diff(full.tpr, e.tpr_full, `${c.name} tpr (no drop)`);
+          t.equal(rocAuc(roc), e.auc, `${c.name}: auc bit-identical`);
+          t.equal(rocAuc(c.labels, c.scores), e.roc_auc_score, `${c.name}: roc_auc_score`);
+          const eer = equalErrorRate(roc);
+          t.equal(eer.eer, e.eer, `${c.name}: eer`);
+          t.equal(eer.index, e.eer_index, `${c.name}: eer index`);
+        }
+        const ap = averagePrecision(c.labels, c.scores);
+        worst = Math.max(worst, Math.abs(ap - e.ap));
+        if (!c.name.startsWith("retrieval-like")) t.ok(Math.abs(ap - e.ap) <= 1e-15, `${c.name}: ap ${ap} vs ${e.ap}`);
+      });
+      t.ok(worst <= 1e-15, `worst difference over all arrays and APs: ${worst}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    t.end();
+  },
+);

@@ -1,12 +1,25 @@
 import t from "tap";
-import { AdamL2, clusterBank, clusteringDue, cmpcConfig, cmpcLoss, learningRate, MemoryBank, Rng, tf, type CmpcClusters } from "../models/mod.ts";
+import {
+  AdamL2,
+  clusterBank,
+  clusteringDue,
+  cmpcConfig,
+  cmpcLoss,
+  learningRate,
+  MemoryBank,
+  Rng,
+  tf,
+  type CmpcClusters,
+} from "../models/mod.ts";
 
 /**
  * The objective's pieces composed the way the training graph uses them, on
  * linear "towers": bank update, scheduled multi-K clustering, the CMPC loss
  * under a gradient tape, AdamL2 with the warm-up cosine schedule.
  */
-async function run(codeLiteral: boolean): Promise<{ losses: number[]; clusterings: number; leaked: number; finite: boolean }> {
+async function run(
+  codeLiteral: boolean,
+): Promise<{ losses: number[]; clusterings: number; leaked: number; finite: boolean }> {
   await tf.setBackend("cpu");
   const n = 48;
   const batch = 8;
@@ -14,8 +27,18 @@ async function run(codeLiteral: boolean): Promise<{ losses: number[]; clustering
   const rng = new Rng(config.seed);
   // Each "video" has a hidden identity vector that both modalities see through different noisy maps.
   const ids = tf.tensor2d(rng.normalArray(n * 6), [n, 6]);
-  const voiceIn = tf.tidy(() => tf.add(tf.matMul(ids, tf.tensor2d(rng.normalArray(36), [6, 6])), tf.mul(0.1, tf.tensor2d(rng.normalArray(n * 6), [n, 6]))));
-  const faceIn = tf.tidy(() => tf.add(tf.matMul(ids, tf.tensor2d(rng.normalArray(36), [6, 6])), tf.mul(0.1, tf.tensor2d(rng.normalArray(n * 6), [n, 6]))));
+  const voiceIn = tf.tidy(() =>
+    tf.add(
+      tf.matMul(ids, tf.tensor2d(rng.normalArray(36), [6, 6])),
+      tf.mul(0.1, tf.tensor2d(rng.normalArray(n * 6), [n, 6])),
+    ),
+  );
+  const faceIn = tf.tidy(() =>
+    tf.add(
+      tf.matMul(ids, tf.tensor2d(rng.normalArray(36), [6, 6])),
+      tf.mul(0.1, tf.tensor2d(rng.normalArray(n * 6), [n, 6])),
+    ),
+  );
   const vars = {
     wv: tf.variable(tf.tensor2d(rng.normalArray(6 * 8), [6, 8]), true, "objective_steps/wv"),
     wf: tf.variable(tf.tensor2d(rng.normalArray(6 * 8), [6, 8]), true, "objective_steps/wf"),
@@ -48,7 +71,10 @@ async function run(codeLiteral: boolean): Promise<{ losses: number[]; clustering
     }
     const [v, f] = tf.tidy(() => {
       const sel = tf.tensor1d(idx, "int32");
-      return [tf.matMul(tf.gather(voiceIn, sel), vars.wv), tf.matMul(tf.gather(faceIn, sel), vars.wf)] as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(tf.gather(voiceIn, sel), vars.wv), tf.matMul(tf.gather(faceIn, sel), vars.wf)] as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
     });
     banks.voice.update(idx, v);
     banks.face.update(idx, f);

@@ -23,8 +23,11 @@ t.test("enableWasmThreads() lets the wasm backend run 2 threads in Node, with th
     tf.tidy(() => {
       const x = tf.randomNormal<tf.Rank.R4>([4, 20, 22, 8], 0, 1, "float32", 1);
       const w = tf.randomNormal<tf.Rank.R4>([3, 3, 8, 16], 0, 1, "float32", 2);
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "valid")));
-      return tf.grads(f)([x, w]).map((g) => g.dataSync() as Float32Array);
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "valid")));
+      return tf
+        .grads(f)([x, w])
+        .map((g) => g.dataSync() as Float32Array);
     });
   const threaded = grads();
   await initBackend({ prefer: "cpu" });
@@ -35,9 +38,13 @@ t.test("enableWasmThreads() lets the wasm backend run 2 threads in Node, with th
   }
 });
 
-t.test("enableWasmGemmThreads() splits the relaxed-SIMD convs and GEMM over 2 threads, with the same results", { skip: relaxed ? false : "this Node has no relaxed SIMD" }, async (t) => {
-  t.throws(() => enableWasmGemmThreads(0), RangeError);
-  const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
-  t.match(c.summary, /relaxed SIMD GEMM on 2 threads/, c.summary);
-  await checkGemmCases(t);
-});
+t.test(
+  "enableWasmGemmThreads() splits the relaxed-SIMD convs and GEMM over 2 threads, with the same results",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    t.throws(() => enableWasmGemmThreads(0), RangeError);
+    const c = await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    t.match(c.summary, /relaxed SIMD GEMM on 2 threads/, c.summary);
+    await checkGemmCases(t);
+  },
+);

@@ -7,4 +7,11 @@ import { matchCommand } from "./match_command.ts";
 import { trainCommand } from "./train_command.ts";
 
 /** Every subcommand, in help order. */
-export const COMMANDS: Command[] = [trainCommand, embedCommand, matchCommand, evalCommand, importTorchCommand, demoDataCommand];
+export const COMMANDS: Command[] = [
+  trainCommand,
+  embedCommand,
+  matchCommand,
+  evalCommand,
+  importTorchCommand,
+  demoDataCommand,
+];

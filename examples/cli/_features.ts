@@ -33,7 +33,9 @@ export const FRAMES_PER_SECOND = 100;
 
 /** Whether `dir` looks like a VoxCeleb1 root (meta file + split file or wav folder). */
 export function isVoxceleb1Root(dir: string): boolean {
-  return existsSync(join(dir, "vox1_meta.csv")) && (existsSync(join(dir, "wav")) || existsSync(join(dir, "unzippedFaces")));
+  return (
+    existsSync(join(dir, "vox1_meta.csv")) && (existsSync(join(dir, "wav")) || existsSync(join(dir, "unzippedFaces")))
+  );
 }
 
 /** Options of {@linkcode listInputs}. */
@@ -49,7 +51,11 @@ export interface ListInputsOptions {
  * `manifest.csv` when there is one), a VoxCeleb1 root, `.jpg` face crops and
  * `.wav` utterances (taken as a voice-only or face-only "video").
  */
-export async function listInputs(paths: string[], io: CommandIo, options: ListInputsOptions = {}): Promise<DatasetVideo[]> {
+export async function listInputs(
+  paths: string[],
+  io: CommandIo,
+  options: ListInputsOptions = {},
+): Promise<DatasetVideo[]> {
   if (paths.length === 1 && isVoxceleb1Root(paths[0]!)) {
     const root = paths[0]!;
     say(io, `reading the VoxCeleb1 tree at ${root}`);
@@ -187,7 +193,13 @@ export async function voiceWindows(
       const have = Math.min(frames, total - s);
       if (have < frames / 4 && s > 0) break;
       const data = await cache.store.readLogMel(video.key, u, s, have);
-      out.push({ utterance: u, start: (offset + s) / FRAMES_PER_SECOND, end: (offset + s + have) / FRAMES_PER_SECOND, data, have });
+      out.push({
+        utterance: u,
+        start: (offset + s) / FRAMES_PER_SECOND,
+        end: (offset + s + have) / FRAMES_PER_SECOND,
+        data,
+        have,
+      });
     }
     offset += total;
   }
@@ -211,7 +223,9 @@ export async function embedCachedVideo(
   let face: Float32Array[] = [];
   if (which.face && video.summary.faceCount > 0) {
     if (video.summary.faceHeight !== config.face.size) {
-      throw new RangeError(`Cannot embed the faces of "${video.videoId}": crops are ${video.summary.faceHeight} px, the model wants ${config.face.size}`);
+      throw new RangeError(
+        `Cannot embed the faces of "${video.videoId}": crops are ${video.summary.faceHeight} px, the model wants ${config.face.size}`,
+      );
     }
     const crops: Uint8Array[] = [];
     for (let f = 0; f < video.summary.faceCount; f++) crops.push(await cache.store.readFace(video.key, f));
@@ -258,7 +272,12 @@ export async function embedStandalone(
     if (!which.face) return { voice: [], face: [] };
     const frame = decodeJpeg(bytes, basename(path));
     const side = Math.min(frame.width, frame.height);
-    const box = { x: Math.floor((frame.width - side) / 2), y: Math.floor((frame.height - side) / 2), width: side, height: side };
+    const box = {
+      x: Math.floor((frame.width - side) / 2),
+      y: Math.floor((frame.height - side) / 2),
+      width: side,
+      height: side,
+    };
     const crop = cropFaceRgb(frame, box, { size: config.face.size, scale: 1 });
     return { voice: [], face: embedFaceCrops(towers.face, [crop], config.face.size) };
   }
@@ -271,7 +290,8 @@ export async function embedStandalone(
     const have = Math.min(frames, lm.frames - s);
     if (have < frames / 4 && s > 0) break;
     const data = new Float32Array(have * lm.mels);
-    for (let t = 0; t < have; t++) for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + s + t]!;
+    for (let t = 0; t < have; t++)
+      for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + s + t]!;
     windows.push({ start: s / FRAMES_PER_SECOND, end: (s + have) / FRAMES_PER_SECOND, data, have });
   }
   const emb = embedVoiceWindows(towers.voice, windows, frames);

@@ -32,7 +32,12 @@ export async function readModel(spec: string): Promise<ResolvedModel> {
   const st = await stat(path).catch(() => null);
   if (st === null) throw new TypeError(`Cannot load the model "${spec}": no such file or folder`);
   if (st.isFile()) {
-    return { state: deserializeTrainState(new Uint8Array(await readFile(path))), description: spec, runDir: null, builtIn: false };
+    return {
+      state: deserializeTrainState(new Uint8Array(await readFile(path))),
+      description: spec,
+      runDir: null,
+      builtIn: false,
+    };
   }
   const pointer = join(path, "model");
   if (!existsSync(join(path, "checkpoints")) && existsSync(pointer)) {
@@ -40,8 +45,16 @@ export async function readModel(spec: string): Promise<ResolvedModel> {
     return readModel(resolve(path, target));
   }
   const latest = await readLatestCheckpoint(path);
-  if (latest === null) throw new TypeError(`Cannot load the model "${spec}": no checkpoint in it (train one with "cmpc train" or import one with "cmpc import-torch")`);
-  return { state: deserializeTrainState(latest.bytes), description: `${spec} (step ${latest.step})`, runDir: path, builtIn: false };
+  if (latest === null)
+    throw new TypeError(
+      `Cannot load the model "${spec}": no checkpoint in it (train one with "cmpc train" or import one with "cmpc import-torch")`,
+    );
+  return {
+    state: deserializeTrainState(latest.bytes),
+    description: `${spec} (step ${latest.step})`,
+    runDir: path,
+    builtIn: false,
+  };
 }
 
 /** Where the quick built-in demo model lives. */
@@ -54,10 +67,14 @@ export async function resolveModel(spec: string | undefined, io: CommandIo): Pro
   const given = spec ?? process.env["CMPC_MODEL"];
   if (given !== undefined && given !== "") {
     const m = await readModel(given);
-    say(io, `model: ${m.description} (${m.state.config.preset} towers, ${m.state.config.face.size}px faces, ${m.state.config.voice.frames}-frame voice windows)`);
+    say(
+      io,
+      `model: ${m.description} (${m.state.config.preset} towers, ${m.state.config.face.size}px faces, ${m.state.config.voice.frames}-frame voice windows)`,
+    );
     return m;
   }
-  const hint = 'For real data, train a model with "cmpc train <videos>" or load the official weights with "cmpc import-torch <checkpoint.pth.tar>", then pass --model <run-dir>.';
+  const hint =
+    'For real data, train a model with "cmpc train <videos>" or load the official weights with "cmpc import-torch <checkpoint.pth.tar>", then pass --model <run-dir>.';
   const fromStart = resolve("runs/demo");
   let m: ResolvedModel;
   if (existsSync(join(fromStart, "model"))) {
@@ -65,15 +82,30 @@ export async function resolveModel(spec: string | undefined, io: CommandIo): Pro
   } else {
     const dir = demoModelDir();
     if (!existsSync(join(dir, "latest"))) {
-      say(io, `model: no built-in demo model yet; training a small one on generated synthetic faces into ${dir} (once, about a minute)`);
+      say(
+        io,
+        `model: no built-in demo model yet; training a small one on generated synthetic faces into ${dir} (once, about a minute)`,
+      );
       const data = join(dir, "data");
       if (!existsSync(join(data, "manifest.csv"))) {
-        await generateDemoData(data, { trainIdentities: 6, testIdentities: 0, videosPerIdentity: 2, seconds: 3, seed: 0 });
+        await generateDemoData(data, {
+          trainIdentities: 6,
+          testIdentities: 0,
+          videosPerIdentity: 2,
+          seconds: 3,
+          seed: 0,
+        });
       }
-      await runTraining({ inputs: [data], config: "tiny", backend: "wasm", out: dir, resume: false, steps: 40, batchSize: 12 }, { ...io, signal: new AbortController().signal });
+      await runTraining(
+        { inputs: [data], config: "tiny", backend: "wasm", out: dir, resume: false, steps: 40, batchSize: 12 },
+        { ...io, signal: new AbortController().signal },
+      );
     }
     m = { ...(await readModel(dir)), builtIn: true };
   }
-  say(io, `model: the built-in demo model, trained on SYNTHETIC faces and voices (${m.description}); its scores mean nothing for real people. ${hint}`);
+  say(
+    io,
+    `model: the built-in demo model, trained on SYNTHETIC faces and voices (${m.description}); its scores mean nothing for real people. ${hint}`,
+  );
   return m;
 }

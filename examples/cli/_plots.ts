@@ -38,7 +38,10 @@ export function lineSvg(rows: PlotRow[], o: { title: string; x: string; y: strin
 }
 
 /** A bar chart of categories (x as labels, in the given order), optionally grouped by series. */
-export function barSvg(rows: { x: string; y: number; series: string }[], o: { title: string; x: string; y: string }): Promise<string> {
+export function barSvg(
+  rows: { x: string; y: number; series: string }[],
+  o: { title: string; x: string; y: string },
+): Promise<string> {
   return render({
     title: o.title,
     width: 480,

@@ -15,13 +15,24 @@ export interface Progress {
 export function progress(io: CommandIo, phase: string, total: number): Progress {
   if (io.stderr.isTTY === true && !io.json) {
     const bar = new cliProgress.SingleBar(
-      { format: `${phase} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} {info}`, stream: io.stderr, hideCursor: true },
+      {
+        format: `${phase} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} {info}`,
+        stream: io.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { info: "" });
     return {
       update(done, extra) {
-        bar.update(done, { info: extra === undefined ? "" : Object.entries(extra).map(([k, v]) => `${k}=${fmt(v)}`).join(" ") });
+        bar.update(done, {
+          info:
+            extra === undefined
+              ? ""
+              : Object.entries(extra)
+                  .map(([k, v]) => `${k}=${fmt(v)}`)
+                  .join(" "),
+        });
       },
       stop() {
         bar.stop();
@@ -33,7 +44,9 @@ export function progress(io: CommandIo, phase: string, total: number): Progress 
     update(done, extra) {
       const elapsed = (Date.now() - started) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : null;
-      io.stderr.write(`${JSON.stringify({ phase, done, total, elapsed_s: round(elapsed), eta_s: eta === null ? null : round(eta), ...extra })}\n`);
+      io.stderr.write(
+        `${JSON.stringify({ phase, done, total, elapsed_s: round(elapsed), eta_s: eta === null ? null : round(eta), ...extra })}\n`,
+      );
     },
     stop() {
       /* nothing to clean up */

@@ -59,7 +59,8 @@ export interface TrainingResult {
 /** Builds the configuration named on the command line. */
 export async function resolveConfig(spec: string): Promise<CmpcConfig> {
   if (spec === "paper" || spec === "small" || spec === "tiny") return cmpcConfig(spec);
-  if (!spec.endsWith(".json")) throw new UsageError(`--config must be paper, small, tiny or a .json file, got "${spec}"`);
+  if (!spec.endsWith(".json"))
+    throw new UsageError(`--config must be paper, small, tiny or a .json file, got "${spec}"`);
   let raw: Partial<CmpcConfig> & { preset?: CmpcPreset };
   try {
     raw = JSON.parse(await readFile(spec, "utf8")) as typeof raw;
@@ -71,7 +72,15 @@ export async function resolveConfig(spec: string): Promise<CmpcConfig> {
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
-  if (base === null || over === null || typeof base !== "object" || typeof over !== "object" || Array.isArray(base) || Array.isArray(over)) return over;
+  if (
+    base === null ||
+    over === null ||
+    typeof base !== "object" ||
+    typeof over !== "object" ||
+    Array.isArray(base) ||
+    Array.isArray(over)
+  )
+    return over;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
   return out;
@@ -93,7 +102,8 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
   }
   const base = resumeFrom?.config ?? (await resolveConfig(o.config));
   const videos = await listInputs(o.inputs, io, o);
-  if (videos.length < 2) throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
+  if (videos.length < 2)
+    throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
   say(io, `${videos.length} training videos; building the feature cache in ${join(runDir, "cache")}`);
   const { cache, cleanup } = await cacheVideos(videos, io, {
     dir: join(runDir, "cache"),
@@ -102,7 +112,8 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     ...(o.fps === undefined ? {} : { fps: o.fps }),
   });
   try {
-    if (cache.videos.length < 2) throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
+    if (cache.videos.length < 2)
+      throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
     const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
     const config: CmpcConfig =
       resumeFrom?.config ??
@@ -110,14 +121,23 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
         ? { ...base, bankSize: cache.videos.length }
         : cmpcConfigLike(base, cache.videos.length, steps, o));
     if (resumeFrom !== undefined && resumeFrom.config.bankSize !== cache.videos.length) {
-      throw new TypeError(`Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`);
+      throw new TypeError(
+        `Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`,
+      );
     }
     await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
-    await writeFile(join(runDir, "inputs.json"), `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`);
+    await writeFile(
+      join(runDir, "inputs.json"),
+      `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`,
+    );
     const every = o.checkpointEvery ?? Math.max(1, Math.min(1000, Math.ceil(steps / 5)));
     const startStep = resumeFrom?.step ?? 0;
-    if (startStep >= steps) throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
-    say(io, `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`);
+    if (startStep >= steps)
+      throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
+    say(
+      io,
+      `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`,
+    );
 
     let session: TrainSession | null = null;
     let interruptedState: TrainState | null = null;
@@ -126,29 +146,39 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     let logChain: Promise<void> = Promise.resolve();
     const bar = progress(io, "train", steps - startStep);
     const write = async (state: TrainState) => {
-      await writeCheckpoint(runDir, state.step, serializeTrainState(state), { keep: 3, meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null } });
+      await writeCheckpoint(runDir, state.step, serializeTrainState(state), {
+        keep: 3,
+        meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null },
+      });
       lastCheckpointed = state.step;
     };
     await lastValueFrom(
-      trainCmpc(({ rng, samplesSeen }) => {
-        const pairs = samplePairs(cache, { rng, windowFrames: config.voice.frames });
-        return o.augmentFaces === true ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen })) : pairs;
-      }, {
-        config,
-        steps,
-        backend: "current",
-        ...(resumeFrom === undefined ? {} : { resumeFrom }),
-        checkpoint: { every, write, final: true },
-        onSession: (s) => {
-          session = s;
+      trainCmpc(
+        ({ rng, samplesSeen }) => {
+          const pairs = samplePairs(cache, { rng, windowFrames: config.voice.frames });
+          return o.augmentFaces === true ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen })) : pairs;
         },
-        onCluster: (c) => {
-          if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+        {
+          config,
+          steps,
+          backend: "current",
+          ...(resumeFrom === undefined ? {} : { resumeFrom }),
+          checkpoint: { every, write, final: true },
+          onSession: (s) => {
+            session = s;
+          },
+          onCluster: (c) => {
+            if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+          },
         },
-      }).pipe(
+      ).pipe(
         tap((e) => {
           last = e;
-          bar.update(e.step - startStep, { loss: e.loss.total, lr: e.learningRate, "pairs/s": Math.round(e.samplesPerSecond) });
+          bar.update(e.step - startStep, {
+            loss: e.loss.total,
+            lr: e.learningRate,
+            "pairs/s": Math.round(e.samplesPerSecond),
+          });
           if (io.signal.aborted && session !== null) interruptedState = session.toState();
         }),
         tap((e) => {
@@ -164,9 +194,14 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     if (stopped !== null && stopped.step !== lastCheckpointed) await write(stopped);
     const finalEvent = last as StepEvent | null;
     const finalStep = stopped?.step ?? finalEvent?.step ?? startStep;
-    await appendLog(runDir, { kind: stopped === null ? "done" : "interrupted", step: finalStep, backend: choice.summary });
+    await appendLog(runDir, {
+      kind: stopped === null ? "done" : "interrupted",
+      step: finalStep,
+      backend: choice.summary,
+    });
     await writePlots(runDir);
-    if (stopped !== null) say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
+    if (stopped !== null)
+      say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
     return {
       runDir,
       step: finalStep,
@@ -190,7 +225,11 @@ function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: Tr
   });
   c.voice = base.voice;
   c.face = base.face;
-  c.optimizer = { ...base.optimizer, totalSteps: steps, warmupSteps: Math.min(base.optimizer.warmupSteps, Math.max(1, Math.round(steps * 0.1))) };
+  c.optimizer = {
+    ...base.optimizer,
+    totalSteps: steps,
+    warmupSteps: Math.min(base.optimizer.warmupSteps, Math.max(1, Math.round(steps * 0.1))),
+  };
   return c;
 }
 
@@ -201,7 +240,12 @@ function stepRecord(e: StepEvent): Record<string, unknown> {
     learningRate: e.learningRate,
     loss: e.loss,
     weights: e.weights,
-    clustering: { reclustered: e.clustering.reclustered, active: e.clustering.active, ks: e.clustering.ks, emptyClusters: e.clustering.emptyClusters },
+    clustering: {
+      reclustered: e.clustering.reclustered,
+      active: e.clustering.active,
+      ks: e.clustering.ks,
+      emptyClusters: e.clustering.emptyClusters,
+    },
     samplesPerSecond: e.samplesPerSecond,
     backend: e.backend,
   };
@@ -229,10 +273,17 @@ export async function writePlots(runDir: string): Promise<string[]> {
   };
   const loss: PlotRow[] = [];
   for (const s of steps) {
-    for (const part of ["total", "cidV2f", "cidF2v", "protoV2f", "protoF2v"] as const) loss.push({ x: s.step, y: s.loss[part], series: part });
+    for (const part of ["total", "cidV2f", "cidF2v", "protoV2f", "protoF2v"] as const)
+      loss.push({ x: s.step, y: s.loss[part], series: part });
   }
   await put("loss.svg", await lineSvg(loss, { title: "training loss (parts)", x: "step", y: "loss" }));
-  await put("learning_rate.svg", await lineSvg(steps.map((s) => ({ x: s.step, y: s.learningRate, series: "lr" })), { title: "learning rate", x: "step", y: "learning rate" }));
+  await put(
+    "learning_rate.svg",
+    await lineSvg(
+      steps.map((s) => ({ x: s.step, y: s.learningRate, series: "lr" })),
+      { title: "learning rate", x: "step", y: "learning rate" },
+    ),
+  );
   const hist = new Array<number>(10).fill(0);
   let active = 0;
   for (const s of steps) {
@@ -244,7 +295,11 @@ export async function writePlots(runDir: string): Promise<string[]> {
   await put(
     "recalibration_weights.svg",
     await barSvg(
-      hist.map((c, i) => ({ x: `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`, y: c, series: `w over ${active} steps with prototypes` })),
+      hist.map((c, i) => ({
+        x: `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`,
+        y: c,
+        series: `w over ${active} steps with prototypes`,
+      })),
       { title: "recalibration weight w (all steps with prototypes)", x: "w", y: "items" },
     ),
   );
@@ -261,6 +316,16 @@ export async function writePlots(runDir: string): Promise<string[]> {
       }
     }
   }
-  await put("cluster_sizes.svg", await barSvg(rows, { title: clusters === null ? "cluster sizes (no clustering yet)" : `cluster sizes at step ${latest!.step} (largest first)`, x: "cluster rank", y: "videos" }));
+  await put(
+    "cluster_sizes.svg",
+    await barSvg(rows, {
+      title:
+        clusters === null
+          ? "cluster sizes (no clustering yet)"
+          : `cluster sizes at step ${latest!.step} (largest first)`,
+      x: "cluster rank",
+      y: "videos",
+    }),
+  );
   return written;
 }

@@ -38,7 +38,8 @@ Examples:
       },
     });
     const dir = positionals[0];
-    if (dir === undefined || positionals.length > 1) throw new UsageError("cmpc demo-data needs exactly one output directory");
+    if (dir === undefined || positionals.length > 1)
+      throw new UsageError("cmpc demo-data needs exactly one output directory");
     const num = (name: string, v: string | undefined, def: number) => {
       if (v === undefined) return def;
       const n = Number(v);
@@ -53,9 +54,16 @@ Examples:
       seed: num("seed", values.seed, 0),
     };
     const bar = progress(io, "demo-data", (opts.trainIdentities + opts.testIdentities) * opts.videosPerIdentity);
-    const set = await generateDemoData(dir, { ...opts, onProgress: (done) => { bar.update(done); } });
+    const set = await generateDemoData(dir, {
+      ...opts,
+      onProgress: (done) => {
+        bar.update(done);
+      },
+    });
     bar.stop();
-    io.stdout.write(`${JSON.stringify({ dir: set.dir, manifest: set.manifest, videos: set.videos.length, identities: set.identities.length })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ dir: set.dir, manifest: set.manifest, videos: set.videos.length, identities: set.identities.length })}\n`,
+    );
     return EXIT_OK;
   },
 };

@@ -54,9 +54,11 @@ Examples:
       },
     });
     if (positionals.length === 0) throw new UsageError('cmpc embed needs videos, or "-" to read one from stdin');
-    if (values.format !== "jsonl" && values.format !== "npy") throw new UsageError(`--format must be jsonl or npy, got "${values.format}"`);
+    if (values.format !== "jsonl" && values.format !== "npy")
+      throw new UsageError(`--format must be jsonl or npy, got "${values.format}"`);
     const which = { voice: values.voice || !values.face, face: values.face || !values.voice };
-    if (values.format === "npy" && which.voice && which.face) throw new UsageError("--format npy writes one matrix: pass --voice or --face");
+    if (values.format === "npy" && which.voice && which.face)
+      throw new UsageError("--format npy writes one matrix: pass --voice or --face");
     if (positionals.filter((p) => p === "-").length > 1) throw new UsageError('"-" (stdin) may be given once');
     const fps = values.fps === undefined ? undefined : Number(values.fps);
     if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
@@ -83,11 +85,21 @@ Examples:
       for (const [n, e] of results.entries()) {
         const input = names[n]!;
         if (e === null) continue;
-        if (which.voice && e.voice.length === 0 && !input.toLowerCase().endsWith(".jpg")) say(io, `${input}: no voice window (no audio?)`);
-        if (which.face && e.face.length === 0 && !input.toLowerCase().endsWith(".wav")) say(io, `${input}: no face found`);
-        const emit = (modality: "voice" | "face", index: number, embedding: Float32Array, extra: Record<string, unknown>) => {
+        if (which.voice && e.voice.length === 0 && !input.toLowerCase().endsWith(".jpg"))
+          say(io, `${input}: no voice window (no audio?)`);
+        if (which.face && e.face.length === 0 && !input.toLowerCase().endsWith(".wav"))
+          say(io, `${input}: no face found`);
+        const emit = (
+          modality: "voice" | "face",
+          index: number,
+          embedding: Float32Array,
+          extra: Record<string, unknown>,
+        ) => {
           if (values.format === "npy") rows.push(embedding);
-          else io.stdout.write(`${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`);
+          else
+            io.stdout.write(
+              `${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`,
+            );
         };
         if (values.mean) {
           const v = meanVector(e.voice.map((w) => w.embedding));

@@ -20,7 +20,12 @@ interface Row {
   end?: number;
   embedding: number[];
 }
-const rows = (b: Buffer) => b.toString().trim().split("\n").map((l) => JSON.parse(l) as Row);
+const rows = (b: Buffer) =>
+  b
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Row);
 
 t.test("cmpc embed -: a video piped on stdin gives the same JSON lines as the file", async (t) => {
   const fromStdin = await cli(["embed", "-", "--model", model], { stdin: await readFile(video) });
@@ -29,15 +34,32 @@ t.test("cmpc embed -: a video piped on stdin gives the same JSON lines as the fi
   t.match(fromStdin.stderr, /model: .*tiny towers/, "says which model");
   const a = rows(fromStdin.stdout);
   t.ok(a.some((r) => r.modality === "voice") && a.some((r) => r.modality === "face"), "voice windows and faces");
-  t.ok(a.every((r) => r.input === "-" && r.embedding.length === 64 && r.embedding.every(Number.isFinite)), "64-d finite embeddings");
+  t.ok(
+    a.every((r) => r.input === "-" && r.embedding.length === 64 && r.embedding.every(Number.isFinite)),
+    "64-d finite embeddings",
+  );
   const voice = a.filter((r) => r.modality === "voice");
   t.same([voice[0]!.start, voice[0]!.end], [0, 1], "1 s windows of the tiny model");
   const fromFile = await cli(["embed", video, "--model", model]);
-  t.same(rows(fromFile.stdout).map((r) => r.embedding), a.map((r) => r.embedding), "same embeddings as the file");
+  t.same(
+    rows(fromFile.stdout).map((r) => r.embedding),
+    a.map((r) => r.embedding),
+    "same embeddings as the file",
+  );
 });
 
 t.test("cmpc embed --voice --mean --format npy writes one float32 .npy row per input", async (t) => {
-  const r = await cli(["embed", join(set.dir, set.videos[0]!.file), join(set.dir, set.videos[1]!.file), "--voice", "--mean", "--format", "npy", "--model", model]);
+  const r = await cli([
+    "embed",
+    join(set.dir, set.videos[0]!.file),
+    join(set.dir, set.videos[1]!.file),
+    "--voice",
+    "--mean",
+    "--format",
+    "npy",
+    "--model",
+    model,
+  ]);
   t.equal(r.code, 0, r.stderr);
   const b = r.stdout;
   t.same([...b.subarray(0, 6)], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], "NPY magic");

@@ -1,7 +1,15 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cropFaceRgb, voiceCropStart, logMel, makeVfalEvaProtocol, type BackendPreference, type CmpcConfig, type VfalIdentity } from "../../models/mod.ts";
+import {
+  cropFaceRgb,
+  voiceCropStart,
+  logMel,
+  makeVfalEvaProtocol,
+  type BackendPreference,
+  type CmpcConfig,
+  type VfalIdentity,
+} from "../../models/mod.ts";
 import {
   evaluateMatching,
   evaluateRetrieval,
@@ -79,10 +87,13 @@ Examples:
       },
     });
     const protocol = values.protocol ?? (values.lists === undefined ? "vfal" : "official");
-    if (protocol !== "official" && protocol !== "vfal") throw new UsageError(`--protocol must be official or vfal, got "${protocol}"`);
+    if (protocol !== "official" && protocol !== "vfal")
+      throw new UsageError(`--protocol must be official or vfal, got "${protocol}"`);
     if (values.data === undefined) throw new UsageError("cmpc eval needs --data <dir>");
-    if (protocol === "official" && values.lists === undefined) throw new UsageError("the official protocol needs --lists <CMPC data folder>");
-    if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json, got "${values.format}"`);
+    if (protocol === "official" && values.lists === undefined)
+      throw new UsageError("the official protocol needs --lists <CMPC data folder>");
+    if (values.format !== "table" && values.format !== "json")
+      throw new UsageError(`--format must be table or json, got "${values.format}"`);
     const limit = values.limit === undefined ? Infinity : Number(values.limit);
     if (!(limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${values.limit}"`);
     const seed = Number(values.seed);
@@ -109,11 +120,16 @@ Examples:
     const outDir = values.out ?? model.runDir;
     if (outDir !== null && !model.builtIn) {
       await mkdir(join(outDir, "plots"), { recursive: true });
-      await writeFile(join(outDir, "eval.json"), `${JSON.stringify({ protocol, threshold, report: report.json }, null, 1)}\n`);
+      await writeFile(
+        join(outDir, "eval.json"),
+        `${JSON.stringify({ protocol, threshold, report: report.json }, null, 1)}\n`,
+      );
       if (report.rocSvg !== null) await writeFile(join(outDir, "plots", "roc.svg"), report.rocSvg);
       say(io, `wrote ${join(resolve(outDir), "eval.json")}${report.rocSvg === null ? "" : " and plots/roc.svg"}`);
     }
-    io.stdout.write(values.format === "json" ? `${JSON.stringify({ protocol, threshold, ...report.json })}\n` : `${report.table}\n`);
+    io.stdout.write(
+      values.format === "json" ? `${JSON.stringify({ protocol, threshold, ...report.json })}\n` : `${report.table}\n`,
+    );
     return EXIT_OK;
   },
 };
@@ -136,14 +152,24 @@ function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): Evalua
         have = lm.frames;
       }
       const data = new Float32Array(have * lm.mels);
-      for (let t = 0; t < have; t++) for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + start + t]!;
+      for (let t = 0; t < have; t++)
+        for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + start + t]!;
       return embedVoiceWindows(towers.voice, [{ data, have }], W)[0]!;
     },
     face: async (item, view) => {
       const file = join(root, "unzippedFaces", item);
       const frame = decodeJpeg(new Uint8Array(await readFile(file)), file);
       const side = Math.min(frame.width, frame.height);
-      const crop = cropFaceRgb(frame, { x: Math.floor((frame.width - side) / 2), y: Math.floor((frame.height - side) / 2), width: side, height: side }, { size, scale: 1 });
+      const crop = cropFaceRgb(
+        frame,
+        {
+          x: Math.floor((frame.width - side) / 2),
+          y: Math.floor((frame.height - side) / 2),
+          width: side,
+          height: side,
+        },
+        { size, scale: 1 },
+      );
       return embedFaceCrops(towers.face, [view.flip ? flip(crop, size) : crop], size)[0]!;
     },
   };
@@ -151,11 +177,21 @@ function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): Evalua
 
 function flip(crop: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(crop.length);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = crop[(y * size + size - 1 - x) * 3 + c]!;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = crop[(y * size + size - 1 - x) * 3 + c]!;
   return out;
 }
 
-async function official(lists: string, data: string, towers: Towers, config: CmpcConfig, io: CommandIo, limit: number, seed: number): Promise<EvaluationResult[]> {
+async function official(
+  lists: string,
+  data: string,
+  towers: Towers,
+  config: CmpcConfig,
+  io: CommandIo,
+  limit: number,
+  seed: number,
+): Promise<EvaluationResult[]> {
   const p = await readCmpcProtocol(lists);
   if (p.absent.length > 0) say(io, `not found in ${lists} (skipped): ${p.absent.join(", ")}`);
   const embedders = fileEmbedders(data, towers, config);
@@ -169,11 +205,24 @@ async function official(lists: string, data: string, towers: Towers, config: Cmp
     };
   };
   for (const [name, pairs] of Object.entries(p.verification)) {
-    results.push(await evaluateVerification(pairs.slice(0, limit), embedders, { name, seed, onProgress: onProgress(`verification ${name}`) }));
+    results.push(
+      await evaluateVerification(pairs.slice(0, limit), embedders, {
+        name,
+        seed,
+        onProgress: onProgress(`verification ${name}`),
+      }),
+    );
   }
   for (const [name, trials] of Object.entries(p.matching)) {
     const direction = name.startsWith("f2v") ? "f2v" : "v2f";
-    results.push(await evaluateMatching(trials.slice(0, limit), embedders, { name, direction, seed, onProgress: onProgress(`matching ${name}`) }));
+    results.push(
+      await evaluateMatching(trials.slice(0, limit), embedders, {
+        name,
+        direction,
+        seed,
+        onProgress: onProgress(`matching ${name}`),
+      }),
+    );
   }
   if (p.retrieval !== null) {
     const r = { voices: p.retrieval.voices.slice(0, limit), faces: p.retrieval.faces.slice(0, limit) };
@@ -183,9 +232,19 @@ async function official(lists: string, data: string, towers: Towers, config: Cmp
   return results;
 }
 
-async function vfal(data: string, towers: Towers, config: CmpcConfig, io: CommandIo, limit: number, seed: number): Promise<EvaluationResult[]> {
+async function vfal(
+  data: string,
+  towers: Towers,
+  config: CmpcConfig,
+  io: CommandIo,
+  limit: number,
+  seed: number,
+): Promise<EvaluationResult[]> {
   const videos = isVoxceleb1Root(data) ? await voxceleb1Source(data, { splits: [4] }) : await listInputs([data], io);
-  if (videos.some((v) => v.identity === null)) throw new TypeError(`Cannot build the vfal lists from "${data}": its videos need identities (a manifest.csv, or a VoxCeleb1 root)`);
+  if (videos.some((v) => v.identity === null))
+    throw new TypeError(
+      `Cannot build the vfal lists from "${data}": its videos need identities (a manifest.csv, or a VoxCeleb1 root)`,
+    );
   const { cache, cleanup } = await cacheVideos(videos, io, { faceSize: config.face.size, phase: "features" });
   try {
     const byId = new Map<string, VfalIdentity & { voices: string[]; faces: string[] }>();
@@ -196,7 +255,10 @@ async function vfal(data: string, towers: Towers, config: CmpcConfig, io: Comman
       for (let f = 0; f < v.summary.faceCount; f++) entry.faces.push(`${v.key}|${f}`);
       byId.set(id, entry);
     }
-    if (byId.size < 2) throw new TypeError(`Cannot build the vfal lists from "${basename(data)}": it has ${byId.size} identity, at least 2 are needed`);
+    if (byId.size < 2)
+      throw new TypeError(
+        `Cannot build the vfal lists from "${basename(data)}": it has ${byId.size} identity, at least 2 are needed`,
+      );
     const n = Number.isFinite(limit) ? limit : 2000;
     const protocol = makeVfalEvaProtocol([...byId.values()], {
       seed,
@@ -223,7 +285,12 @@ async function vfal(data: string, towers: Towers, config: CmpcConfig, io: Comman
         return embedFaceCrops(towers.face, [await cache.store.readFace(key, Number(f))], size)[0]!;
       },
     };
-    const verification = await evaluateVerification(protocol.verification, embedders, { name: "vfal pairs", seed, voiceCrops: 1, faceFlip: false });
+    const verification = await evaluateVerification(protocol.verification, embedders, {
+      name: "vfal pairs",
+      seed,
+      voiceCrops: 1,
+      faceFlip: false,
+    });
     const all = await evaluateVfalEva(protocol, embedders, { name: "vfal", seed });
     return [verification, all];
   } finally {

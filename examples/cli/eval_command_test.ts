@@ -13,83 +13,137 @@ const model = join(root, "model");
 const trained = await cli(["train", set.dir, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--out", model]);
 if (trained.code !== 0) throw new Error(trained.stderr);
 
-t.test("cmpc eval --protocol vfal on demo videos: table on stdout, eval.json with a threshold and plots/roc.svg in the run folder", async (t) => {
-  const r = await cli(["eval", "--protocol", "vfal", "--data", set.dir, "--model", model, "--limit", "40"]);
-  t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout.toString(), /verification\s+vfal pairs\s+40/);
-  t.match(r.stdout.toString(), /vfal-eva 1:2 v2f \/ f2v/);
-  const saved = JSON.parse(await readFile(join(model, "eval.json"), "utf8")) as { threshold: number };
-  t.ok(Number.isFinite(saved.threshold), "EER threshold stored for cmpc match");
-  t.ok((await readFile(join(model, "plots/roc.svg"), "utf8")).includes("<svg"));
-  const json = await cli(["eval", "--data", set.dir, "--model", model, "--limit", "20", "--format", "json"]);
-  t.equal(json.code, 0, json.stderr);
-  const j = JSON.parse(json.stdout.toString()) as { protocol: string; results: { kind: string }[] };
-  t.equal(j.protocol, "vfal", "vfal is the default without --lists");
-  t.same(j.results.map((x) => x.kind), ["verification", "vfal-eva"]);
-  const latest = JSON.parse(await readFile(join(model, "eval.json"), "utf8")) as { threshold: number };
-  const m = await cli(["match", "--video", join(set.dir, set.videos[0]!.file), "--model", model]);
-  t.equal((JSON.parse(m.stdout.toString()) as { threshold: number }).threshold, latest.threshold, "match --video uses the stored threshold");
-});
+t.test(
+  "cmpc eval --protocol vfal on demo videos: table on stdout, eval.json with a threshold and plots/roc.svg in the run folder",
+  async (t) => {
+    const r = await cli(["eval", "--protocol", "vfal", "--data", set.dir, "--model", model, "--limit", "40"]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout.toString(), /verification\s+vfal pairs\s+40/);
+    t.match(r.stdout.toString(), /vfal-eva 1:2 v2f \/ f2v/);
+    const saved = JSON.parse(await readFile(join(model, "eval.json"), "utf8")) as { threshold: number };
+    t.ok(Number.isFinite(saved.threshold), "EER threshold stored for cmpc match");
+    t.ok((await readFile(join(model, "plots/roc.svg"), "utf8")).includes("<svg"));
+    const json = await cli(["eval", "--data", set.dir, "--model", model, "--limit", "20", "--format", "json"]);
+    t.equal(json.code, 0, json.stderr);
+    const j = JSON.parse(json.stdout.toString()) as { protocol: string; results: { kind: string }[] };
+    t.equal(j.protocol, "vfal", "vfal is the default without --lists");
+    t.same(
+      j.results.map((x) => x.kind),
+      ["verification", "vfal-eva"],
+    );
+    const latest = JSON.parse(await readFile(join(model, "eval.json"), "utf8")) as { threshold: number };
+    const m = await cli(["match", "--video", join(set.dir, set.videos[0]!.file), "--model", model]);
+    t.equal(
+      (JSON.parse(m.stdout.toString()) as { threshold: number }).threshold,
+      latest.threshold,
+      "match --video uses the stored threshold",
+    );
+  },
+);
 
 const ffmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
-t.test("cmpc eval --lists --data: official-format lists over a generated VoxCeleb1 tree (a missing file drops its pairs)", { skip: ffmpeg ? false : "native ffmpeg absent (needed to write the wav/jpg tree)" }, async (t) => {
-  const vox = join(root, "vox1");
-  const lists = join(root, "lists");
-  const ids = [...new Set(set.videos.map((v) => v.identity))];
-  const meta = ["VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet"];
-  const items: { id: number; name: string; vox: string; yt: string }[] = [];
-  for (const [i, identity] of ids.entries()) {
-    const vox1 = `id1000${i}`;
-    const name = `Person_${i}`;
-    meta.push(`${vox1}\t${name}\tm\tNowhere\ttest`);
-    for (const [k, v] of set.videos.filter((x) => x.identity === identity).entries()) {
-      const yt = `yt${i}v${k}`.padEnd(11, "x"); // YouTube ids are 11 characters
-      const wavDir = join(vox, "wav", vox1, yt);
-      const jpgDir = join(vox, "unzippedFaces", name, "1.6", yt);
-      await mkdir(wavDir, { recursive: true });
-      await mkdir(jpgDir, { recursive: true });
-      const src = join(set.dir, v.file);
-      t.equal(spawnSync("ffmpeg", ["-v", "error", "-y", "-i", src, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", join(wavDir, "00001.wav")]).status, 0);
-      t.equal(spawnSync("ffmpeg", ["-v", "error", "-y", "-i", src, "-frames:v", "1", join(jpgDir, "0000001.jpg")]).status, 0);
-      items.push({ id: i, name, vox: vox1, yt });
+t.test(
+  "cmpc eval --lists --data: official-format lists over a generated VoxCeleb1 tree (a missing file drops its pairs)",
+  { skip: ffmpeg ? false : "native ffmpeg absent (needed to write the wav/jpg tree)" },
+  async (t) => {
+    const vox = join(root, "vox1");
+    const lists = join(root, "lists");
+    const ids = [...new Set(set.videos.map((v) => v.identity))];
+    const meta = ["VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet"];
+    const items: { id: number; name: string; vox: string; yt: string }[] = [];
+    for (const [i, identity] of ids.entries()) {
+      const vox1 = `id1000${i}`;
+      const name = `Person_${i}`;
+      meta.push(`${vox1}\t${name}\tm\tNowhere\ttest`);
+      for (const [k, v] of set.videos.filter((x) => x.identity === identity).entries()) {
+        const yt = `yt${i}v${k}`.padEnd(11, "x"); // YouTube ids are 11 characters
+        const wavDir = join(vox, "wav", vox1, yt);
+        const jpgDir = join(vox, "unzippedFaces", name, "1.6", yt);
+        await mkdir(wavDir, { recursive: true });
+        await mkdir(jpgDir, { recursive: true });
+        const src = join(set.dir, v.file);
+        t.equal(
+          spawnSync("ffmpeg", [
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            src,
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-c:a",
+            "pcm_s16le",
+            join(wavDir, "00001.wav"),
+          ]).status,
+          0,
+        );
+        t.equal(
+          spawnSync("ffmpeg", ["-v", "error", "-y", "-i", src, "-frames:v", "1", join(jpgDir, "0000001.jpg")]).status,
+          0,
+        );
+        items.push({ id: i, name, vox: vox1, yt });
+      }
     }
-  }
-  await mkdir(join(lists, "veriflist"), { recursive: true });
-  await mkdir(join(lists, "matching"), { recursive: true });
-  await writeFile(join(lists, "vox1_meta.csv"), `${meta.join("\n")}\n`);
-  const rows = ["id,voice-speaker-id,face-speaker-id,label,voice-path,face-path"];
-  let n = 0;
-  for (const a of items) for (const b of items) rows.push(`${++n},${a.id},${b.id},${a.id === b.id ? 1 : 0},${a.name}/${a.yt}_0000001.wav,${b.name}/${b.yt}/0000001.jpg`);
-  rows.push(`${n + 1},0,0,1,${items[0]!.name}/${items[0]!.yt}_0000002.wav,${items[0]!.name}/${items[0]!.yt}/0000001.jpg`); // no such wav
-  await writeFile(join(lists, "veriflist", "veriflist_test_random_unseenunheard.txt"), `${rows.join("\n")}\n`);
-  const trials = items.map((a) => {
-    const b = items.find((x) => x.id !== a.id)!;
-    return `${a.vox}/${a.yt}/00001.wav ${a.name}/1.6/${a.yt}/0000001.jpg ${b.name}/1.6/${b.yt}/0000001.jpg`;
-  });
-  await writeFile(join(lists, "matching", "matching_v2f_U.csv"), `${trials.join("\n")}\n`);
+    await mkdir(join(lists, "veriflist"), { recursive: true });
+    await mkdir(join(lists, "matching"), { recursive: true });
+    await writeFile(join(lists, "vox1_meta.csv"), `${meta.join("\n")}\n`);
+    const rows = ["id,voice-speaker-id,face-speaker-id,label,voice-path,face-path"];
+    let n = 0;
+    for (const a of items)
+      for (const b of items)
+        rows.push(
+          `${++n},${a.id},${b.id},${a.id === b.id ? 1 : 0},${a.name}/${a.yt}_0000001.wav,${b.name}/${b.yt}/0000001.jpg`,
+        );
+    rows.push(
+      `${n + 1},0,0,1,${items[0]!.name}/${items[0]!.yt}_0000002.wav,${items[0]!.name}/${items[0]!.yt}/0000001.jpg`,
+    ); // no such wav
+    await writeFile(join(lists, "veriflist", "veriflist_test_random_unseenunheard.txt"), `${rows.join("\n")}\n`);
+    const trials = items.map((a) => {
+      const b = items.find((x) => x.id !== a.id)!;
+      return `${a.vox}/${a.yt}/00001.wav ${a.name}/1.6/${a.yt}/0000001.jpg ${b.name}/1.6/${b.yt}/0000001.jpg`;
+    });
+    await writeFile(join(lists, "matching", "matching_v2f_U.csv"), `${trials.join("\n")}\n`);
 
-  const out = join(root, "official-report");
-  const r = await cli(["eval", "--lists", lists, "--data", vox, "--model", model, "--out", out, "--format", "json"]);
-  t.equal(r.code, 0, r.stderr);
-  t.match(r.stderr, /not found in .* \(skipped\): .*veriflist_test_G_unseenunheard\.txt/, "absent lists are named");
-  const j = JSON.parse(r.stdout.toString()) as { protocol: string; threshold: number; results: { kind: string; name: string; pairs?: number; trials?: number; auc?: number; dropped: { units: number } }[] };
-  t.equal(j.protocol, "official");
-  const ver = j.results.find((x) => x.kind === "verification")!;
-  t.equal(ver.pairs, items.length ** 2, "every listed pair with files scored");
-  t.equal(ver.dropped.units, 1, "the pair with a missing wav is dropped and reported");
-  t.ok(ver.auc! >= 0 && ver.auc! <= 1);
-  t.ok(j.results.some((x) => x.kind === "matching" && x.name === "v2f_U"));
-  t.ok(existsSync(join(out, "plots", "roc.svg")) && existsSync(join(out, "eval.json")));
+    const out = join(root, "official-report");
+    const r = await cli(["eval", "--lists", lists, "--data", vox, "--model", model, "--out", out, "--format", "json"]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stderr, /not found in .* \(skipped\): .*veriflist_test_G_unseenunheard\.txt/, "absent lists are named");
+    const j = JSON.parse(r.stdout.toString()) as {
+      protocol: string;
+      threshold: number;
+      results: {
+        kind: string;
+        name: string;
+        pairs?: number;
+        trials?: number;
+        auc?: number;
+        dropped: { units: number };
+      }[];
+    };
+    t.equal(j.protocol, "official");
+    const ver = j.results.find((x) => x.kind === "verification")!;
+    t.equal(ver.pairs, items.length ** 2, "every listed pair with files scored");
+    t.equal(ver.dropped.units, 1, "the pair with a missing wav is dropped and reported");
+    t.ok(ver.auc! >= 0 && ver.auc! <= 1);
+    t.ok(j.results.some((x) => x.kind === "matching" && x.name === "v2f_U"));
+    t.ok(existsSync(join(out, "plots", "roc.svg")) && existsSync(join(out, "eval.json")));
 
-  // The same tree as a VoxCeleb1 root to train on (meta + identity split file, all identities in split 1).
-  await writeFile(join(vox, "vox1_meta.csv"), `${meta.join("\n")}\n`);
-  await writeFile(join(vox, "identity_splits.txt"), `${ids.map((_, i) => `Person_${i} 1`).join("\n")}\n`);
-  const voxRun = join(root, "vox-run");
-  const tr = await cli(["train", vox, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--out", voxRun]);
-  t.equal(tr.code, 0, tr.stderr);
-  t.match(tr.stderr, /reading the VoxCeleb1 tree/);
-  t.equal((JSON.parse(tr.stdout.toString()) as { videos: number }).videos, items.length, "one instance per (identity, YouTube video)");
-});
+    // The same tree as a VoxCeleb1 root to train on (meta + identity split file, all identities in split 1).
+    await writeFile(join(vox, "vox1_meta.csv"), `${meta.join("\n")}\n`);
+    await writeFile(join(vox, "identity_splits.txt"), `${ids.map((_, i) => `Person_${i} 1`).join("\n")}\n`);
+    const voxRun = join(root, "vox-run");
+    const tr = await cli(["train", vox, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--out", voxRun]);
+    t.equal(tr.code, 0, tr.stderr);
+    t.match(tr.stderr, /reading the VoxCeleb1 tree/);
+    t.equal(
+      (JSON.parse(tr.stdout.toString()) as { videos: number }).videos,
+      items.length,
+      "one instance per (identity, YouTube video)",
+    );
+  },
+);
 
 t.test("cmpc eval: usage errors", async (t) => {
   t.equal((await cli(["eval"])).code, 2, "--data is required");

@@ -48,7 +48,8 @@ Examples:
       options: { out: { type: "string" }, config: { type: "string", default: "paper" } },
     });
     const file = positionals[0];
-    if (file === undefined || positionals.length > 1) throw new UsageError("cmpc import-torch needs exactly one checkpoint file");
+    if (file === undefined || positionals.length > 1)
+      throw new UsageError("cmpc import-torch needs exactly one checkpoint file");
     if (values.out === undefined) throw new UsageError("cmpc import-torch needs --out <run-dir>");
     let bytes: Uint8Array;
     try {
@@ -84,8 +85,14 @@ Examples:
     await initRunFolder(runDir, config, { overwriteConfig: true });
     await writeCheckpoint(runDir, 0, serializeTrainState(state), { meta: { importedFrom: resolve(file) } });
     await appendLog(runDir, { kind: "import-torch", from: resolve(file), keys: Object.keys(weights).length });
-    await writeFile(join(runDir, "README.txt"), `Imported from ${resolve(file)} by "cmpc import-torch". Use it with --model ${runDir}\n`);
-    say(io, `imported ${Object.keys(weights).length} arrays (ResNet-${config.voice.tower.depth} towers) into ${runDir}`);
+    await writeFile(
+      join(runDir, "README.txt"),
+      `Imported from ${resolve(file)} by "cmpc import-torch". Use it with --model ${runDir}\n`,
+    );
+    say(
+      io,
+      `imported ${Object.keys(weights).length} arrays (ResNet-${config.voice.tower.depth} towers) into ${runDir}`,
+    );
     io.stdout.write(
       `${JSON.stringify({ runDir, depth: config.voice.tower.depth, widths: config.voice.tower.widths, weights: Object.keys(weights).length, config: config.preset })}\n`,
     );
@@ -94,13 +101,22 @@ Examples:
 };
 
 /** Depth and widths of a tower from its weights (`<tower>/layerN.M.conv1.weight`, HWIO). */
-function towerArch(weights: Record<string, HostArray>, tower: "voice" | "face", file: string): { depth: 18 | 34; widths: CmpcConfig["voice"]["tower"]["widths"] } {
+function towerArch(
+  weights: Record<string, HostArray>,
+  tower: "voice" | "face",
+  file: string,
+): { depth: 18 | 34; widths: CmpcConfig["voice"]["tower"]["widths"] } {
   const widths: number[] = [];
   for (let l = 1; l <= 4; l++) {
     const w = weights[`${tower}/layer${l}.0.conv1.weight`];
-    if (w === undefined) throw new TypeError(`Cannot import "${file}": no ${tower}/layer${l}.0.conv1.weight (is it a CMPC checkpoint with voice_subnet.* and face_subnet.*?)`);
+    if (w === undefined)
+      throw new TypeError(
+        `Cannot import "${file}": no ${tower}/layer${l}.0.conv1.weight (is it a CMPC checkpoint with voice_subnet.* and face_subnet.*?)`,
+      );
     widths.push(w.shape[3]!);
   }
-  const blocks = Object.keys(weights).filter((k) => new RegExp(`^${tower}/layer3\\.\\d+\\.conv1\\.weight$`).test(k)).length;
+  const blocks = Object.keys(weights).filter((k) =>
+    new RegExp(`^${tower}/layer3\\.\\d+\\.conv1\\.weight$`).test(k),
+  ).length;
   return { depth: blocks >= 6 ? 34 : 18, widths: widths as [number, number, number, number] };
 }

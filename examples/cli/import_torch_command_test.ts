@@ -12,21 +12,41 @@ const script = new URL("../../test/cli_tiny_torch_checkpoint.py", import.meta.ur
 const ckpt = join(root, "tiny.pth.tar");
 const py = spawnSync("/usr/bin/python3", [script, ckpt], { encoding: "utf8" });
 
-t.test("cmpc import-torch: a PyTorch CMPC checkpoint becomes a run folder that embed uses", { skip: py.status === 0 ? false : `Debian python3 + torch absent (${(py.stderr || py.error?.message || "").trim().split("\n").at(-1) ?? ""})` }, async (t) => {
-  const run = join(root, "imported");
-  const r = await cli(["import-torch", ckpt, "--config", "tiny", "--out", run]);
-  t.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.toString()) as { depth: number; widths: number[]; weights: number };
-  t.same({ depth: out.depth, widths: out.widths }, { depth: 18, widths: [8, 16, 32, 64] }, "architecture read from the weights");
-  t.ok(out.weights > 200);
-  for (const f of ["config.json", "latest", "checkpoints/0/state.bin"]) t.ok(existsSync(join(run, f)), f);
-  const set = await smallDemoSet(join(root, "data"), 2, 1);
-  const e = await cli(["embed", join(set.dir, set.videos[0]!.file), "--mean", "--model", run]);
-  t.equal(e.code, 0, e.stderr);
-  const rows = e.stdout.toString().trim().split("\n").map((l) => JSON.parse(l) as { modality: string; embedding: number[] });
-  t.same(rows.map((x) => x.modality), ["voice", "face"]);
-  t.ok(rows.every((x) => x.embedding.length === 64 && x.embedding.every(Number.isFinite)));
-});
+t.test(
+  "cmpc import-torch: a PyTorch CMPC checkpoint becomes a run folder that embed uses",
+  {
+    skip:
+      py.status === 0
+        ? false
+        : `Debian python3 + torch absent (${(py.stderr || py.error?.message || "").trim().split("\n").at(-1) ?? ""})`,
+  },
+  async (t) => {
+    const run = join(root, "imported");
+    const r = await cli(["import-torch", ckpt, "--config", "tiny", "--out", run]);
+    t.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.toString()) as { depth: number; widths: number[]; weights: number };
+    t.same(
+      { depth: out.depth, widths: out.widths },
+      { depth: 18, widths: [8, 16, 32, 64] },
+      "architecture read from the weights",
+    );
+    t.ok(out.weights > 200);
+    for (const f of ["config.json", "latest", "checkpoints/0/state.bin"]) t.ok(existsSync(join(run, f)), f);
+    const set = await smallDemoSet(join(root, "data"), 2, 1);
+    const e = await cli(["embed", join(set.dir, set.videos[0]!.file), "--mean", "--model", run]);
+    t.equal(e.code, 0, e.stderr);
+    const rows = e.stdout
+      .toString()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { modality: string; embedding: number[] });
+    t.same(
+      rows.map((x) => x.modality),
+      ["voice", "face"],
+    );
+    t.ok(rows.every((x) => x.embedding.length === 64 && x.embedding.every(Number.isFinite)));
+  },
+);
 
 t.test("cmpc import-torch: errors", async (t) => {
   t.equal((await cli(["import-torch"])).code, 2);

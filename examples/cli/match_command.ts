@@ -63,7 +63,8 @@ Examples:
     if (pairMode && faces.length === 0) throw new UsageError("--voice needs --faces <video|jpg>...");
     if (!pairMode && faces.length > 0) throw new UsageError("--video takes no other inputs");
     let threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-    if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
+    if (threshold !== undefined && !Number.isFinite(threshold))
+      throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
 
     const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);
@@ -89,7 +90,9 @@ Examples:
           return { input, score: f === null ? null : round(cosineSimilarity(voice, f)) };
         });
         const ranked = [...scores].sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
-        io.stdout.write(`${JSON.stringify({ voice: inputs[0], scores: ranked, best: ranked[0]?.score === null ? null : ranked[0]?.input, model: model.description })}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ voice: inputs[0], scores: ranked, best: ranked[0]?.score === null ? null : ranked[0]?.input, model: model.description })}\n`,
+        );
         return EXIT_OK;
       }
       threshold ??= model.runDir === null ? undefined : await storedThreshold(model.runDir);
@@ -103,11 +106,19 @@ Examples:
         const inside = e.face.filter((_, i) => (i + 0.5) / fps >= w.start && (i + 0.5) / fps < w.end);
         const f = meanVector(inside.length > 0 ? inside : nearest(e.face, (w.start + w.end) / 2, fps));
         const score = f === null ? null : round(cosineSimilarity(w.embedding, f));
-        return { start: w.start, end: w.end, faces: inside.length, score, same: score === null ? null : score >= threshold! };
+        return {
+          start: w.start,
+          end: w.end,
+          faces: inside.length,
+          score,
+          same: score === null ? null : score >= threshold!,
+        };
       });
       const valid = windows.filter((w) => w.score !== null).map((w) => w.score!);
       const mean = valid.length === 0 ? null : round(valid.reduce((a, b) => a + b, 0) / valid.length);
-      io.stdout.write(`${JSON.stringify({ video: inputs[0], threshold, windows, mean, same: mean === null ? null : mean >= threshold, model: model.description })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ video: inputs[0], threshold, windows, mean, same: mean === null ? null : mean >= threshold, model: model.description })}\n`,
+      );
       return EXIT_OK;
     } finally {
       towers.voice.dispose();

@@ -23,17 +23,30 @@ t.test("cmpc match --voice --faces: one score per face, best first, and the best
   if (jpg !== null) faces.push(jpg);
   const r = await cli(["match", "--voice", file(0), "--faces", ...faces, "--model", model]);
   t.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.toString()) as { voice: string; scores: { input: string; score: number | null }[]; best: string };
+  const out = JSON.parse(r.stdout.toString()) as {
+    voice: string;
+    scores: { input: string; score: number | null }[];
+    best: string;
+  };
   t.equal(out.voice, file(0));
   t.same(new Set(out.scores.map((s) => s.input)), new Set(faces), "every face scored");
-  t.ok(out.scores.every((s, i) => s.score !== null && Math.abs(s.score) <= 1 && (i === 0 || s.score <= out.scores[i - 1]!.score!)), "cosines, best first");
+  t.ok(
+    out.scores.every(
+      (s, i) => s.score !== null && Math.abs(s.score) <= 1 && (i === 0 || s.score <= out.scores[i - 1]!.score!),
+    ),
+    "cosines, best first",
+  );
   t.equal(out.best, out.scores[0]!.input);
 });
 
 t.test("cmpc match --video: one verdict per voice window", async (t) => {
   const r = await cli(["match", "--video", file(0), "--model", model, "--threshold", "0.2"]);
   t.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.toString()) as { threshold: number; windows: { start: number; end: number; score: number; same: boolean }[]; mean: number };
+  const out = JSON.parse(r.stdout.toString()) as {
+    threshold: number;
+    windows: { start: number; end: number; score: number; same: boolean }[];
+    mean: number;
+  };
   t.equal(out.threshold, 0.2);
   t.equal(out.windows.length, 2, "2 s of audio in 1 s windows");
   t.ok(out.windows.every((w) => Number.isFinite(w.score) && w.same === w.score >= 0.2));

@@ -62,4 +62,3 @@ export async function runCli(argv: string[], io: Omit<CommandIo, "json" | "verbo
     return EXIT_FAILURE;
   }
 }
-

@@ -69,7 +69,8 @@ Examples:
       },
     });
     if (positionals.length === 0) throw new UsageError("cmpc train needs videos, folders or a VoxCeleb1 root");
-    if (!BACKENDS.includes(values.backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
+    if (!BACKENDS.includes(values.backend))
+      throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
     if (values.resume && values.out === undefined) throw new UsageError("--resume needs --out <run-dir>");
     const int = (name: string, v: string | undefined, min = 1): number | undefined => {
       if (v === undefined) return undefined;

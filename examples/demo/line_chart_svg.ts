@@ -22,11 +22,16 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
  * console.assert(svg.startsWith("<svg"));
  * ```
  */
-export function lineChartSvg(series: Record<string, { x: number; y: number }[]>, options: LineChartOptions = {}): string {
+export function lineChartSvg(
+  series: Record<string, { x: number; y: number }[]>,
+  options: LineChartOptions = {},
+): string {
   const w = options.width ?? 640;
   const h = options.height ?? 400;
   const m = { l: 60, r: 150, t: 36, b: 48 };
-  const pts = Object.values(series).flat().filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const pts = Object.values(series)
+    .flat()
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
   const [x0, x1] = pts.length > 0 ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
@@ -49,10 +54,15 @@ export function lineChartSvg(series: Record<string, { x: number; y: number }[]>,
     out.push(`<line x1="${m.l}" y1="${sy(yv)}" x2="${w - m.r}" y2="${sy(yv)}" stroke="#eee"/>`);
   }
   out.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 10}" text-anchor="middle">${esc(options.xLabel ?? "")}</text>`);
-  out.push(`<text x="14" y="${(m.t + h - m.b) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(m.t + h - m.b) / 2})">${esc(options.yLabel ?? "")}</text>`);
+  out.push(
+    `<text x="14" y="${(m.t + h - m.b) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(m.t + h - m.b) / 2})">${esc(options.yLabel ?? "")}</text>`,
+  );
   Object.entries(series).forEach(([name, p], i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    const d = p.filter((q) => Number.isFinite(q.y)).map((q, j) => `${j === 0 ? "M" : "L"}${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join("");
+    const d = p
+      .filter((q) => Number.isFinite(q.y))
+      .map((q, j) => `${j === 0 ? "M" : "L"}${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`)
+      .join("");
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>`);
     out.push(`<rect x="${w - m.r + 10}" y="${m.t + i * 16}" width="12" height="3" fill="${colour}"/>`);
     out.push(`<text x="${w - m.r + 26}" y="${m.t + i * 16 + 5}">${esc(name)}</text>`);
@@ -62,5 +72,7 @@ export function lineChartSvg(series: Record<string, { x: number; y: number }[]>,
 }
 
 function fmt(v: number): string {
-  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : String(Math.round(v * 100) / 100);
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0)
+    ? v.toExponential(1)
+    : String(Math.round(v * 100) / 100);
 }

@@ -41,8 +41,12 @@ async function features(cache: FeatureCache): Promise<VideoFeatures[]> {
       const px = await cache.store.readFace(v.key, f);
       for (let i = 0; i < px.length; i++) face[i % 3]! += px[i]!;
     }
-    const pixels = (v.summary.faceCount * v.summary.faceHeight * v.summary.faceWidth) || 1;
-    out.push({ identity: v.identity ?? v.videoId, voice: voice.map((x) => x / Math.max(1, frames)), face: face.map((x) => x / pixels) });
+    const pixels = v.summary.faceCount * v.summary.faceHeight * v.summary.faceWidth || 1;
+    out.push({
+      identity: v.identity ?? v.videoId,
+      voice: voice.map((x) => x / Math.max(1, frames)),
+      face: face.map((x) => x / pixels),
+    });
   }
   return out;
 }
@@ -93,13 +97,26 @@ function ridge(x: number[][], y: number[][], lambda: number): (r: number[]) => n
  * trials: the probe's item, a video of the same identity, a video of
  * another identity).
  */
-export async function linearProbe(train: FeatureCache, test: FeatureCache, trials = 2000, seed = 100): Promise<ProbeResult> {
+export async function linearProbe(
+  train: FeatureCache,
+  test: FeatureCache,
+  trials = 2000,
+  seed = 100,
+): Promise<ProbeResult> {
   const tr = await features(train);
   const te = await features(test);
   const sv = standardiser(tr.map((r) => r.voice));
   const sf = standardiser(tr.map((r) => r.face));
-  const v2f = ridge(tr.map((r) => sv(r.voice)), tr.map((r) => sf(r.face)), 1);
-  const f2v = ridge(tr.map((r) => sf(r.face)), tr.map((r) => sv(r.voice)), 1);
+  const v2f = ridge(
+    tr.map((r) => sv(r.voice)),
+    tr.map((r) => sf(r.face)),
+    1,
+  );
+  const f2v = ridge(
+    tr.map((r) => sf(r.face)),
+    tr.map((r) => sv(r.voice)),
+    1,
+  );
   const rng = new Rng(seed);
   const dist = (a: number[], b: number[]) => a.reduce((s, x, j) => s + (x - b[j]!) ** 2, 0);
   let okV = 0;

@@ -124,14 +124,22 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   const steps = options.steps ?? 500;
   const augment = options.augment ?? true;
   const seeds = options.seeds ?? [0];
-  const log = options.log ?? ((l: string) => {
-    console.error(l);
-  });
+  const log =
+    options.log ??
+    ((l: string) => {
+      console.error(l);
+    });
   await mkdir(dir, { recursive: true });
 
   // 1. Demo data (reused when already generated with the same options).
   const dataDir = join(dir, "data");
-  const dataOptions: DemoDataOptions = { trainIdentities: 100, testIdentities: 20, videosPerIdentity: 2, seconds: 2.5, ...options.data };
+  const dataOptions: DemoDataOptions = {
+    trainIdentities: 100,
+    testIdentities: 20,
+    videosPerIdentity: 2,
+    seconds: 2.5,
+    ...options.data,
+  };
   const stamp = JSON.stringify(dataOptions);
   const stampFile = join(dataDir, "options.json");
   if (!existsSync(stampFile) || (await readFile(stampFile, "utf8")) !== stamp) {
@@ -139,7 +147,9 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
     const t0 = Date.now();
     const set = await generateDemoData(dataDir, dataOptions);
     await writeFile(stampFile, stamp);
-    log(`  ${set.videos.length} videos of ${set.identities.length} identities in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `  ${set.videos.length} videos of ${set.identities.length} identities in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   } else {
     log(`reusing demo videos in ${dataDir}`);
   }
@@ -158,7 +168,13 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
     const t0 = Date.now();
     let built = 0;
     const events = await lastValueFrom(
-      buildFeatureCache(videos, { store, frontEnd, readBytes: datasetVideoBytes, decode: decodeDatasetVideo, onError: "skip" }).pipe(
+      buildFeatureCache(videos, {
+        store,
+        frontEnd,
+        readBytes: datasetVideoBytes,
+        decode: decodeDatasetVideo,
+        onError: "skip",
+      }).pipe(
         tap((e) => {
           if (e.type === "video" && e.status === "built") built += 1;
           if (e.type === "skip") log(`  skipped: ${e.error.message}`);
@@ -168,7 +184,9 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
     );
     const end = events.find((e) => e.type === "done");
     if (end?.type !== "done") throw new Error(`Cannot build the ${split} feature cache: it ended without a result`);
-    log(`  ${split}: ${end.cache.videos.length} videos cached (${built} decoded) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `  ${split}: ${end.cache.videos.length} videos cached (${built} decoded) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     return end.cache;
   };
   log("building the feature cache (decode, log-mel, face detection and crops) ...");
@@ -194,29 +212,34 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
       let reclusterings = 0;
       const runDir = join(dir, `${method.toLowerCase()}-seed${seed}`);
       await lastValueFrom(
-        trainCmpc(({ rng, samplesSeen }) => {
-          const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
-          return augment ? pairs.pipe(augmentFaces({ seed, start: samplesSeen })) : pairs;
-        }, {
-          config,
-          steps,
-          backend: "wasm",
-          threads,
-          checkpoint: {
-            every: steps,
-            write: async (state: TrainState) => {
-              final = state;
-              await writeCheckpoint(runDir, state.step, serializeTrainState(state));
+        trainCmpc(
+          ({ rng, samplesSeen }) => {
+            const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
+            return augment ? pairs.pipe(augmentFaces({ seed, start: samplesSeen })) : pairs;
+          },
+          {
+            config,
+            steps,
+            backend: "wasm",
+            threads,
+            checkpoint: {
+              every: steps,
+              write: async (state: TrainState) => {
+                final = state;
+                await writeCheckpoint(runDir, state.step, serializeTrainState(state));
+              },
             },
           },
-        }).pipe(
+        ).pipe(
           tap((e) => {
             last = e;
             backend = e.backend;
             if (e.clustering.reclustered) reclusterings += 1;
             (curves[`${method} seed ${seed}`] ??= []).push({ x: e.step, y: e.loss.total });
             if (e.step % 25 === 0 || e.step === 1) {
-              log(`  ${method} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`);
+              log(
+                `  ${method} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`,
+              );
             }
           }),
           filter(() => false),
@@ -224,7 +247,8 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         { defaultValue: null },
       );
       await appendLog(runDir, { method, seed, steps, reclusterings });
-      if (final === null || last === null) throw new Error(`Cannot evaluate ${method}: training wrote no final checkpoint`);
+      if (final === null || last === null)
+        throw new Error(`Cannot evaluate ${method}: training wrote no final checkpoint`);
       const trainSeconds = (Date.now() - t0) / 1000;
       const evalResult = await evaluateOnTest(final, testCache, seed);
       results.push({
@@ -269,7 +293,10 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   };
   await writeFile(join(dir, "report.json"), JSON.stringify(report, null, 1));
   await mkdir(join(dir, "plots"), { recursive: true });
-  await writeFile(join(dir, "plots", "loss.svg"), lineChartSvg(curves, { title: "training loss (total)", xLabel: "step", yLabel: "loss" }));
+  await writeFile(
+    join(dir, "plots", "loss.svg"),
+    lineChartSvg(curves, { title: "training loss (total)", xLabel: "step", yLabel: "loss" }),
+  );
   await writeFile(join(dir, "model"), `${join(dir, `cmpc-seed${seeds[0] ?? 0}`)}\n`);
   return report;
 }

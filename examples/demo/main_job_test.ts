@@ -19,7 +19,13 @@ t.test("runMainJob() runs the whole demo on a tiny set and writes report, plots 
   });
   t.same(report.data, { train: { identities: 6, videos: 12 }, test: { identities: 3, videos: 6 } });
   t.equal(report.augment, true);
-  t.same(report.results.map((r) => [r.method, r.seed, r.steps]), [["CMPC", 0, 8], ["CID", 0, 8]]);
+  t.same(
+    report.results.map((r) => [r.method, r.seed, r.steps]),
+    [
+      ["CMPC", 0, 8],
+      ["CID", 0, 8],
+    ],
+  );
   t.ok(report.results[0]!.reclusterings >= 1, "CMPC re-clustered");
   t.equal(report.results[1]!.reclusterings, 0, "CID never clusters");
   for (const r of report.results) {
@@ -35,7 +41,18 @@ t.test("runMainJob() runs the whole demo on a tiny set and writes report, plots 
   t.ok(lines.some((l) => l.includes("generating demo videos")));
   // A second run reuses the videos and the feature cache.
   const again: string[] = [];
-  await runMainJob({ dir, steps: 2, seeds: [1], threads: 1, augment: false, data: { trainIdentities: 6, testIdentities: 3, videosPerIdentity: 2, seconds: 1.5 }, log: (l) => again.push(l) });
+  await runMainJob({
+    dir,
+    steps: 2,
+    seeds: [1],
+    threads: 1,
+    augment: false,
+    data: { trainIdentities: 6, testIdentities: 3, videosPerIdentity: 2, seconds: 1.5 },
+    log: (l) => again.push(l),
+  });
   t.ok(again.some((l) => l.startsWith("reusing demo videos")));
-  t.ok(again.some((l) => /train: 12 videos cached \(0 decoded\)/.test(l)), again.join("\n"));
+  t.ok(
+    again.some((l) => /train: 12 videos cached \(0 decoded\)/.test(l)),
+    again.join("\n"),
+  );
 });

@@ -8,7 +8,12 @@ import { parseArgs } from "node:util";
 import { runMainJob } from "./main_job.ts";
 
 const { values } = parseArgs({
-  options: { steps: { type: "string" }, seeds: { type: "string" }, dir: { type: "string" }, "no-augment": { type: "boolean", default: false } },
+  options: {
+    steps: { type: "string" },
+    seeds: { type: "string" },
+    dir: { type: "string" },
+    "no-augment": { type: "boolean", default: false },
+  },
 });
 const report = await runMainJob({
   ...(values.dir === undefined ? {} : { dir: values.dir }),
@@ -18,7 +23,8 @@ const report = await runMainJob({
 });
 const pct = (x: number) => `${(100 * x).toFixed(1).padStart(5)}%`;
 const rows = report.results.map(
-  (r) => `| ${r.method.padEnd(6)} | ${String(r.seed).padStart(4)} | ${pct(r.eval.matchingV2F)} | ${pct(r.eval.matchingF2V)} | ${pct(r.eval.auc)} | ${String(r.reclusterings).padStart(12)} |`,
+  (r) =>
+    `| ${r.method.padEnd(6)} | ${String(r.seed).padStart(4)} | ${pct(r.eval.matchingV2F)} | ${pct(r.eval.matchingF2V)} | ${pct(r.eval.auc)} | ${String(r.reclusterings).padStart(12)} |`,
 );
 console.log(`
 Unseen identities: ${report.data.test.identities} (${report.data.test.videos} videos); trained on ${report.data.train.identities} identities (${report.data.train.videos} videos), ${report.results[0]?.steps ?? 0} steps, ${report.augment ? "face augmentation" : "no augmentation"}, ${report.backend}

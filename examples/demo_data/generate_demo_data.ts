@@ -91,8 +91,13 @@ export async function generateDemoData(dir: string, options: DemoDataOptions = {
     }
   }
   const manifest = join(dir, "manifest.csv");
-  const rows = videos.map((v) => `${v.file},${v.identity},${v.split},${v.seconds.toFixed(3)},${o.size},${o.size},${o.fps},16000,1`);
-  await writeFile(manifest, ["file,identity,split,duration_s,width,height,fps,audio_sample_rate,audio_channels", ...rows].join("\n") + "\n");
+  const rows = videos.map(
+    (v) => `${v.file},${v.identity},${v.split},${v.seconds.toFixed(3)},${o.size},${o.size},${o.fps},16000,1`,
+  );
+  await writeFile(
+    manifest,
+    ["file,identity,split,duration_s,width,height,fps,audio_sample_rate,audio_channels", ...rows].join("\n") + "\n",
+  );
   await writeFile(join(dir, "identities.json"), JSON.stringify({ options: o, identities }, null, 1));
   return { dir, manifest, videos, identities };
 }

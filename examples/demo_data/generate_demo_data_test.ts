@@ -26,16 +26,27 @@ t.test("generateDemoData() is deterministic per seed and decodes to the expected
   const s1 = await generateDemoData(a, opts);
   await generateDemoData(b, opts);
   t.equal(s1.videos.length, 2);
-  t.same(s1.videos.map((v) => v.split), ["train", "test"]);
+  t.same(
+    s1.videos.map((v) => v.split),
+    ["train", "test"],
+  );
   for (const v of s1.videos) {
-    const h1 = createHash("sha256").update(await readFile(join(a, v.file))).digest("hex");
-    const h2 = createHash("sha256").update(await readFile(join(b, v.file))).digest("hex");
+    const h1 = createHash("sha256")
+      .update(await readFile(join(a, v.file)))
+      .digest("hex");
+    const h2 = createHash("sha256")
+      .update(await readFile(join(b, v.file)))
+      .digest("hex");
     t.equal(h1, h2, `${v.file} is byte-identical across runs`);
   }
   const other = await generateDemoData(b, { ...opts, seed: 6 });
   t.not(
-    createHash("sha256").update(await readFile(join(b, other.videos[0]!.file))).digest("hex"),
-    createHash("sha256").update(await readFile(join(a, s1.videos[0]!.file))).digest("hex"),
+    createHash("sha256")
+      .update(await readFile(join(b, other.videos[0]!.file)))
+      .digest("hex"),
+    createHash("sha256")
+      .update(await readFile(join(a, s1.videos[0]!.file)))
+      .digest("hex"),
     "another seed gives another video",
   );
   const manifest = await readFile(s1.manifest, "utf8");
@@ -45,7 +56,15 @@ t.test("generateDemoData() is deterministic per seed and decodes to the expected
     return;
   }
   for (const v of s1.videos) {
-    const out = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,width,height,duration,sample_rate", "-of", "json", join(a, v.file)]);
+    const out = execFileSync("ffprobe", [
+      "-v",
+      "error",
+      "-show_entries",
+      "stream=codec_type,width,height,duration,sample_rate",
+      "-of",
+      "json",
+      join(a, v.file),
+    ]);
     const streams = (JSON.parse(out.toString()) as { streams: Record<string, string | number>[] }).streams;
     const video = streams.find((s) => s.codec_type === "video")!;
     const audio = streams.find((s) => s.codec_type === "audio")!;
@@ -58,15 +77,39 @@ t.test("generateDemoData() is deterministic per seed and decodes to the expected
 });
 
 t.test("voiceTraits() and faceTraits() are monotone in each attribute", (t) => {
-  const at = (k: keyof IdentityAttributes, x: number): IdentityAttributes => ({ size: 0.5, tract: 0.5, spread: 0.5, [k]: x });
+  const at = (k: keyof IdentityAttributes, x: number): IdentityAttributes => ({
+    size: 0.5,
+    tract: 0.5,
+    spread: 0.5,
+    [k]: x,
+  });
   const xs = [0, 0.25, 0.5, 0.75, 1];
-  const mono = (f: (x: number) => number, dir: 1 | -1) => xs.every((x, i) => i === 0 || dir * (f(x) - f(xs[i - 1]!)) > 0);
-  t.ok(mono((x) => voiceTraits(at("size", x)).f0, -1), "pitch falls with size");
-  t.ok(mono((x) => faceTraits(at("size", x)).aspect, -1), "the face widens (height/width falls) with size");
-  t.ok(mono((x) => voiceTraits(at("tract", x)).formantScale, -1), "formants fall with tract");
-  t.ok(mono((x) => faceTraits(at("tract", x)).eyeHeight, 1), "the eye line rises with tract");
-  t.ok(mono((x) => voiceTraits(at("spread", x)).tilt, 1), "spectral tilt grows with spread");
-  t.ok(mono((x) => faceTraits(at("spread", x)).eyeSpacing, 1), "eye spacing grows with spread");
+  const mono = (f: (x: number) => number, dir: 1 | -1) =>
+    xs.every((x, i) => i === 0 || dir * (f(x) - f(xs[i - 1]!)) > 0);
+  t.ok(
+    mono((x) => voiceTraits(at("size", x)).f0, -1),
+    "pitch falls with size",
+  );
+  t.ok(
+    mono((x) => faceTraits(at("size", x)).aspect, -1),
+    "the face widens (height/width falls) with size",
+  );
+  t.ok(
+    mono((x) => voiceTraits(at("tract", x)).formantScale, -1),
+    "formants fall with tract",
+  );
+  t.ok(
+    mono((x) => faceTraits(at("tract", x)).eyeHeight, 1),
+    "the eye line rises with tract",
+  );
+  t.ok(
+    mono((x) => voiceTraits(at("spread", x)).tilt, 1),
+    "spectral tilt grows with spread",
+  );
+  t.ok(
+    mono((x) => faceTraits(at("spread", x)).eyeSpacing, 1),
+    "eye spacing grows with spread",
+  );
   t.end();
 });
 

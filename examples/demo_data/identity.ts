@@ -73,7 +73,12 @@ export function faceTraits(a: IdentityAttributes): FaceTraits {
 }
 
 const SKINS: [number, number, number][] = [
-  [255, 224, 196], [241, 194, 160], [224, 172, 130], [198, 134, 96], [160, 104, 70], [112, 72, 50],
+  [255, 224, 196],
+  [241, 194, 160],
+  [224, 172, 130],
+  [198, 134, 96],
+  [160, 104, 70],
+  [112, 72, 50],
 ];
 
 /** Draws `n` identities from a seeded generator. */
@@ -82,10 +87,16 @@ export function drawIdentities(n: number, rng: Rng, prefix = "id"): DemoIdentity
   for (let i = 0; i < n; i++) {
     const base = SKINS[rng.int(SKINS.length)]!;
     const jitter = () => rng.uniform() * 20 - 10;
-    const skin: [number, number, number] = [clamp(base[0] + jitter()), clamp(base[1] + jitter()), clamp(base[2] + jitter())];
+    const skin: [number, number, number] = [
+      clamp(base[0] + jitter()),
+      clamp(base[1] + jitter()),
+      clamp(base[2] + jitter()),
+    ];
     const dark = rng.uniform();
     const hair: [number, number, number] =
-      dark < 0.6 ? [30 + rng.int(50), 20 + rng.int(35), 10 + rng.int(25)] : [120 + rng.int(110), 80 + rng.int(80), 30 + rng.int(50)];
+      dark < 0.6
+        ? [30 + rng.int(50), 20 + rng.int(35), 10 + rng.int(25)]
+        : [120 + rng.int(110), 80 + rng.int(80), 30 + rng.int(50)];
     const iris: [number, number, number] = [40 + rng.int(80), 40 + rng.int(90), 30 + rng.int(120)];
     out.push({
       id: `${prefix}${String(i).padStart(3, "0")}`,

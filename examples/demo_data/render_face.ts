@@ -70,7 +70,7 @@ export function renderFace(
       if (hu * hu + hv * hv < 1 && v < -0.1 + look.hairLength * 1.0) set(look.hair, 1);
       // Ears.
       const eu = Math.abs(u) - 1.0;
-      if (eu * eu / 0.02 + (v + 0.05) * (v + 0.05) / 0.06 < 1) set(look.skin, 0.85);
+      if ((eu * eu) / 0.02 + ((v + 0.05) * (v + 0.05)) / 0.06 < 1) set(look.skin, 0.85);
       // Face oval with soft shading.
       const d2 = u * u + v * v;
       if (d2 < 1) {
@@ -91,7 +91,7 @@ export function renderFace(
           const sv = ey / 0.075;
           if (su * su + sv * sv < 1) {
             set([245, 245, 240]);
-            const ir = Math.hypot(ex / 0.075, ey / 0.075 * 1.0);
+            const ir = Math.hypot(ex / 0.075, (ey / 0.075) * 1.0);
             if (ir < 1) set(look.iris);
             if (ir < 0.45) set([15, 15, 15]);
             if (sv < -0.6) set(look.skin, 0.6);

@@ -57,7 +57,11 @@ export function synthVoice(v: VoiceTraits, o: UtteranceOptions, rng: Rng): Utter
   const weights = new Float64Array(61);
   for (let h = 1; h <= 60; h++) weights[h] = 1 / Math.pow(h, v.tilt);
   for (const s of plan) {
-    const [f1, f2, f3] = s.vowel.map((f) => f * v.formantScale * (0.95 + 0.1 * rng.uniform())) as [number, number, number];
+    const [f1, f2, f3] = s.vowel.map((f) => f * v.formantScale * (0.95 + 0.1 * rng.uniform())) as [
+      number,
+      number,
+      number,
+    ];
     const res = [resonator(f1, 90, sr), resonator(f2, 110, sr), resonator(f3, 150, sr)];
     const len = s.end - s.start;
     const burst = Math.round(0.02 * sr);

@@ -133,7 +133,12 @@ function resample(x: Float32Array, from: number): Float32Array {
 }
 
 async function loadModel(): Promise<{ config: CmpcConfig; voice: TowerLike; face: TowerLike }> {
-  const info = (await (await fetch("/model.json")).json()) as { available: boolean; step?: number; run?: string; message: string };
+  const info = (await (await fetch("/model.json")).json()) as {
+    available: boolean;
+    step?: number;
+    run?: string;
+    message: string;
+  };
   if (info.available) {
     const bytes = new Uint8Array(await (await fetch("/model.bin")).arrayBuffer());
     const saved = deserializeTrainState(bytes);
@@ -148,13 +153,18 @@ async function loadModel(): Promise<{ config: CmpcConfig; voice: TowerLike; face
   const config = cmpcConfig("tiny", { bankSize: 96, seed: 0 });
   const towers = createTowers(config, new Rng(0));
   state.model = { trained: false, step: null, run: null, note: info.message };
-  banner(`No trained model found — using randomly initialised towers, so the scores are meaningless. ${info.message}`, "warn");
+  banner(
+    `No trained model found — using randomly initialised towers, so the scores are meaningless. ${info.message}`,
+    "warn",
+  );
   return { config, ...towers };
 }
 
 async function openMedia(bufferSamples: number): Promise<{ audio: RollingBuffer }> {
   if (typeof navigator.mediaDevices === "undefined") {
-    throw new Error("Cannot open the camera and microphone: this page needs a secure context (https:// or http://localhost)");
+    throw new Error(
+      "Cannot open the camera and microphone: this page needs a secure context (https:// or http://localhost)",
+    );
   }
   let stream: MediaStream;
   try {
@@ -210,7 +220,12 @@ async function openMedia(bufferSamples: number): Promise<{ audio: RollingBuffer 
   const url = URL.createObjectURL(new Blob([worklet], { type: "text/javascript" }));
   await context.audioWorklet.addModule(url);
   URL.revokeObjectURL(url);
-  const tap = new AudioWorkletNode(context, "cmpc-tap", { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit" });
+  const tap = new AudioWorkletNode(context, "cmpc-tap", {
+    numberOfInputs: 1,
+    numberOfOutputs: 1,
+    channelCount: 1,
+    channelCountMode: "explicit",
+  });
   tap.port.onmessage = (e: MessageEvent<Float32Array>) => {
     audio.push(resample(e.data, context.sampleRate));
   };
@@ -269,7 +284,8 @@ function draw(boxes: FaceBox[], scores: ArrayLike<number>, best: number): void {
   ctx.textBaseline = "bottom";
   // Voice status in the top-left corner.
   const v = state.voice;
-  const voiceText = v === null ? "voice: listening…" : `voice: ${v.levelDb.toFixed(0)} dB${v.nearSilent ? " (near-silent)" : ""}`;
+  const voiceText =
+    v === null ? "voice: listening…" : `voice: ${v.levelDb.toFixed(0)} dB${v.nearSilent ? " (near-silent)" : ""}`;
   ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
   ctx.fillRect(0, 0, ctx.measureText(voiceText).width + 8, px + 6);
   ctx.fillStyle = v?.nearSilent === false ? "#7fdcff" : "#bbbbbb";
@@ -327,7 +343,11 @@ async function main(): Promise<void> {
     let faceEmbs: Float32Array[] = [];
     if (frame !== null) {
       boxes = await detector.detect(frame, { maxFaces: 6 });
-      const crops = boxes.map((b) => ({ data: cropFace(frame, b, { size: faceSize }), height: faceSize, width: faceSize }));
+      const crops = boxes.map((b) => ({
+        data: cropFace(frame, b, { size: faceSize }),
+        height: faceSize,
+        width: faceSize,
+      }));
       faceEmbs = await lastValueFrom(from(crops).pipe(embedFace(model.face, { normalize: true }), toArray()));
     }
     let scores: ArrayLike<number> = [];

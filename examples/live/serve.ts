@@ -26,7 +26,11 @@ const server = await startLiveServer({
   ...(values.run === undefined ? {} : { runDir: values.run }),
 });
 const model = await server.model();
-console.log(model.available ? `model: ${model.message}` : `WARNING: ${model.message}\n         The page will run with random weights (meaningless scores).`);
+console.log(
+  model.available
+    ? `model: ${model.message}`
+    : `WARNING: ${model.message}\n         The page will run with random weights (meaningless scores).`,
+);
 console.log(`live page: ${server.url}  (allow camera and microphone; everything stays in the browser; Ctrl+C to stop)`);
 const stop = () => {
   void server.close().then(() => process.exit(0));

@@ -103,7 +103,8 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   type Reply = [status: number, body: Uint8Array | string, type: string];
   const route = async (method: string, path: string): Promise<Reply> => {
     if (method !== "GET" && method !== "HEAD") return [405, "GET only\n", "text/plain"];
-    if (path === "/" || path === "/index.html") return [200, await readFile(join(outDir, "index.html")), TYPES[".html"]!];
+    if (path === "/" || path === "/index.html")
+      return [200, await readFile(join(outDir, "index.html")), TYPES[".html"]!];
     if (path === "/main.js" || path === "/main.js.map") {
       return [200, await readFile(join(outDir, path.slice(1))), TYPES[path.endsWith(".map") ? ".map" : ".js"]!];
     }

@@ -40,7 +40,8 @@ const manifest = (await readFile(join(dir, "data", "manifest.csv"), "utf8")).spl
 const byIdentity = new Map<string, string>();
 for (const line of manifest) {
   const [file, identity, split] = line.split(",");
-  if (file !== undefined && identity !== undefined && split === "test" && !byIdentity.has(identity)) byIdentity.set(identity, join(dir, "data", file));
+  if (file !== undefined && identity !== undefined && split === "test" && !byIdentity.has(identity))
+    byIdentity.set(identity, join(dir, "data", file));
 }
 const videos = [...byIdentity.values()];
 const work = await mkdtemp(join(tmpdir(), "cmpc-two-faces-"));
@@ -57,8 +58,37 @@ for (let p = 0; p < pairs && 2 * p + 1 < videos.length; p++) {
   const speakerLeft = p % 2 === 0;
   const y4m = join(work, "camera.y4m");
   const wav = join(work, "mic.wav");
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", a, "-i", b, "-filter_complex", "[0:v][1:v]hstack", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", y4m]);
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", speakerLeft ? a : b, "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", wav]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-i",
+    a,
+    "-i",
+    b,
+    "-filter_complex",
+    "[0:v][1:v]hstack",
+    "-pix_fmt",
+    "yuv420p",
+    "-f",
+    "yuv4mpegpipe",
+    y4m,
+  ]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-i",
+    speakerLeft ? a : b,
+    "-vn",
+    "-ac",
+    "1",
+    "-ar",
+    "16000",
+    "-c:a",
+    "pcm_s16le",
+    wav,
+  ]);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -93,7 +123,9 @@ for (let p = 0; p < pairs && 2 * p + 1 < videos.length; p++) {
       const speaker = speakerLeft ? left : 1 - left;
       total += 1;
       if (s.best === speaker) hits += 1;
-      seen.push(`${s.best === speaker ? "hit" : "miss"} (${s.faces.map((f) => f.cosine.toFixed(2)).join(" / ")}, ${s.tickMs} ms)`);
+      seen.push(
+        `${s.best === speaker ? "hit" : "miss"} (${s.faces.map((f) => f.cosine.toFixed(2)).join(" / ")}, ${s.tickMs} ms)`,
+      );
     } else {
       seen.push(`${s.faces.length} face(s)`);
     }

@@ -37,7 +37,12 @@ export interface BatchNormTrainResult {
  * passes. `mean` and `variance` are returned for the running statistics and
  * are owned (disposed) by the caller even inside `tf.tidy`.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): BatchNormTrainResult {
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): BatchNormTrainResult {
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const fused = hasFusedBatchNorm();
   const f = tf.customGrad((...args: unknown[]) => {
@@ -46,7 +51,13 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
     let mean: tf.Tensor;
     let variance: tf.Tensor;
     if (fused) {
-      [value, mean, variance] = tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, { eps }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+      [value, mean, variance] = tf
+        .engine()
+        .runKernel<tf.Tensor[]>(BATCH_NORM_TRAIN, { x: xi, gamma: g, beta: b }, { eps }) as [
+        tf.Tensor4D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+      ];
     } else {
       ({ mean, variance } = tf.moments(xi, [0, 1, 2]));
       value = tf.batchNorm4d(xi, mean as tf.Tensor1D, variance as tf.Tensor1D, b, g, eps);
@@ -59,7 +70,9 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
         const [xs, mu, v, gs] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
         const d = dy as tf.Tensor4D;
         if (fused) {
-          return tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAIN_GRAD, { dy: d, x: xs, mean: mu, variance: v, gamma: gs }, { eps });
+          return tf
+            .engine()
+            .runKernel<tf.Tensor[]>(BATCH_NORM_TRAIN_GRAD, { dy: d, x: xs, mean: mu, variance: v, gamma: gs }, { eps });
         }
         const n = xs.shape[0] * xs.shape[1] * xs.shape[2];
         const s = tf.rsqrt(tf.add(v, eps));

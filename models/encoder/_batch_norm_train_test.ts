@@ -30,7 +30,9 @@ function run(fast: boolean, shape: [number, number, number, number], seed: numbe
   };
   const out = tf.tidy(() => {
     const y = bn(x, gamma, beta);
-    const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(bn(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D), w)))([x, gamma, beta]);
+    const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(bn(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D), w)),
+    )([x, gamma, beta]);
     return [y, ...grads].map((z) => z.dataSync<"float32">().slice());
   });
   tf.dispose([x, w, gamma, beta]);
@@ -50,7 +52,11 @@ function relErr(a: Float32Array, b: Float32Array): number {
 for (const backend of ["cpu", "wasm"] as const) {
   t.test(`batchNormTrain() equals autodiff through moments + batchNorm on ${backend} (y, dx, dγ, dβ)`, async (t) => {
     await initBackend({ prefer: backend });
-    t.equal(hasFusedBatchNorm(), backend === "wasm", `fused SIMD BatchNorm kernels ${backend === "wasm" ? "used" : "not used"} on ${backend}`);
+    t.equal(
+      hasFusedBatchNorm(),
+      backend === "wasm",
+      `fused SIMD BatchNorm kernels ${backend === "wasm" ? "used" : "not used"} on ${backend}`,
+    );
     const cases: { shape: [number, number, number, number]; shift: number }[] = [
       { shape: [4, 5, 7, 3], shift: 0 },
       { shape: [2, 9, 11, 8], shift: 40 },

@@ -21,7 +21,17 @@ export function conv2dTorch(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad:
   // gradient). Non-square: pad first (wasm's Conv2D is wrong for non-square
   // filters with numeric padding).
   if (w.shape[0] === w.shape[1]) return tf.conv2d(x, w, stride, pad);
-  return tf.conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, "valid");
+  return tf.conv2d(
+    tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]),
+    w,
+    stride,
+    "valid",
+  );
 }
 
 /**

@@ -13,11 +13,7 @@ export {
   type ResNetTowerOptions,
   type SetWeightsOptions,
 } from "./resnet_tower.ts";
-export {
-  createTowers,
-} from "./create_towers.ts";
+export { createTowers } from "./create_towers.ts";
 
 // Errors
-export {
-  WeightsMismatchError,
-} from "./weights_mismatch_error.ts";
+export { WeightsMismatchError } from "./weights_mismatch_error.ts";

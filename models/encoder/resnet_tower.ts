@@ -78,13 +78,35 @@ interface BnParams {
  * padding: inside the conv for square filters, `tf.pad` first otherwise
  * (the wasm Conv2D bug, docs/performance.md).
  */
-function foldedConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number, p: BnParams, relu: boolean): tf.Tensor4D {
+function foldedConv(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  p: BnParams,
+  relu: boolean,
+): tf.Tensor4D {
   const scale = tf.mul(p.weight, tf.rsqrt(tf.add(p.variance, BN_EPS)));
   const filter = tf.mul<tf.Tensor4D>(w, scale);
   const bias = tf.sub<tf.Tensor1D>(p.bias, tf.mul(p.mean, scale));
   const square = w.shape[0] === w.shape[1];
-  const xp = pad > 0 && !square ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
-  return tf.fused.conv2d({ x: xp, filter, strides: stride, pad: pad > 0 && square ? pad : "valid", bias, activation: relu ? "relu" : "linear" });
+  const xp =
+    pad > 0 && !square
+      ? tf.pad(x, [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ])
+      : x;
+  return tf.fused.conv2d({
+    x: xp,
+    filter,
+    strides: stride,
+    pad: pad > 0 && square ? pad : "valid",
+    bias,
+    activation: relu ? "relu" : "linear",
+  });
 }
 
 interface Block {
@@ -188,7 +210,9 @@ export class ResNetTower {
       throw new RangeError(`Cannot build tower "${name}": depth must be 18 or 34, got ${String(tower.depth)}`);
     }
     if (tower.widths.length !== 4 || !tower.widths.every((w) => Number.isInteger(w) && w > 0)) {
-      throw new RangeError(`Cannot build tower "${name}": widths must be four positive integers, got [${tower.widths.join(", ")}]`);
+      throw new RangeError(
+        `Cannot build tower "${name}": widths must be four positive integers, got [${tower.widths.join(", ")}]`,
+      );
     }
     this.name = name;
     this.inChannels = inChannels;
@@ -198,7 +222,13 @@ export class ResNetTower {
     const conv1Init = options.conv1Init ?? "kaimingNormal";
     const initWeights = options.initWeights ?? true;
 
-    const conv = (key: string, k: number, cin: number, cout: number, init: "kaimingNormal" | "torchDefault" = "kaimingNormal") => {
+    const conv = (
+      key: string,
+      k: number,
+      cin: number,
+      cout: number,
+      init: "kaimingNormal" | "torchDefault" = "kaimingNormal",
+    ) => {
       const n = k * k * cin * cout;
       let data: Float32Array;
       if (!initWeights) {
@@ -242,7 +272,10 @@ export class ResNetTower {
           downsample: null,
         };
         if (stride !== 1 || cin !== cout) {
-          block.downsample = { conv: conv(`${p}.downsample.0.weight`, 1, cin, cout), bn: bn(`${p}.downsample.1`, cout) };
+          block.downsample = {
+            conv: conv(`${p}.downsample.0.weight`, 1, cin, cout),
+            bn: bn(`${p}.downsample.1`, cout),
+          };
         }
         stage.push(block);
         cin = cout;
@@ -279,7 +312,14 @@ export class ResNetTower {
     // conv → BN (→ ReLU). In eval mode BN is folded into the conv on the fly
     // (W·γ/√(σ²+ε), β − μ·γ/√(σ²+ε)) and run as one fused conv + bias (+ ReLU):
     // the same function, one kernel instead of three (docs/performance.md).
-    const block = (h: tf.Tensor4D, w: tf.Variable, stride: number, pad: number, p: BnParams, relu: boolean): tf.Tensor4D => {
+    const block = (
+      h: tf.Tensor4D,
+      w: tf.Variable,
+      stride: number,
+      pad: number,
+      p: BnParams,
+      relu: boolean,
+    ): tf.Tensor4D => {
       if (!training) return foldedConv(h, w as tf.Tensor4D, stride, pad, p, relu);
       const y = this.#batchNorm(conv2dTorch(h, w as tf.Tensor4D, stride, pad), p, training, update);
       return relu ? tf.relu(y) : y;
@@ -387,7 +427,14 @@ export class ResNetTower {
 
   #batchNorm(x: tf.Tensor4D, p: BnParams, training: boolean, update: boolean): tf.Tensor4D {
     if (!training) {
-      return tf.batchNorm4d(x, p.mean as tf.Tensor1D, p.variance as tf.Tensor1D, p.bias as tf.Tensor1D, p.weight as tf.Tensor1D, BN_EPS);
+      return tf.batchNorm4d(
+        x,
+        p.mean as tf.Tensor1D,
+        p.variance as tf.Tensor1D,
+        p.bias as tf.Tensor1D,
+        p.weight as tf.Tensor1D,
+        BN_EPS,
+      );
     }
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     if (n < 2) {

@@ -11,7 +11,15 @@ import { conv2dTorch, maxPoolTorch } from "./_torch_ops.ts";
 const TINY = { depth: 18 as const, widths: [4, 8, 8, 16] as [number, number, number, number] };
 
 /** Naive PyTorch-semantics conv (NHWC, HWIO, zero padding). */
-function refConv(x: Float32Array, [n, h, w, c]: number[], k: Float32Array, ks: number, cout: number, s: number, p: number) {
+function refConv(
+  x: Float32Array,
+  [n, h, w, c]: number[],
+  k: Float32Array,
+  ks: number,
+  cout: number,
+  s: number,
+  p: number,
+) {
   const oh = Math.floor((h! + 2 * p - ks) / s) + 1;
   const ow = Math.floor((w! + 2 * p - ks) / s) + 1;
   const out = new Float32Array(n! * oh * ow * cout);
@@ -25,7 +33,8 @@ function refConv(x: Float32Array, [n, h, w, c]: number[], k: Float32Array, ks: n
               const y = i * s - p + di;
               const xx = j * s - p + dj;
               if (y < 0 || y >= h! || xx < 0 || xx >= w!) continue;
-              for (let ci = 0; ci < c!; ci++) acc += x[((b * h! + y) * w! + xx) * c! + ci]! * k[((di * ks + dj) * c! + ci) * cout + o]!;
+              for (let ci = 0; ci < c!; ci++)
+                acc += x[((b * h! + y) * w! + xx) * c! + ci]! * k[((di * ks + dj) * c! + ci) * cout + o]!;
             }
           out[((b * oh + i) * ow + j) * cout + o] = acc;
         }
@@ -77,9 +86,23 @@ for (const backend of ["cpu", "wasm"] as const) {
       ] as const) {
         const k = rng.normalArray(ks * ks * shape[3]! * 3);
         const ref = refConv(x, shape, k, ks, 3, s, p);
-        const got = tf.tidy(() => conv2dTorch(tf.tensor4d(x, shape as [number, number, number, number]), tf.tensor4d(k, [ks, ks, shape[3]!, 3]), s, p));
-        t.same(got.shape, ref.shape, `conv ${ks}×${ks}/${s} pad ${p} on [${shape.join(",")}] has PyTorch's output shape`);
-        t.ok(maxAbs(got.dataSync(), ref.out) < 1e-4, `conv ${ks}×${ks}/${s} pad ${p} values match (max abs ${maxAbs(got.dataSync(), ref.out).toExponential(2)})`);
+        const got = tf.tidy(() =>
+          conv2dTorch(
+            tf.tensor4d(x, shape as [number, number, number, number]),
+            tf.tensor4d(k, [ks, ks, shape[3]!, 3]),
+            s,
+            p,
+          ),
+        );
+        t.same(
+          got.shape,
+          ref.shape,
+          `conv ${ks}×${ks}/${s} pad ${p} on [${shape.join(",")}] has PyTorch's output shape`,
+        );
+        t.ok(
+          maxAbs(got.dataSync(), ref.out) < 1e-4,
+          `conv ${ks}×${ks}/${s} pad ${p} values match (max abs ${maxAbs(got.dataSync(), ref.out).toExponential(2)})`,
+        );
         got.dispose();
       }
       // All-negative input: zero padding would win at the borders, −∞ padding never does.
@@ -116,12 +139,18 @@ t.test("ResNetTower has torchvision's state-dict names, shapes and init", async 
   t.same([...w["voice/layer3.1.bn1.bias"]!.data.slice(0, 3)], [0, 0, 0], "BN bias 0");
   const uni = new ResNetTower("v2", 1, TINY, new Rng(0), { conv1Init: "torchDefault" });
   const u = uni.getWeights()["v2/conv1.weight"]!.data;
-  t.ok(u.every((v) => Math.abs(v) <= 1 / 7), "torchDefault conv1 is U(±1/√fan_in)");
+  t.ok(
+    u.every((v) => Math.abs(v) <= 1 / 7),
+    "torchDefault conv1 is U(±1/√fan_in)",
+  );
   const rng = new Rng(4);
   const before = rng.state();
   const blank = new ResNetTower("b", 3, TINY, rng, { initWeights: false });
   t.same(rng.state(), before, "initWeights: false draws nothing from the rng");
-  t.ok(blank.getWeights()["b/layer1.0.conv1.weight"]!.data.every((v) => v === 0), "and leaves kernels at zero");
+  t.ok(
+    blank.getWeights()["b/layer1.0.conv1.weight"]!.data.every((v) => v === 0),
+    "and leaves kernels at zero",
+  );
   blank.dispose();
   t.throws(() => new ResNetTower("x", 3, { depth: 50 as 34, widths: [1, 2, 3, 4] }, new Rng(0)), RangeError);
   tower.dispose();
@@ -136,7 +165,11 @@ t.test("ResNetTower.apply() embeds, updates BN running stats like PyTorch, and l
   const e = tower.apply(x);
   t.same(e.shape, [3, 16], "pooled embedding of widths[3]");
   e.dispose();
-  t.same(tower.getWeights()["face/bn1.running_mean"]!.data, new Float32Array(4), "eval mode leaves running stats alone");
+  t.same(
+    tower.getWeights()["face/bn1.running_mean"]!.data,
+    new Float32Array(4),
+    "eval mode leaves running stats alone",
+  );
 
   // Expected stem BN statistics from the conv1 output.
   const { mean, variance } = tf.tidy(() => {
@@ -148,9 +181,18 @@ t.test("ResNetTower.apply() embeds, updates BN running stats like PyTorch, and l
   const out = tower.apply(x, { training: true });
   out.dispose();
   const w = tower.getWeights();
-  t.ok(maxAbs(w["face/bn1.running_mean"]!.data, mean.map((m) => 0.1 * m)) < 1e-5, "running_mean ← 0.9·old + 0.1·batch mean");
   t.ok(
-    maxAbs(w["face/bn1.running_var"]!.data, variance.map((v) => 0.9 + (0.1 * v * n) / (n - 1))) < 1e-5,
+    maxAbs(
+      w["face/bn1.running_mean"]!.data,
+      mean.map((m) => 0.1 * m),
+    ) < 1e-5,
+    "running_mean ← 0.9·old + 0.1·batch mean",
+  );
+  t.ok(
+    maxAbs(
+      w["face/bn1.running_var"]!.data,
+      variance.map((v) => 0.9 + (0.1 * v * n) / (n - 1)),
+    ) < 1e-5,
     "running_var ← 0.9·old + 0.1·unbiased batch variance",
   );
   t.equal(w["face/bn1.num_batches_tracked"]!.data[0], 1);
@@ -214,9 +256,13 @@ t.test("ResNetTower.setWeights() round-trips and lists missing, unexpected and m
     t.same(err.unexpected, ["voice/layer9.0.conv1.weight"]);
     t.match(err.message, /missing 1: voice\/layer1.0.bn1.running_mean; unexpected 1: voice\/layer9.0.conv1.weight/);
   }
-  t.doesNotThrow(() => { b.voice.setWeights(broken, { strict: false }); }, "strict: false loads what fits");
+  t.doesNotThrow(() => {
+    b.voice.setWeights(broken, { strict: false });
+  }, "strict: false loads what fits");
   const wrong = { ...all, "voice/conv1.weight": { shape: [7, 7, 3, 8], data: new Float32Array(7 * 7 * 3 * 8) } };
-  t.throws(() => { b.voice.setWeights(wrong, { strict: false }); }, /shape mismatch 1: voice\/conv1.weight: expected \[7, 7, 1, 8\] got \[7, 7, 3, 8\]/);
+  t.throws(() => {
+    b.voice.setWeights(wrong, { strict: false });
+  }, /shape mismatch 1: voice\/conv1.weight: expected \[7, 7, 1, 8\] got \[7, 7, 3, 8\]/);
   for (const tw of [a.voice, a.face, b.voice, b.face]) tw.dispose();
   t.throws(() => a.voice.getWeights(), /disposed/);
 });

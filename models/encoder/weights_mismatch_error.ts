@@ -23,7 +23,8 @@ export class WeightsMismatchError extends Error {
   readonly mismatched: string[];
 
   constructor(target: string, missing: string[], unexpected: string[], mismatched: string[]) {
-    const list = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(", ")}, … (${xs.length - 12} more)` : xs.join(", "));
+    const list = (xs: string[]) =>
+      xs.length > 12 ? `${xs.slice(0, 12).join(", ")}, … (${xs.length - 12} more)` : xs.join(", ");
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${missing.length}: ${list(missing)}`);
     if (unexpected.length > 0) parts.push(`unexpected ${unexpected.length}: ${list(unexpected)}`);

@@ -22,7 +22,11 @@ export function periodicHann(n: number): Float64Array {
  * `binOf[k2 * k1s + k1]` is that bin (or −1 beyond `maxBin`). Angles are
  * reduced exactly before the float64 cos/sin; values are cast to float32.
  */
-export function twoStageDft(n1: number, n2: number, maxBin: number): {
+export function twoStageDft(
+  n1: number,
+  n2: number,
+  maxBin: number,
+): {
   stage1: Float32Array;
   twCos: Float32Array;
   twSin: Float32Array;

@@ -47,7 +47,8 @@ function precompute(inSize: number, outSize: number): Coeffs {
     }
     for (let x = 0; x < xmax; x++) {
       const v = ww !== 0 ? k[x]! / ww : k[x]!;
-      kk[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+      kk[xx * ksize + x] =
+        v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;

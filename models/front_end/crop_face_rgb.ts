@@ -38,13 +38,22 @@ export function cropFaceRgb(frame: RgbFrame, box: PixelBox, options: CropFaceOpt
   const scale = options.scale ?? 1.6;
   const { width: w, height: h, data } = frame;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1 || data.length !== w * h * 3) {
-    throw new RangeError(`Cannot crop a face from a ${w}×${h} frame of ${data.length} bytes: expected ${w * h * 3} RGB bytes`);
+    throw new RangeError(
+      `Cannot crop a face from a ${w}×${h} frame of ${data.length} bytes: expected ${w * h * 3} RGB bytes`,
+    );
   }
   if (!Number.isInteger(size) || size < 1 || size > 4096) {
     throw new RangeError(`Cannot crop a face to ${size} px: expected an integer in 1..4096`);
   }
-  if (![box.x, box.y, box.width, box.height, scale].every(Number.isFinite) || box.width <= 0 || box.height <= 0 || scale <= 0) {
-    throw new RangeError(`Cannot crop a face with box ${JSON.stringify(box)} and scale ${scale}: expected a finite box of positive size`);
+  if (
+    ![box.x, box.y, box.width, box.height, scale].every(Number.isFinite) ||
+    box.width <= 0 ||
+    box.height <= 0 ||
+    scale <= 0
+  ) {
+    throw new RangeError(
+      `Cannot crop a face with box ${JSON.stringify(box)} and scale ${scale}: expected a finite box of positive size`,
+    );
   }
   const { left, top, side } = faceCropRegion(box, scale);
   const maxSide = 2 * Math.max(w, h);

@@ -160,8 +160,15 @@ export class FaceDetector {
    */
   static async load(modelJson: GraphModelJson | string, weightBytes: Uint8Array | ArrayBuffer): Promise<FaceDetector> {
     const json = (typeof modelJson === "string" ? JSON.parse(modelJson) : modelJson) as GraphModelJson;
-    if (json === null || typeof json !== "object" || !Array.isArray(json.weightsManifest) || json.modelTopology === undefined) {
-      throw new TypeError('Cannot load the face detector: "modelJson" is not a tfjs graph model (no modelTopology/weightsManifest)');
+    if (
+      json === null ||
+      typeof json !== "object" ||
+      !Array.isArray(json.weightsManifest) ||
+      json.modelTopology === undefined
+    ) {
+      throw new TypeError(
+        'Cannot load the face detector: "modelJson" is not a tfjs graph model (no modelTopology/weightsManifest)',
+      );
     }
     const weightSpecs = json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[];
     const bytes = weightBytes instanceof Uint8Array ? weightBytes : new Uint8Array(weightBytes);
@@ -171,11 +178,15 @@ export class FaceDetector {
       weightSpecs,
       weightData,
       ...(json.format === undefined ? {} : { format: json.format }),
-      ...(json.userDefinedMetadata === undefined ? {} : { userDefinedMetadata: json.userDefinedMetadata as Record<string, object> }),
+      ...(json.userDefinedMetadata === undefined
+        ? {}
+        : { userDefinedMetadata: json.userDefinedMetadata as Record<string, object> }),
     };
     const expected = weightSpecs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (expected !== bytes.byteLength) {
-      throw new TypeError(`Cannot load the face detector: the weights are ${bytes.byteLength} bytes, the model expects ${expected}`);
+      throw new TypeError(
+        `Cannot load the face detector: the weights are ${bytes.byteLength} bytes, the model expects ${expected}`,
+      );
     }
     const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
     return new FaceDetector(model);

@@ -55,7 +55,10 @@ t.test("logMel() gives 1 + ⌊n/160⌋ frames, is chunk-invariant and leaks no t
 
 t.test("logMel() of silence is all -100 dB, short clips are reflect-padded, bad input throws", (t) => {
   const z = logMel(new Float32Array(3200));
-  t.ok(z.data.every((v) => Math.abs(v + 100) < 1e-3), "all-zero clip: every value -100 dB");
+  t.ok(
+    z.data.every((v) => Math.abs(v + 100) < 1e-3),
+    "all-zero clip: every value -100 dB",
+  );
   const one = logMel(new Float32Array([0.5]));
   t.equal(one.frames, 1);
   t.ok(one.data.every(Number.isFinite), "1 sample: finite");

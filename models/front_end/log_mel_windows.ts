@@ -42,8 +42,10 @@ export function logMelWindows(logmel: LogMel, options: LogMelWindowsOptions = {}
   const frames = options.frames ?? 500;
   const hop = options.hop ?? frames;
   const count = options.count ?? 1;
-  if (!Number.isInteger(hop) || hop < 1) throw new RangeError(`Cannot slide log-mel windows by ${hop} frames: expected a positive integer`);
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`Cannot draw ${count} log-mel windows: expected an integer ≥ 0`);
+  if (!Number.isInteger(hop) || hop < 1)
+    throw new RangeError(`Cannot slide log-mel windows by ${hop} frames: expected a positive integer`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`Cannot draw ${count} log-mel windows: expected an integer ≥ 0`);
   const speechLevelDb = speechLevel(logmel);
   const base = { frames, speechLevelDb, ...(options.silenceDb === undefined ? {} : { silenceDb: options.silenceDb }) };
   const starts: number[] = [];

@@ -65,4 +65,3 @@ export function melFilterbank(sr: number, nFft: number, nMels: number, fmin: num
   }
   return w;
 }
-

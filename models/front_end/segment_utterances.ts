@@ -33,7 +33,9 @@ export function segmentUtterances(pcm: Float32Array, options: SegmentUtterancesO
   const maxSeconds = options.maxSeconds ?? 10;
   const max = Math.floor(sampleRate * maxSeconds);
   if (!(max >= 1)) {
-    throw new RangeError(`Cannot segment audio into ${maxSeconds} s pieces at ${sampleRate} Hz: segments would be empty`);
+    throw new RangeError(
+      `Cannot segment audio into ${maxSeconds} s pieces at ${sampleRate} Hz: segments would be empty`,
+    );
   }
   const n = Math.ceil(pcm.length / max);
   const out: UtteranceSegment[] = [];

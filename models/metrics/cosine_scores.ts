@@ -40,7 +40,11 @@ export function cosineSimilarity(x: ArrayLike<number>, y: ArrayLike<number>, eps
  * cosineScores([[1, 0], [0, 1]], [[1, 0], [1, 0]]); // Float64Array [1, 0]
  * ```
  */
-export function cosineScores(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[], eps = 1e-8): Float64Array {
+export function cosineScores(
+  a: readonly ArrayLike<number>[],
+  b: readonly ArrayLike<number>[],
+  eps = 1e-8,
+): Float64Array {
   if (a.length !== b.length) throw new RangeError(`Cannot score pairs: ${a.length} vs ${b.length} vectors`);
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = cosineSimilarity(a[i]!, b[i]!, eps);

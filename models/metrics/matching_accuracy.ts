@@ -38,7 +38,9 @@ export function matchingAccuracy(scores: readonly ArrayLike<number>[], options: 
     const row = scores[i]!;
     const n = candidates > 0 ? candidates : row.length;
     if (n < 2 || n > row.length) {
-      throw new RangeError(`Cannot compute matching accuracy: trial ${i} has ${row.length} candidates, need ${Math.max(n, 2)}`);
+      throw new RangeError(
+        `Cannot compute matching accuracy: trial ${i} has ${row.length} candidates, need ${Math.max(n, 2)}`,
+      );
     }
     const s0 = row[0]!;
     if (!Number.isFinite(s0)) throw new RangeError(`Cannot compute matching accuracy: trial ${i} score 0 is ${s0}`);

@@ -8,52 +8,25 @@
  */
 
 // Verification
-export {
-  rocCurve,
-  type RocCurve,
-  type RocCurveOptions,
-} from "./roc_curve.ts";
-export {
-  rocAuc,
-} from "./roc_auc.ts";
-export {
-  equalErrorRate,
-  type EerPoint,
-} from "./equal_error_rate.ts";
-export {
-  renderRocSvg,
-  type RenderRocSvgOptions,
-  type RocSvgCurve,
-} from "./render_roc_svg.ts";
+export { rocCurve, type RocCurve, type RocCurveOptions } from "./roc_curve.ts";
+export { rocAuc } from "./roc_auc.ts";
+export { equalErrorRate, type EerPoint } from "./equal_error_rate.ts";
+export { renderRocSvg, type RenderRocSvgOptions, type RocSvgCurve } from "./render_roc_svg.ts";
 
 // Average precision
-export {
-  averagePrecision,
-} from "./average_precision.ts";
-export {
-  meanAveragePrecision,
-} from "./mean_average_precision.ts";
-export {
-  rankAveragePrecision,
-} from "./rank_average_precision.ts";
+export { averagePrecision } from "./average_precision.ts";
+export { meanAveragePrecision } from "./mean_average_precision.ts";
+export { rankAveragePrecision } from "./rank_average_precision.ts";
 export {
   retrievalAveragePrecision,
   type RetrievalApOptions,
   type RetrievalSet,
 } from "./retrieval_average_precision.ts";
-export {
-  chanceAveragePrecision,
-} from "./chance_average_precision.ts";
+export { chanceAveragePrecision } from "./chance_average_precision.ts";
 
 // Matching
-export {
-  matchingAccuracy,
-  type MatchingAccuracyOptions,
-} from "./matching_accuracy.ts";
-export {
-  cosineScores,
-  cosineSimilarity,
-} from "./cosine_scores.ts";
+export { matchingAccuracy, type MatchingAccuracyOptions } from "./matching_accuracy.ts";
+export { cosineScores, cosineSimilarity } from "./cosine_scores.ts";
 
 // Protocols
 export {

@@ -89,7 +89,10 @@ export async function retrievalAveragePrecision(
     for (let start = 0; start < nq; start += blockSize) {
       const rows = Math.min(blockSize, nq - start);
       const s = tf.tidy(() => {
-        const q = tf.tensor2d(queries.emb.subarray(start * queries.dim, (start + rows) * queries.dim), [rows, queries.dim]);
+        const q = tf.tensor2d(queries.emb.subarray(start * queries.dim, (start + rows) * queries.dim), [
+          rows,
+          queries.dim,
+        ]);
         return tf.matMul(l2Normalize(q), g);
       });
       const data = (await s.data()) as Float32Array;

@@ -42,6 +42,9 @@ t.test("retrievalAveragePrecision() example and bad input", async (t) => {
   const ap = await retrievalAveragePrecision(voices, faces);
   t.equal(ap[0], 0.5);
   t.ok(Math.abs(ap[1]! - 5 / 6) < 1e-12);
-  await t.rejects(retrievalAveragePrecision({ ...voices, emb: new Float32Array([NaN, 0, 0, 1]) }, faces), /queries row 0 holds NaN/);
+  await t.rejects(
+    retrievalAveragePrecision({ ...voices, emb: new Float32Array([NaN, 0, 0, 1]) }, faces),
+    /queries row 0 holds NaN/,
+  );
   await t.rejects(retrievalAveragePrecision(voices, { ...faces, dim: 3 }), RangeError);
 });

@@ -90,7 +90,10 @@ export interface VfalEvaOptions {
  * console.assert(p.verification.length === 100 && p.oneToN[0]!.voices.length === 3);
  * ```
  */
-export function makeVfalEvaProtocol(identities: readonly VfalIdentity[], options: VfalEvaOptions = {}): VfalEvaProtocol {
+export function makeVfalEvaProtocol(
+  identities: readonly VfalIdentity[],
+  options: VfalEvaOptions = {},
+): VfalEvaProtocol {
   const {
     seed = 100,
     verificationPairs = 10000,
@@ -103,13 +106,17 @@ export function makeVfalEvaProtocol(identities: readonly VfalIdentity[], options
   const seen = new Set<string>();
   for (const id of identities) {
     if (id.voices.length === 0 || id.faces.length === 0) {
-      throw new RangeError(`Cannot build the vfal-eva lists: identity "${id.name}" has ${id.voices.length} voices and ${id.faces.length} faces`);
+      throw new RangeError(
+        `Cannot build the vfal-eva lists: identity "${id.name}" has ${id.voices.length} voices and ${id.faces.length} faces`,
+      );
     }
     if (seen.has(id.name)) throw new RangeError(`Cannot build the vfal-eva lists: identity "${id.name}" appears twice`);
     seen.add(id.name);
   }
   if (identities.length < Math.max(2, maxN)) {
-    throw new RangeError(`Cannot build the vfal-eva lists: need at least ${Math.max(2, maxN)} identities, got ${identities.length}`);
+    throw new RangeError(
+      `Cannot build the vfal-eva lists: need at least ${Math.max(2, maxN)} identities, got ${identities.length}`,
+    );
   }
   const females = identities.filter((i) => i.gender === "f" || i.gender === "0");
   const males = identities.filter((i) => i.gender === "m" || i.gender === "1");
@@ -152,7 +159,11 @@ export function makeVfalEvaProtocol(identities: readonly VfalIdentity[], options
     identities.flatMap((id) => {
       const v = shuffled(id.voices).slice(0, itemsPerIdentity);
       const f = shuffled(id.faces).slice(0, itemsPerIdentity);
-      return Array.from({ length: Math.min(v.length, f.length) }, (_, k) => ({ voice: v[k]!, face: f[k]!, identity: id.name }));
+      return Array.from({ length: Math.min(v.length, f.length) }, (_, k) => ({
+        voice: v[k]!,
+        face: f[k]!,
+        identity: id.name,
+      }));
     }),
   );
   return {

@@ -33,9 +33,22 @@ t.test("makeVfalEvaProtocol() builds seeded lists with vfal-eva's structure", (t
   });
   t.equal(p.retrieval.length, 3);
   t.equal(p.retrieval[0]!.length, 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 * 5, "min(10, voices, faces) per identity");
-  t.same(makeVfalEvaProtocol(ids, { verificationPairs: 400, matchingTrials: 200, oneToNTrials: 50 }), p, "same seed, same lists");
-  t.notSame(makeVfalEvaProtocol(ids, { seed: 1, verificationPairs: 400, matchingTrials: 200, oneToNTrials: 50 }).verification, p.verification);
-  t.equal(makeVfalEvaProtocol(ids.map(({ gender: _g, ...r }) => r), { verificationPairs: 4, matchingTrials: 2, oneToNTrials: 2 }).verificationG, null);
+  t.same(
+    makeVfalEvaProtocol(ids, { verificationPairs: 400, matchingTrials: 200, oneToNTrials: 50 }),
+    p,
+    "same seed, same lists",
+  );
+  t.notSame(
+    makeVfalEvaProtocol(ids, { seed: 1, verificationPairs: 400, matchingTrials: 200, oneToNTrials: 50 }).verification,
+    p.verification,
+  );
+  t.equal(
+    makeVfalEvaProtocol(
+      ids.map(({ gender: _g, ...r }) => r),
+      { verificationPairs: 4, matchingTrials: 2, oneToNTrials: 2 },
+    ).verificationG,
+    null,
+  );
   t.throws(() => makeVfalEvaProtocol(ids.slice(0, 5)), /need at least 10 identities/);
   t.throws(() => makeVfalEvaProtocol([...ids, { name: "x", voices: [], faces: ["a"] }]), /"x" has 0 voices/);
   t.end();
@@ -56,7 +69,13 @@ t.test("voiceCropStart() pads short utterances on both sides as the official loa
 
 t.test("renderRocSvg() draws curves, legend and EER point", (t) => {
   const roc = rocCurve([0, 1, 1, 0], [0.1, 0.8, 0.6, 0.7]);
-  const svg = renderRocSvg([{ label: "a<b", roc, auc: 0.75, eer: { eer: 0.5, fnr: 0.5 } }, { label: "two", roc }], { title: "T" });
+  const svg = renderRocSvg(
+    [
+      { label: "a<b", roc, auc: 0.75, eer: { eer: 0.5, fnr: 0.5 } },
+      { label: "two", roc },
+    ],
+    { title: "T" },
+  );
   t.match(svg, /^<svg xmlns/);
   t.equal(svg.match(/<polyline/g)?.length, 2);
   t.match(svg, /a&lt;b {2}AUC 75\.00 {2}EER 50\.00/);

@@ -31,19 +31,30 @@ export interface ClusterBankOptions extends KmeansOptions {
  * bank.dispose();
  * ```
  */
-export function clusterBank(bank: tf.Tensor2D, ks: readonly number[], options: ClusterBankOptions = {}): ClusterResult[] {
+export function clusterBank(
+  bank: tf.Tensor2D,
+  ks: readonly number[],
+  options: ClusterBankOptions = {},
+): ClusterResult[] {
   const n = bank.shape[0];
   if (n < 2) throw new RangeError(`Cannot cluster a memory bank of ${n} rows: need at least 2`);
   const { temperature, logger, ...km } = options;
   return ks.map((k0) => {
     let k = k0;
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`Cannot cluster with K = ${k0}: expected a positive integer`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new RangeError(`Cannot cluster with K = ${k0}: expected a positive integer`);
     if (k >= n) {
       k = n - 1;
       logger?.(`K = ${k0} is not below the memory bank's ${n} rows: clipped to ${k}`);
     }
     const r = kmeans(bank, k, km);
-    const density = concentration(r.distSq, r.assignments, r.counts, k, temperature === undefined ? {} : { temperature });
+    const density = concentration(
+      r.distSq,
+      r.assignments,
+      r.counts,
+      k,
+      temperature === undefined ? {} : { temperature },
+    );
     return { k, inst2cluster: r.assignments, centroids: r.centroids, density };
   });
 }

@@ -7,7 +7,10 @@ t.test("clusterBank() clips a K not below N with a warning and returns the golde
   const x = tf.tensor2d(new Rng(2).normalArray(10 * 4), [10, 4]);
   const warnings: string[] = [];
   const rs = clusterBank(x, [3, 12], { rng: new Rng(0), logger: (m) => warnings.push(m) });
-  t.same(rs.map((r) => r.k), [3, 9]);
+  t.same(
+    rs.map((r) => r.k),
+    [3, 9],
+  );
   t.match(warnings[0] ?? "", /K = 12 .* clipped to 9/);
   for (const r of rs) {
     t.equal(r.inst2cluster.length, 10);

@@ -40,7 +40,8 @@ export function clusteringDue(
   if (samplesSeen < warmupSamples) return false;
   const bs = options.officialGridBatchSize;
   if (bs !== undefined) {
-    if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`Cannot use the official clustering grid with batch size ${bs}`);
+    if (!Number.isInteger(bs) || bs < 1)
+      throw new RangeError(`Cannot use the official clustering grid with batch size ${bs}`);
     const every = Math.max(1, Math.floor(intervalSamples / bs));
     return Math.floor(samplesSeen / bs) % every === 0;
   }

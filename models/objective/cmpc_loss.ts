@@ -87,7 +87,8 @@ export function cmpcLoss(
   let weights: Float64Array;
   let rho: Float64Array | null = null;
   if (options.weights !== undefined) {
-    if (options.weights.length !== b) throw new RangeError(`Cannot use ${options.weights.length} instance weights for a batch of ${b}`);
+    if (options.weights.length !== b)
+      throw new RangeError(`Cannot use ${options.weights.length} instance weights for a batch of ${b}`);
     weights = Float64Array.from(options.weights);
   } else if (clusters === null) {
     weights = new Float64Array(b).fill(1);
@@ -100,7 +101,11 @@ export function cmpcLoss(
     });
   }
   const parts = tf.tidy(() => {
-    const cid = instanceContrast(voice, face, options.temperature === undefined ? {} : { temperature: options.temperature });
+    const cid = instanceContrast(
+      voice,
+      face,
+      options.temperature === undefined ? {} : { temperature: options.temperature },
+    );
     const named: Record<string, tf.Tensor> = { cidV2f: cid.v2f, cidF2v: cid.f2v };
     let iiV: tf.Tensor = cid.v2f;
     let iiF: tf.Tensor = cid.f2v;

@@ -12,10 +12,25 @@ function tiny(seed: number): { v: tf.Tensor2D; f: tf.Tensor2D; idx: number[]; cl
     face: clusterBank(bankF, [2, 3], { rng }),
   };
   tf.dispose([bankV, bankF]);
-  return { v: tf.tensor2d(rng.normalArray(4 * 5), [4, 5]), f: tf.tensor2d(rng.normalArray(4 * 5), [4, 5]), idx: [0, 3, 7, 11], clusters };
+  return {
+    v: tf.tensor2d(rng.normalArray(4 * 5), [4, 5]),
+    f: tf.tensor2d(rng.normalArray(4 * 5), [4, 5]),
+    idx: [0, 3, 7, 11],
+    clusters,
+  };
 }
 
-const disposeAll = (r: ReturnType<typeof cmpcLoss>) => { tf.dispose([r.total, r.lossV2f, r.lossF2v, r.cidV2f, r.cidF2v, ...(r.protoV2f ? [r.protoV2f] : []), ...(r.protoF2v ? [r.protoF2v] : [])]); };
+const disposeAll = (r: ReturnType<typeof cmpcLoss>) => {
+  tf.dispose([
+    r.total,
+    r.lossV2f,
+    r.lossF2v,
+    r.cidV2f,
+    r.cidF2v,
+    ...(r.protoV2f ? [r.protoV2f] : []),
+    ...(r.protoF2v ? [r.protoF2v] : []),
+  ]);
+};
 
 t.test("cmpcLoss() without clusters is plain symmetric CID", async (t) => {
   const { v, f, idx } = tiny(1);
@@ -39,7 +54,8 @@ t.test("cmpcLoss() gradient matches central finite differences on a tiny case", 
     const first = cmpcLoss(v, f, idx, clusters, { codeLiteral });
     const weights = first.weights; // fixed: the weights are constants for the gradient
     disposeAll(first);
-    const loss = (a: tf.Tensor, b: tf.Tensor) => cmpcLoss(a as tf.Tensor2D, b as tf.Tensor2D, idx, clusters, { codeLiteral, weights }).total;
+    const loss = (a: tf.Tensor, b: tf.Tensor) =>
+      cmpcLoss(a as tf.Tensor2D, b as tf.Tensor2D, idx, clusters, { codeLiteral, weights }).total;
     const [gv, gf] = tf.grads(loss)([v, f]);
     const analytic = [...(await gv!.data()), ...(await gf!.data())];
     const base = [await v.data(), await f.data()];
@@ -66,7 +82,10 @@ t.test("cmpcLoss() gradient matches central finite differences on a tiny case", 
       den += analytic[i]! ** 2;
     }
     const rel = Math.sqrt(num / den);
-    t.ok(rel < 2e-2, `${codeLiteral ? "codeLiteral" : "intended"}: ‖g − g_fd‖/‖g‖ = ${rel.toExponential(2)} (eps ${eps}, float32)`);
+    t.ok(
+      rel < 2e-2,
+      `${codeLiteral ? "codeLiteral" : "intended"}: ‖g − g_fd‖/‖g‖ = ${rel.toExponential(2)} (eps ${eps}, float32)`,
+    );
     tf.dispose([gv!, gf!, v, f]);
   }
 });

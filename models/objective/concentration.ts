@@ -41,8 +41,10 @@ export function concentration(
   for (let i = 0; i < assignments.length; i++) {
     const a = assignments[i]!;
     const dd = distSq[i]!;
-    if (!(a >= 0 && a < k)) throw new RangeError(`Cannot compute concentration: assignment ${a} at row ${i} is outside [0, ${k})`);
-    if (!(dd >= 0)) throw new RangeError(`Cannot compute concentration: distSq[${i}] = ${dd} is not a non-negative number`);
+    if (!(a >= 0 && a < k))
+      throw new RangeError(`Cannot compute concentration: assignment ${a} at row ${i} is outside [0, ${k})`);
+    if (!(dd >= 0))
+      throw new RangeError(`Cannot compute concentration: distSq[${i}] = ${dd} is not a non-negative number`);
     sums[a]! += Math.sqrt(dd);
   }
   const phi = new Float64Array(k);

@@ -70,7 +70,8 @@ export function kmeans(x: tf.Tensor2D, k: number, options: KmeansOptions = {}): 
   const chunk = options.chunkSize ?? 4096;
   const requested = options.update ?? "auto";
   const update = requested === "auto" ? (["cpu", "wasm"].includes(tf.getBackend()) ? "host" : "matMul") : requested;
-  if (x.rank !== 2) throw new RangeError(`Cannot run k-means on a tensor of shape ${JSON.stringify(x.shape)}: expected [N, d]`);
+  if (x.rank !== 2)
+    throw new RangeError(`Cannot run k-means on a tensor of shape ${JSON.stringify(x.shape)}: expected [N, d]`);
   const [n, d] = x.shape;
   if (!Number.isInteger(k) || k < 1 || k > n) {
     throw new RangeError(`Cannot run k-means with K = ${k} on ${n} rows: K must be an integer in [1, N]`);
@@ -102,10 +103,16 @@ export function kmeans(x: tf.Tensor2D, k: number, options: KmeansOptions = {}): 
       const last = it === iterations - 1;
       // E step.
       const cz = tf.tidy(() => {
-        const alive = tf.tensor2d(Float32Array.from(dead, (v) => 1 - v), [k, 1]);
+        const alive = tf.tensor2d(
+          Float32Array.from(dead, (v) => 1 - v),
+          [k, 1],
+        );
         // NaN · 0 is NaN, so select instead of multiplying.
         const cSafe = tf.where(tf.cast(alive, "bool"), c, tf.zerosLike(c));
-        const csq = tf.add(tf.sum(tf.square(cSafe), 1), tf.tensor1d(Float32Array.from(dead, (v) => (v ? Infinity : 0))));
+        const csq = tf.add(
+          tf.sum(tf.square(cSafe), 1),
+          tf.tensor1d(Float32Array.from(dead, (v) => (v ? Infinity : 0))),
+        );
         // Explicit transposes: wasm's matMul with transpose flags is 10-20x slower than plain (tfjs 4.22).
         return { cSafe, cT: tf.transpose(cSafe), csq };
       });
@@ -128,12 +135,18 @@ export function kmeans(x: tf.Tensor2D, k: number, options: KmeansOptions = {}): 
       tf.dispose([cz.cSafe, cz.cT, cz.csq]);
       for (let i = 0; i < n; i++) counts[assignments[i]!]!++;
       // M step.
-      const next = update === "host" ? meansOnHost(xHost!, assignments, counts, k, d) : meansByMatMul(x, assignments, counts, k, chunk);
+      const next =
+        update === "host"
+          ? meansOnHost(xHost!, assignments, counts, k, d)
+          : meansByMatMul(x, assignments, counts, k, chunk);
       const fresh = tf.tidy(() => {
         const empty = Uint8Array.from(counts, (v) => (v === 0 ? 1 : 0));
         if (policy === "nan") {
           for (let j = 0; j < k; j++) if (empty[j]) dead[j] = 1;
-          const nanRows = tf.tensor2d(Float32Array.from(empty, (v) => (v ? NaN : 0)), [k, 1]);
+          const nanRows = tf.tensor2d(
+            Float32Array.from(empty, (v) => (v ? NaN : 0)),
+            [k, 1],
+          );
           return tf.add<tf.Tensor2D>(next, nanRows);
         }
         return tf.where<tf.Tensor2D>(tf.tensor2d(empty, [k, 1], "bool"), c, next);
@@ -151,7 +164,13 @@ export function kmeans(x: tf.Tensor2D, k: number, options: KmeansOptions = {}): 
 }
 
 /** Means of the members via chunked oneHotᵀ · x (empty clusters get 0; the caller replaces them). */
-function meansByMatMul(x: tf.Tensor2D, assignments: Int32Array, counts: Int32Array, k: number, chunk: number): tf.Tensor2D {
+function meansByMatMul(
+  x: tf.Tensor2D,
+  assignments: Int32Array,
+  counts: Int32Array,
+  k: number,
+  chunk: number,
+): tf.Tensor2D {
   const [n, d] = x.shape;
   return tf.tidy(() => {
     let sums: tf.Tensor2D = tf.zeros([k, d]);
@@ -165,7 +184,10 @@ function meansByMatMul(x: tf.Tensor2D, assignments: Int32Array, counts: Int32Arr
       sums.dispose();
       sums = next;
     }
-    const inv = tf.tensor2d(Float32Array.from(counts, (v) => (v > 0 ? 1 / v : 0)), [k, 1]);
+    const inv = tf.tensor2d(
+      Float32Array.from(counts, (v) => (v > 0 ? 1 / v : 0)),
+      [k, 1],
+    );
     return tf.mul(sums, inv);
   });
 }
@@ -225,12 +247,21 @@ function kmeansPlusPlus(x: tf.Tensor2D, xsq: tf.Tensor, k: number, rng: Rng): tf
           break;
         }
       }
-      if (pick < 0) for (let i = n - 1; i >= 0; i--) if (best[i]! > 0) { pick = i; break; }
+      if (pick < 0)
+        for (let i = n - 1; i >= 0; i--)
+          if (best[i]! > 0) {
+            pick = i;
+            break;
+          }
     }
     if (pick < 0) {
       // Every remaining row coincides with a centre: take an unchosen row uniformly.
       let r = rng.int(n - chosen.length);
-      for (let i = 0; i < n; i++) if (!picked[i] && r-- === 0) { pick = i; break; }
+      for (let i = 0; i < n; i++)
+        if (!picked[i] && r-- === 0) {
+          pick = i;
+          break;
+        }
     }
     chosen.push(pick);
     picked[pick] = 1;

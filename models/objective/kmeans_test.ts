@@ -21,7 +21,10 @@ t.test("kmeans() keeps an empty cluster's centroid under keep and makes it NaN u
   const nan = kmeans(x, 3, { init: "firstK", emptyCluster: "nan", iterations: 5 });
   t.equal(nan.counts[1], 0, "rows 0 and 1 coincide: cluster 1 is empty (ties go to the lower index)");
   t.ok(Number.isNaN(nan.centroids.data[3]!), "its centroid is NaN");
-  t.ok(nan.assignments.every((a) => a !== 1), "a NaN centroid is never selected");
+  t.ok(
+    nan.assignments.every((a) => a !== 1),
+    "a NaN centroid is never selected",
+  );
   t.ok(Array.from(nan.distSq).every(Number.isFinite), "distances stay finite");
   const keep = kmeans(x, 3, { init: "firstK", emptyCluster: "keep", iterations: 5 });
   t.ok(Array.from(keep.centroids.data).every(Number.isFinite), "nothing is NaN under keep");
@@ -36,7 +39,10 @@ t.test("kmeans() handles an empty cluster the same way on wasm", async (t) => {
   for (const update of ["matMul", "host"] as const) {
     const nan = kmeans(x, 3, { init: "firstK", emptyCluster: "nan", iterations: 5, update });
     t.ok(nan.counts[1] === 0 && Number.isNaN(nan.centroids.data[3]!), `${update}: NaN centroid for the empty cluster`);
-    t.ok(nan.assignments.every((a) => a !== 1), `${update}: never selected`);
+    t.ok(
+      nan.assignments.every((a) => a !== 1),
+      `${update}: never selected`,
+    );
     const keep = kmeans(x, 3, { init: "firstK", emptyCluster: "keep", iterations: 5, update });
     t.ok(Array.from(keep.centroids.data).every(Number.isFinite), `${update}: nothing NaN under keep`);
   }
@@ -78,10 +84,17 @@ t.test("kmeans() gives the same result with host updates, small chunks, and on w
 });
 
 t.test("kmeans() rejects bad input by name", (t) => {
-  const x = tf.tensor2d([[1, 2], [NaN, 0], [3, 4]]);
+  const x = tf.tensor2d([
+    [1, 2],
+    [NaN, 0],
+    [3, 4],
+  ]);
   t.throws(() => kmeans(x, 2, { init: "firstK" }), /NaN or infinite/);
   x.dispose();
-  const y = tf.tensor2d([[1, 2], [3, 4]]);
+  const y = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
   t.throws(() => kmeans(y, 3, { init: "firstK" }), RangeError);
   t.throws(() => kmeans(y, 1, { init: "firstK", iterations: 0 }), RangeError);
   y.dispose();

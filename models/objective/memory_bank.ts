@@ -61,7 +61,9 @@ export class MemoryBank {
   static fromHost(h: HostArray, options: MemoryBankOptions = {}): MemoryBank {
     const [n, d] = h.shape;
     if (h.shape.length !== 2 || n === undefined || d === undefined || n * d !== h.data.length) {
-      throw new RangeError(`Cannot load a memory bank of shape ${JSON.stringify(h.shape)} from ${h.data.length} values`);
+      throw new RangeError(
+        `Cannot load a memory bank of shape ${JSON.stringify(h.shape)} from ${h.data.length} values`,
+      );
     }
     const t = tf.tensor2d(h.data, [n, d]);
     const b = new MemoryBank(t, options);

@@ -8,36 +8,16 @@
  */
 
 // Instance contrast (CID)
-export {
-  instanceContrast,
-  type InstanceContrastOptions,
-  type InstanceContrastResult,
-} from "./instance_contrast.ts";
+export { instanceContrast, type InstanceContrastOptions, type InstanceContrastResult } from "./instance_contrast.ts";
 
 // Memory bank
-export {
-  MemoryBank,
-  type MemoryBankOptions,
-} from "./memory_bank.ts";
+export { MemoryBank, type MemoryBankOptions } from "./memory_bank.ts";
 
 // Prototypes
-export {
-  kmeans,
-  type KmeansOptions,
-  type KmeansResult,
-} from "./kmeans.ts";
-export {
-  concentration,
-  type ConcentrationOptions,
-} from "./concentration.ts";
-export {
-  clusterBank,
-  type ClusterBankOptions,
-} from "./cluster_bank.ts";
-export {
-  clusteringDue,
-  type ClusteringDueOptions,
-} from "./clustering_schedule.ts";
+export { kmeans, type KmeansOptions, type KmeansResult } from "./kmeans.ts";
+export { concentration, type ConcentrationOptions } from "./concentration.ts";
+export { clusterBank, type ClusterBankOptions } from "./cluster_bank.ts";
+export { clusteringDue, type ClusteringDueOptions } from "./clustering_schedule.ts";
 
 // Prototype contrast
 export {
@@ -47,19 +27,8 @@ export {
 } from "./prototype_contrast.ts";
 
 // Recalibration
-export {
-  recalibrationRho,
-  type RecalibrationRho,
-} from "./recalibration_rho.ts";
-export {
-  recalibrationWeights,
-  type RecalibrationOptions,
-} from "./recalibration.ts";
+export { recalibrationRho, type RecalibrationRho } from "./recalibration_rho.ts";
+export { recalibrationWeights, type RecalibrationOptions } from "./recalibration.ts";
 
 // Total loss
-export {
-  cmpcLoss,
-  type CmpcClusters,
-  type CmpcLossOptions,
-  type CmpcLossResult,
-} from "./cmpc_loss.ts";
+export { cmpcLoss, type CmpcClusters, type CmpcLossOptions, type CmpcLossResult } from "./cmpc_loss.ts";

@@ -116,7 +116,9 @@ function gatherPrototypes(
 ): { protos: Float32Array; phi: Float32Array } {
   const b = batchIndices.length;
   if (c.centroids.shape[1] !== d || c.centroids.shape[0] !== c.k || c.density.length !== c.k) {
-    throw new RangeError(`Cannot use ${what}: centroids ${JSON.stringify(c.centroids.shape)} and ${c.density.length} densities do not fit K = ${c.k}, d = ${d}`);
+    throw new RangeError(
+      `Cannot use ${what}: centroids ${JSON.stringify(c.centroids.shape)} and ${c.density.length} densities do not fit K = ${c.k}, d = ${d}`,
+    );
   }
   const protos = new Float32Array(b * d);
   const phi = new Float32Array(b);

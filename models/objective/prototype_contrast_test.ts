@@ -6,12 +6,20 @@ await tf.setBackend("cpu");
 /** Four slots in two clusters; centroids along the axes, φ given. */
 function clusters(phi: [number, number]): ClusterResult[] {
   return [
-    { k: 2, inst2cluster: Int32Array.from([0, 0, 1, 1]), centroids: { shape: [2, 2], data: Float32Array.from([2, 0, 0, 3]) }, density: Float32Array.from(phi) },
+    {
+      k: 2,
+      inst2cluster: Int32Array.from([0, 0, 1, 1]),
+      centroids: { shape: [2, 2], data: Float32Array.from([2, 0, 0, 3]) },
+      density: Float32Array.from(phi),
+    },
   ];
 }
 
 t.test("prototypeContrast() intended: logits divided by their own prototype's φ, target on the diagonal", async (t) => {
-  const v = tf.tensor2d([[1, 0], [0, 1]]);
+  const v = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   const r = prototypeContrast(v, v, [0, 2], clusters([0.5, 0.25]), clusters([0.5, 0.25]));
   // item 0: logits [1/0.5, 0/0.25] → −log softmax[0] = log(1 + e^(−2))
   const got = await r.v2f.data();
@@ -23,7 +31,10 @@ t.test("prototypeContrast() intended: logits divided by their own prototype's φ
 });
 
 t.test("prototypeContrast() codeLiteral: column k uses φ of item k and clusterings weigh 4^−(R−r)", async (t) => {
-  const v = tf.tensor2d([[1, 0], [0, 1]]);
+  const v = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   const two = [...clusters([0.5, 0.25]), ...clusters([0.5, 0.25])];
   const r = prototypeContrast(v, v, [0, 2], two, two, { codeLiteral: true });
   t.same(r.clusteringWeights, [1 / 16, 1 / 4]);
@@ -38,7 +49,10 @@ t.test("prototypeContrast() codeLiteral: column k uses φ of item k and clusteri
 t.test("prototypeContrast() refuses a NaN prototype instead of returning NaN", (t) => {
   const c = clusters([0.5, 0.25]);
   c[0]!.centroids.data[0] = NaN;
-  const v = tf.tensor2d([[1, 0], [0, 1]]);
+  const v = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   t.throws(() => prototypeContrast(v, v, [0, 2], c, c), /NaN centroid/);
   t.throws(() => prototypeContrast(v, v, [0], c, c), RangeError);
   v.dispose();

@@ -35,7 +35,8 @@ export function recalibrationWeights(rho: ArrayLike<number>, options: Recalibrat
   const n = rho.length;
   if (n === 0) throw new RangeError("Cannot compute recalibration weights of an empty batch");
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(rho[i])) throw new RangeError(`Cannot compute recalibration weights: rho[${i}] = ${rho[i]} is not finite`);
+    if (!Number.isFinite(rho[i]))
+      throw new RangeError(`Cannot compute recalibration weights: rho[${i}] = ${rho[i]} is not finite`);
   }
   let mean = 0;
   for (let i = 0; i < n; i++) mean += rho[i]!;

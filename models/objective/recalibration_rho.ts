@@ -48,7 +48,9 @@ export function recalibrationRho(
     );
   }
   if (voiceClusters.length !== faceClusters.length) {
-    throw new RangeError(`Cannot compute recalibration scores with ${voiceClusters.length} voice and ${faceClusters.length} face clusterings`);
+    throw new RangeError(
+      `Cannot compute recalibration scores with ${voiceClusters.length} voice and ${faceClusters.length} face clusterings`,
+    );
   }
   const v = voice.dataSync();
   const f = face.dataSync();
@@ -75,12 +77,16 @@ export function recalibrationRho(
       const pv = vc.inst2cluster[slot];
       const pf = fc.inst2cluster[slot];
       if (pv === undefined || pf === undefined) {
-        throw new RangeError(`Cannot compute recalibration scores: memory slot ${slot} of batch item ${i} has no cluster in clustering ${r}`);
+        throw new RangeError(
+          `Cannot compute recalibration scores: memory slot ${slot} of batch item ${i} has no cluster in clustering ${r}`,
+        );
       }
       for (let j = 0; j < d; j++) sum += vc.centroids.data[pv * d + j]! * fc.centroids.data[pf * d + j]!;
     }
     if (!Number.isFinite(sum)) {
-      throw new RangeError(`Cannot compute recalibration scores: batch item ${i} (slot ${slot}) maps to a NaN centroid`);
+      throw new RangeError(
+        `Cannot compute recalibration scores: batch item ${i} (slot ${slot}) maps to a NaN centroid`,
+      );
     }
     protoDotSum[i] = sum;
     rho[i] = instanceCos[i]! - sum;

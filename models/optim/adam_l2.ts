@@ -65,7 +65,9 @@ export class AdamL2 {
       if (!(x >= 0 && x < 1)) throw new RangeError(`Cannot create AdamL2: ${k} must be in [0, 1), got ${x}`);
     }
     if (!(this.epsilon > 0) || !(this.weightDecay >= 0)) {
-      throw new RangeError(`Cannot create AdamL2: epsilon (${this.epsilon}) must be > 0 and weightDecay (${this.weightDecay}) ≥ 0`);
+      throw new RangeError(
+        `Cannot create AdamL2: epsilon (${this.epsilon}) must be > 0 and weightDecay (${this.weightDecay}) ≥ 0`,
+      );
     }
   }
 
@@ -80,12 +82,15 @@ export class AdamL2 {
    * whose name has no variable or whose shape differs.
    */
   applyGradients(grads: Record<string, tf.Tensor>, vars: Record<string, tf.Variable>): void {
-    if (!Number.isFinite(this.lr) || this.lr < 0) throw new RangeError(`Cannot take an Adam step with learning rate ${this.lr}`);
+    if (!Number.isFinite(this.lr) || this.lr < 0)
+      throw new RangeError(`Cannot take an Adam step with learning rate ${this.lr}`);
     for (const [name, g] of Object.entries(grads)) {
       const v = vars[name];
       if (v === undefined) throw new TypeError(`Cannot apply the gradient of "${name}": no such variable`);
       if (!tf.util.arraysEqual(g.shape, v.shape)) {
-        throw new RangeError(`Cannot apply the gradient of "${name}": shape ${JSON.stringify(g.shape)} != variable ${JSON.stringify(v.shape)}`);
+        throw new RangeError(
+          `Cannot apply the gradient of "${name}": shape ${JSON.stringify(g.shape)} != variable ${JSON.stringify(v.shape)}`,
+        );
       }
     }
     this.#step++;
@@ -119,14 +124,22 @@ export class AdamL2 {
 
   /** Restores {@linkcode AdamL2.getState}'s output (replacing every slot). */
   setState(state: AdamL2State): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`Cannot restore AdamL2 at step ${state.step}`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new RangeError(`Cannot restore AdamL2 at step ${state.step}`);
     this.#clear();
     for (const [key, h] of Object.entries(state.slots)) {
       const kind = key.slice(-2);
-      if (kind !== "/m" && kind !== "/v") throw new TypeError(`Cannot restore AdamL2 slot "${key}": names end in /m or /v`);
+      if (kind !== "/m" && kind !== "/v")
+        throw new TypeError(`Cannot restore AdamL2 slot "${key}": names end in /m or /v`);
       const size = h.shape.reduce((a, b) => a * b, 1);
-      if (size !== h.data.length) throw new RangeError(`Cannot restore AdamL2 slot "${key}": shape ${JSON.stringify(h.shape)} holds ${size} values, got ${h.data.length}`);
-      (kind === "/m" ? this.#m : this.#v).set(key.slice(0, -2), tf.tidy(() => tf.variable(tf.tensor(h.data, h.shape), false)));
+      if (size !== h.data.length)
+        throw new RangeError(
+          `Cannot restore AdamL2 slot "${key}": shape ${JSON.stringify(h.shape)} holds ${size} values, got ${h.data.length}`,
+        );
+      (kind === "/m" ? this.#m : this.#v).set(
+        key.slice(0, -2),
+        tf.tidy(() => tf.variable(tf.tensor(h.data, h.shape), false)),
+      );
     }
     this.#step = state.step;
   }

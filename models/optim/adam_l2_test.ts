@@ -20,11 +20,20 @@ t.test("AdamL2 takes PyTorch's bias-corrected step with coupled L2", async (t) =
 });
 
 t.test("AdamL2 state round-trips through getState/setState", async (t) => {
-  const mk = () => tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+  const mk = () =>
+    tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
   const a = mk();
   const b = mk();
   const o1 = new AdamL2({ lr: 1e-2 });
-  const g = tf.tensor2d([[0.1, -0.2], [0.3, 0.05]]);
+  const g = tf.tensor2d([
+    [0.1, -0.2],
+    [0.3, 0.05],
+  ]);
   o1.applyGradients({ w: g }, { w: a });
   const o2 = new AdamL2({ lr: 1e-2 });
   b.assign(a);
@@ -33,9 +42,13 @@ t.test("AdamL2 state round-trips through getState/setState", async (t) => {
   o1.applyGradients({ w: g }, { w: a });
   o2.applyGradients({ w: g }, { w: b });
   t.same(Array.from(await a.data()), Array.from(await b.data()));
-  t.throws(() => { o1.applyGradients({ nope: g }, { w: a }); }, TypeError);
+  t.throws(() => {
+    o1.applyGradients({ nope: g }, { w: a });
+  }, TypeError);
   o1.lr = NaN;
-  t.throws(() => { o1.applyGradients({ w: g }, { w: a }); }, RangeError);
+  t.throws(() => {
+    o1.applyGradients({ w: g }, { w: a });
+  }, RangeError);
   tf.dispose([a, b, g]);
   o1.dispose();
   o2.dispose();

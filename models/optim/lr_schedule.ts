@@ -21,9 +21,12 @@ export function learningRate(
   config: Pick<OptimizerConfig, "minLr" | "maxLr" | "warmupSteps" | "totalSteps">,
 ): number {
   const { minLr, maxLr, warmupSteps, totalSteps } = config;
-  if (!Number.isInteger(step) || step < 0) throw new RangeError(`Cannot compute the learning rate of step ${step}: expected an integer ≥ 0`);
+  if (!Number.isInteger(step) || step < 0)
+    throw new RangeError(`Cannot compute the learning rate of step ${step}: expected an integer ≥ 0`);
   if (!(totalSteps > 0) || !(warmupSteps >= 0) || warmupSteps >= totalSteps) {
-    throw new RangeError(`Cannot compute the learning rate: need 0 ≤ warmupSteps (${warmupSteps}) < totalSteps (${totalSteps})`);
+    throw new RangeError(
+      `Cannot compute the learning rate: need 0 ≤ warmupSteps (${warmupSteps}) < totalSteps (${totalSteps})`,
+    );
   }
   const u = step % totalSteps;
   if (u < warmupSteps) return minLr + ((maxLr - minLr) * u) / warmupSteps;

@@ -7,13 +7,7 @@
  */
 
 // Optimiser
-export {
-  AdamL2,
-  type AdamL2Options,
-  type AdamL2State,
-} from "./adam_l2.ts";
+export { AdamL2, type AdamL2Options, type AdamL2State } from "./adam_l2.ts";
 
 // Schedule
-export {
-  learningRate,
-} from "./lr_schedule.ts";
+export { learningRate } from "./lr_schedule.ts";

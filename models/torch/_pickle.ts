@@ -64,7 +64,8 @@ export function unpickle(bytes: Uint8Array, offset = 0, hooks: UnpickleHooks = {
   const memo = new Map<number, unknown>();
 
   const need = (n: number) => {
-    if (pos + n > bytes.length) throw new PickleError(`truncated pickle: needed ${n} bytes at byte ${pos}, ${bytes.length - pos} left`);
+    if (pos + n > bytes.length)
+      throw new PickleError(`truncated pickle: needed ${n} bytes at byte ${pos}, ${bytes.length - pos} left`);
   };
   const u8 = () => {
     need(1);
@@ -154,7 +155,8 @@ export function unpickle(bytes: Uint8Array, offset = 0, hooks: UnpickleHooks = {
       if (out !== undefined) return out;
       if (callable.module === "collections" && callable.name === "OrderedDict") return new Map();
       const builtin = callable.module === "builtins" || callable.module === "__builtin__";
-      if (builtin && (callable.name === "set" || callable.name === "frozenset")) return new Set(Array.isArray(args[0]) ? args[0] : []);
+      if (builtin && (callable.name === "set" || callable.name === "frozenset"))
+        return new Set(Array.isArray(args[0]) ? args[0] : []);
       if (callable.module === "_codecs" && callable.name === "encode" && typeof args[0] === "string") {
         // Protocol 2 bytes: _codecs.encode(text, "latin1").
         return Uint8Array.from(args[0], (ch) => ch.charCodeAt(0) & 0xff);

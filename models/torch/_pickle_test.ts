@@ -18,7 +18,11 @@ t.test("unpickle() reads protocol 2 and 4 containers, numbers and strings", (t) 
     const { value, end } = unpickle(hex(h));
     t.equal(end, h.length / 2, `${name}: stops after STOP`);
     const m = value as Map<string, unknown>;
-    t.same(m.get("a"), [1, -2, 300, 70000, -(2 ** 40), 2n ** 70n, 1.5, null, true, false], `${name}: ints, longs, floats, None, bools`);
+    t.same(
+      m.get("a"),
+      [1, -2, 300, 70000, -(2 ** 40), 2n ** 70n, 1.5, null, true, false],
+      `${name}: ints, longs, floats, None, bools`,
+    );
     const b = m.get("b") as unknown[];
     t.equal(b[0], "x");
     t.same([...(b[1] as Uint8Array)], [0, 1], `${name}: bytes`);
@@ -28,8 +32,16 @@ t.test("unpickle() reads protocol 2 and 4 containers, numbers and strings", (t) 
     t.same(m.get("f"), new Set([4]), `${name}: frozenset`);
   }
   // protocol 0 (text opcodes): {"a": [1, 2.5, "t"], "b": (None,)}
-  const p0 = unpickle(hex("286470300a56610a70310a286c70320a49310a6146322e350a6156740a70330a617356620a70340a284e7470350a732e")).value;
-  t.same(p0, new Map<string, unknown>([["a", [1, 2.5, "t"]], ["b", [null]]]));
+  const p0 = unpickle(
+    hex("286470300a56610a70310a286c70320a49310a6146322e350a6156740a70330a617356620a70340a284e7470350a732e"),
+  ).value;
+  t.same(
+    p0,
+    new Map<string, unknown>([
+      ["a", [1, 2.5, "t"]],
+      ["b", [null]],
+    ]),
+  );
   t.end();
 });
 

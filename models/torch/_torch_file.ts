@@ -68,7 +68,9 @@ export class TorchTensor {
     const start = (s.viewOffset + this.offset) * s.size;
     const end = start + n * s.size;
     if (end > bytes.length) {
-      throw new TorchFormatError(`Cannot import tensor "${name}": storage ${s.key} holds ${bytes.length} bytes, the tensor needs ${end}`);
+      throw new TorchFormatError(
+        `Cannot import tensor "${name}": storage ${s.key} holds ${bytes.length} bytes, the tensor needs ${end}`,
+      );
     }
     const raw = new Uint8Array(bytes.subarray(start, end)); // an aligned copy (Buffer.slice would not copy)
     const out = new Float32Array(n);
@@ -187,7 +189,8 @@ function readLegacy(bytes: Uint8Array): unknown {
   const magic = unpickle(bytes, 0);
   if (magic.value !== 0x1950a86a20f9469cfc6cn) throw new TorchFormatError("legacy file with a wrong magic number");
   const version = unpickle(bytes, magic.end);
-  if (version.value !== 1001) throw new TorchFormatError(`legacy protocol version ${String(version.value)} is not supported`);
+  if (version.value !== 1001)
+    throw new TorchFormatError(`legacy protocol version ${String(version.value)} is not supported`);
   const sysInfo = unpickle(bytes, version.end);
   if (sysInfo.value instanceof Map && sysInfo.value.get("little_endian") === false) {
     throw new TorchFormatError("big-endian checkpoints are not supported");
@@ -222,7 +225,10 @@ function readLegacy(bytes: Uint8Array): unknown {
     const numel = Number(dv.getBigInt64(pos, true));
     pos += 8;
     const nbytes = numel * s.type.size;
-    if (pos + nbytes > bytes.length) throw new TorchFormatError(`truncated: storage ${key} needs ${nbytes} bytes at byte ${pos}, ${bytes.length - pos} left`);
+    if (pos + nbytes > bytes.length)
+      throw new TorchFormatError(
+        `truncated: storage ${key} needs ${nbytes} bytes at byte ${pos}, ${bytes.length - pos} left`,
+      );
     s.data = bytes.subarray(pos, pos + nbytes);
     pos += nbytes;
   }

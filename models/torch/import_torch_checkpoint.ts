@@ -47,13 +47,17 @@ export interface ImportTorchCheckpointOptions {
  * console.log(w["voice/conv1.weight"]!.shape); // [7, 7, 1, 64]
  * ```
  */
-export function importTorchCheckpoint(bytes: Uint8Array, options: ImportTorchCheckpointOptions = {}): Record<string, HostArray> {
+export function importTorchCheckpoint(
+  bytes: Uint8Array,
+  options: ImportTorchCheckpointOptions = {},
+): Record<string, HostArray> {
   const prefixMap = options.prefixMap ?? { "voice_subnet.": "voice/", "face_subnet.": "face/" };
   const root = readTorchFile(bytes);
   let dict: unknown = root;
   if (options.stateDictKey !== undefined) {
     dict = root instanceof Map ? root.get(options.stateDictKey) : undefined;
-    if (dict === undefined) throw new TorchFormatError(`Cannot import checkpoint: it has no "${options.stateDictKey}" entry`);
+    if (dict === undefined)
+      throw new TorchFormatError(`Cannot import checkpoint: it has no "${options.stateDictKey}" entry`);
   } else if (root instanceof Map) {
     for (const k of ["model", "state_dict"]) {
       const v: unknown = root.get(k);
@@ -63,7 +67,8 @@ export function importTorchCheckpoint(bytes: Uint8Array, options: ImportTorchChe
       }
     }
   }
-  if (!(dict instanceof Map)) throw new TorchFormatError("Cannot import checkpoint: no state dict (a dict of tensors) found");
+  if (!(dict instanceof Map))
+    throw new TorchFormatError("Cannot import checkpoint: no state dict (a dict of tensors) found");
   const out: Record<string, HostArray> = {};
   for (const [rawKey, value] of dict as Map<unknown, unknown>) {
     if (typeof rawKey !== "string" || !(value instanceof TorchTensor)) continue;

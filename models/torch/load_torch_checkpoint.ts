@@ -56,7 +56,12 @@ function loadWeightsInto(weights: Record<string, HostArray>, towers: readonly Re
     }
   }
   if (mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
-    throw new WeightsMismatchError(`towers ${towers.map((t) => `"${t.name}"`).join(", ")}`, missing, unexpected, mismatched);
+    throw new WeightsMismatchError(
+      `towers ${towers.map((t) => `"${t.name}"`).join(", ")}`,
+      missing,
+      unexpected,
+      mismatched,
+    );
   }
   for (const t of towers) t.setWeights(weights, { strict: false });
   return { missing, unexpected };

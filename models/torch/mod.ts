@@ -12,7 +12,4 @@ export {
   importTorchCheckpoint,
   type ImportTorchCheckpointOptions,
 } from "./import_torch_checkpoint.ts";
-export {
-  loadTorchCheckpoint,
-  type LoadTorchCheckpointOptions,
-} from "./load_torch_checkpoint.ts";
+export { loadTorchCheckpoint, type LoadTorchCheckpointOptions } from "./load_torch_checkpoint.ts";

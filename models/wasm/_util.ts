@@ -70,10 +70,15 @@ export function free(backend: WasmBackend, ...xs: Info[]): void {
 export function matMul(backend: WasmBackend, a: Info, b: Info): Info {
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.shape.length - 1] ?? 0;
-  const out = callStock("BatchMatMul", backend, { a: view(a, [1, m, k]), b: view(b, [1, k, n]) }, {
-    transposeA: false,
-    transposeB: false,
-  });
+  const out = callStock(
+    "BatchMatMul",
+    backend,
+    { a: view(a, [1, m, k]), b: view(b, [1, k, n]) },
+    {
+      transposeA: false,
+      transposeB: false,
+    },
+  );
   return view(out, [m, n]);
 }
 

@@ -9,7 +9,4 @@
  */
 
 // Registration
-export {
-  WASM_TRAINING_KERNELS,
-  registerWasmTrainingKernels,
-} from "./register_wasm_training_kernels.ts";
+export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";

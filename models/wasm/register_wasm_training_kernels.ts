@@ -2,7 +2,12 @@
 import { tf } from "../_tf.ts";
 import { conv2DBackpropFilter } from "./kernels/conv2d_backprop_filter.ts";
 import { conv2DBackpropInput } from "./kernels/conv2d_backprop_input.ts";
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel, batchNormTrainKernel } from "./kernels/fused_batch_norm.ts";
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainGradKernel,
+  batchNormTrainKernel,
+} from "./kernels/fused_batch_norm.ts";
 import { conv2D, fusedConv2D } from "./kernels/conv2d.ts";
 import { maxPoolGrad } from "./kernels/max_pool_grad.ts";
 import { mean, sum } from "./kernels/reduce.ts";
@@ -57,7 +62,11 @@ export function registerWasmTrainingKernels(): void {
     const stock = tf.getKernel(name, "wasm");
     stockKernel(name);
     if (stock !== undefined) tf.unregisterKernel(name, "wasm");
-    const config: tf.KernelConfig = { kernelName: name, backendName: "wasm", kernelFunc: f as unknown as tf.KernelFunc };
+    const config: tf.KernelConfig = {
+      kernelName: name,
+      backendName: "wasm",
+      kernelFunc: f as unknown as tf.KernelFunc,
+    };
     // The stock kernel stays callable as a fallback: keep its setup (cwrap) running.
     if (stock?.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
     tf.registerKernel(config);

@@ -24,8 +24,22 @@ interface ConvCase {
 const CASES: ConvCase[] = [
   { name: "voice conv1 7x7/2 pad3, 1-channel 64x500", x: [2, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 3 },
   // Cout a multiple of 8: the filter gradient runs on the relaxed-SIMD GEMM (K = 49, 27, 5: row tails).
-  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, batch 3, Cout 8", x: [3, 64, 500, 1], f: [7, 7, 1, 8], stride: 2, pad: 0, convPad: 3 },
-  { name: "3x3/1 numeric pad 1, 3 channels in, Cout 16, odd 15x17", x: [2, 15, 17, 3], f: [3, 3, 3, 16], stride: 1, pad: 0, convPad: 1 },
+  {
+    name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, batch 3, Cout 8",
+    x: [3, 64, 500, 1],
+    f: [7, 7, 1, 8],
+    stride: 2,
+    pad: 0,
+    convPad: 3,
+  },
+  {
+    name: "3x3/1 numeric pad 1, 3 channels in, Cout 16, odd 15x17",
+    x: [2, 15, 17, 3],
+    f: [3, 3, 3, 16],
+    stride: 1,
+    pad: 0,
+    convPad: 1,
+  },
   { name: "1x1/1, Cout 8, 7x9", x: [2, 7, 9, 5], f: [1, 1, 5, 8], stride: 1, pad: 0 },
   { name: "face conv1 7x7/2 pad3, 3-channel odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 4], stride: 2, pad: 3 },
   { name: "3x3/1 pad1, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 1, pad: 1 },
@@ -35,9 +49,30 @@ const CASES: ConvCase[] = [
   { name: "1x1/1, 7x9", x: [2, 7, 9, 4], f: [1, 1, 4, 5], stride: 1, pad: 0 },
   { name: "3x3/1 numeric pad 1 inside conv2d", x: [2, 9, 11, 4], f: [3, 3, 4, 5], stride: 1, pad: 0, convPad: 1 },
   { name: "3x3/2 'same' inside conv2d", x: [2, 9, 11, 4], f: [3, 3, 4, 5], stride: 2, pad: 0, convPad: "same" },
-  { name: "3x3/2 numeric pad 1 inside conv2d, odd 15x17", x: [2, 15, 17, 4], f: [3, 3, 4, 5], stride: 2, pad: 0, convPad: 1 },
-  { name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, 1-channel 64x500", x: [2, 64, 500, 1], f: [7, 7, 1, 4], stride: 2, pad: 0, convPad: 3 },
-  { name: "face conv1 7x7/2 numeric pad 3 inside conv2d, odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 4], stride: 2, pad: 0, convPad: 3 },
+  {
+    name: "3x3/2 numeric pad 1 inside conv2d, odd 15x17",
+    x: [2, 15, 17, 4],
+    f: [3, 3, 4, 5],
+    stride: 2,
+    pad: 0,
+    convPad: 1,
+  },
+  {
+    name: "voice conv1 7x7/2 numeric pad 3 inside conv2d, 1-channel 64x500",
+    x: [2, 64, 500, 1],
+    f: [7, 7, 1, 4],
+    stride: 2,
+    pad: 0,
+    convPad: 3,
+  },
+  {
+    name: "face conv1 7x7/2 numeric pad 3 inside conv2d, odd 15x17",
+    x: [2, 15, 17, 3],
+    f: [7, 7, 3, 4],
+    stride: 2,
+    pad: 0,
+    convPad: 3,
+  },
   { name: "non-square 3x5/1 after tf.pad", x: [2, 9, 11, 4], f: [3, 5, 4, 5], stride: 1, pad: 2 },
 ];
 
@@ -230,111 +265,144 @@ t.test("wasm Sum, Mean and Tile (leading-axis fast paths and fallbacks) equal th
   }
 });
 
-t.test("wasm MaxPoolGrad equals the cpu backend's (ties, −∞ padding, numeric and 'same' padding, strides 1 and 2)", async (t) => {
-  interface PoolCase {
-    name: string;
-    x: [number, number, number, number];
-    k: number;
-    stride: number;
-    pad: number | "valid" | "same";
-    /** Pad with −∞ first (as maxPoolTorch does). */
-    torchPad?: number;
-    /** Round inputs to integers in [−2, 2]: many ties inside windows. */
-    ties?: boolean;
-  }
-  const cases: PoolCase[] = [
-    { name: "tower stem pool 3x3/2, −∞ pad 1, odd 15x17", x: [2, 15, 17, 5], k: 3, stride: 2, pad: "valid", torchPad: 1 },
-    { name: "tower stem pool with ties", x: [2, 14, 16, 4], k: 3, stride: 2, pad: "valid", torchPad: 1, ties: true },
-    { name: "3x3/1 'same' with ties", x: [2, 7, 9, 3], k: 3, stride: 1, pad: "same", ties: true },
-    { name: "2x2/2 valid, odd 7x9", x: [3, 7, 9, 6], k: 2, stride: 2, pad: "valid" },
-    { name: "3x3/2 numeric pad 1", x: [1, 11, 10, 33], k: 3, stride: 2, pad: 1 },
-    { name: "3x3/2 'same', 1 channel, 64x50", x: [2, 64, 50, 1], k: 3, stride: 2, pad: "same", ties: true },
-  ];
-  const run = (c: PoolCase): Float32Array =>
-    tf.tidy(() => {
-      let x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 51);
-      if (c.ties === true) x = tf.clipByValue(tf.round(x), -2, 2);
-      const pool = (a: tf.Tensor4D): tf.Tensor4D => {
-        const p = c.torchPad ?? 0;
-        const ap =
-          p > 0
-            ? tf.pad(
-                a,
-                [
-                  [0, 0],
-                  [p, p],
-                  [p, p],
-                  [0, 0],
-                ],
-                -Infinity,
-              )
-            : a;
-        return tf.maxPool(ap, c.k, c.stride, c.pad);
-      };
-      const dy = tf.randomNormal(
-        tf.tidy(() => pool(x).shape),
-        0,
-        1,
-        "float32",
-        52,
-      );
-      const [dx] = tf.grads((a: tf.Tensor) => pool(a as tf.Tensor4D))([x], dy) as [tf.Tensor];
-      return dx.dataSync() as Float32Array;
-    });
-  await initBackend({ prefer: "cpu" });
-  const refs = cases.map(run);
-  await bothPaths(t, (t) => {
-    for (const [i, c] of cases.entries()) {
-      const before = tf.memory().numTensors;
-      const got = run(c);
-      t.equal(tf.memory().numTensors, before, `${c.name}: no tensor leaks`);
-      const e = relErr(refs[i] as Float32Array, got);
-      t.ok(e < 1e-6, `${c.name}: rel err ${e.toExponential(2)}`);
+t.test(
+  "wasm MaxPoolGrad equals the cpu backend's (ties, −∞ padding, numeric and 'same' padding, strides 1 and 2)",
+  async (t) => {
+    interface PoolCase {
+      name: string;
+      x: [number, number, number, number];
+      k: number;
+      stride: number;
+      pad: number | "valid" | "same";
+      /** Pad with −∞ first (as maxPoolTorch does). */
+      torchPad?: number;
+      /** Round inputs to integers in [−2, 2]: many ties inside windows. */
+      ties?: boolean;
     }
-  });
-});
-
-t.test("relaxed-SIMD Conv2D and FusedConv2D (bias, ReLU) equal the cpu backend's, incl. non-square filters with numeric padding", async (t) => {
-  interface FwdCase {
-    name: string;
-    x: [number, number, number, number];
-    f: [number, number, number, number];
-    stride: number;
-    pad: number | "same" | "valid";
-    fused?: "relu" | "linear";
-  }
-  const cases: FwdCase[] = [
-    { name: "face stem 7x7/2 pad 3, 3 channels, odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 8], stride: 2, pad: 3 },
-    { name: "voice stem 7x7/2 pad 3, 1 channel 64x50", x: [2, 64, 50, 1], f: [7, 7, 1, 16], stride: 2, pad: 3, fused: "relu" },
-    { name: "3x3/1 pad 1, 5 channels (K = 45: row tails)", x: [3, 9, 11, 5], f: [3, 3, 5, 8], stride: 1, pad: 1, fused: "linear" },
-    { name: "3x3/2 'same', 16 → 24", x: [2, 10, 9, 16], f: [3, 3, 16, 24], stride: 2, pad: "same", fused: "relu" },
-    { name: "1x1/1 direct, 6 → 8", x: [2, 7, 9, 6], f: [1, 1, 6, 8], stride: 1, pad: 0 },
-    { name: "1x1/2 downsample", x: [2, 9, 11, 8], f: [1, 1, 8, 16], stride: 2, pad: 0 },
-    { name: "non-square 3x5/1 with numeric padding 1 (wrong on stock wasm)", x: [2, 9, 11, 4], f: [3, 5, 4, 8], stride: 1, pad: 1 },
-  ];
-  const run = (c: FwdCase): Float32Array =>
-    tf.tidy(() => {
-      const x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 61);
-      const f = tf.randomNormal<tf.Rank.R4>(c.f, 0, 1, "float32", 62);
-      const bias = tf.randomNormal<tf.Rank.R1>([c.f[3]], 0, 1, "float32", 63);
-      const y =
-        c.fused === undefined
-          ? tf.conv2d(x, f, c.stride, c.pad)
-          : tf.fused.conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias, activation: c.fused });
-      return y.dataSync() as Float32Array;
+    const cases: PoolCase[] = [
+      {
+        name: "tower stem pool 3x3/2, −∞ pad 1, odd 15x17",
+        x: [2, 15, 17, 5],
+        k: 3,
+        stride: 2,
+        pad: "valid",
+        torchPad: 1,
+      },
+      { name: "tower stem pool with ties", x: [2, 14, 16, 4], k: 3, stride: 2, pad: "valid", torchPad: 1, ties: true },
+      { name: "3x3/1 'same' with ties", x: [2, 7, 9, 3], k: 3, stride: 1, pad: "same", ties: true },
+      { name: "2x2/2 valid, odd 7x9", x: [3, 7, 9, 6], k: 2, stride: 2, pad: "valid" },
+      { name: "3x3/2 numeric pad 1", x: [1, 11, 10, 33], k: 3, stride: 2, pad: 1 },
+      { name: "3x3/2 'same', 1 channel, 64x50", x: [2, 64, 50, 1], k: 3, stride: 2, pad: "same", ties: true },
+    ];
+    const run = (c: PoolCase): Float32Array =>
+      tf.tidy(() => {
+        let x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 51);
+        if (c.ties === true) x = tf.clipByValue(tf.round(x), -2, 2);
+        const pool = (a: tf.Tensor4D): tf.Tensor4D => {
+          const p = c.torchPad ?? 0;
+          const ap =
+            p > 0
+              ? tf.pad(
+                  a,
+                  [
+                    [0, 0],
+                    [p, p],
+                    [p, p],
+                    [0, 0],
+                  ],
+                  -Infinity,
+                )
+              : a;
+          return tf.maxPool(ap, c.k, c.stride, c.pad);
+        };
+        const dy = tf.randomNormal(
+          tf.tidy(() => pool(x).shape),
+          0,
+          1,
+          "float32",
+          52,
+        );
+        const [dx] = tf.grads((a: tf.Tensor) => pool(a as tf.Tensor4D))([x], dy) as [tf.Tensor];
+        return dx.dataSync() as Float32Array;
+      });
+    await initBackend({ prefer: "cpu" });
+    const refs = cases.map(run);
+    await bothPaths(t, (t) => {
+      for (const [i, c] of cases.entries()) {
+        const before = tf.memory().numTensors;
+        const got = run(c);
+        t.equal(tf.memory().numTensors, before, `${c.name}: no tensor leaks`);
+        const e = relErr(refs[i] as Float32Array, got);
+        t.ok(e < 1e-6, `${c.name}: rel err ${e.toExponential(2)}`);
+      }
     });
-  await initBackend({ prefer: "cpu" });
-  const refs = cases.map(run);
-  await initBackend({ prefer: "wasm" });
-  t.ok(relaxedGemm(tf.backend() as unknown as WasmBackend) !== null, "relaxed GEMM loaded");
-  const backend = tf.backend() as unknown as { numDataIds(): number };
-  const ids = backend.numDataIds();
-  for (const [i, c] of cases.entries()) {
-    const e = relErr(refs[i] as Float32Array, run(c));
-    t.ok(e < 1e-5, `${c.name}${c.fused === undefined ? "" : ` (fused ${c.fused})`}: rel err ${e.toExponential(2)}`);
-  }
-  t.equal(backend.numDataIds(), ids, "no wasm heap leaks");
-});
+  },
+);
+
+t.test(
+  "relaxed-SIMD Conv2D and FusedConv2D (bias, ReLU) equal the cpu backend's, incl. non-square filters with numeric padding",
+  async (t) => {
+    interface FwdCase {
+      name: string;
+      x: [number, number, number, number];
+      f: [number, number, number, number];
+      stride: number;
+      pad: number | "same" | "valid";
+      fused?: "relu" | "linear";
+    }
+    const cases: FwdCase[] = [
+      { name: "face stem 7x7/2 pad 3, 3 channels, odd 15x17", x: [2, 15, 17, 3], f: [7, 7, 3, 8], stride: 2, pad: 3 },
+      {
+        name: "voice stem 7x7/2 pad 3, 1 channel 64x50",
+        x: [2, 64, 50, 1],
+        f: [7, 7, 1, 16],
+        stride: 2,
+        pad: 3,
+        fused: "relu",
+      },
+      {
+        name: "3x3/1 pad 1, 5 channels (K = 45: row tails)",
+        x: [3, 9, 11, 5],
+        f: [3, 3, 5, 8],
+        stride: 1,
+        pad: 1,
+        fused: "linear",
+      },
+      { name: "3x3/2 'same', 16 → 24", x: [2, 10, 9, 16], f: [3, 3, 16, 24], stride: 2, pad: "same", fused: "relu" },
+      { name: "1x1/1 direct, 6 → 8", x: [2, 7, 9, 6], f: [1, 1, 6, 8], stride: 1, pad: 0 },
+      { name: "1x1/2 downsample", x: [2, 9, 11, 8], f: [1, 1, 8, 16], stride: 2, pad: 0 },
+      {
+        name: "non-square 3x5/1 with numeric padding 1 (wrong on stock wasm)",
+        x: [2, 9, 11, 4],
+        f: [3, 5, 4, 8],
+        stride: 1,
+        pad: 1,
+      },
+    ];
+    const run = (c: FwdCase): Float32Array =>
+      tf.tidy(() => {
+        const x = tf.randomNormal<tf.Rank.R4>(c.x, 0, 1, "float32", 61);
+        const f = tf.randomNormal<tf.Rank.R4>(c.f, 0, 1, "float32", 62);
+        const bias = tf.randomNormal<tf.Rank.R1>([c.f[3]], 0, 1, "float32", 63);
+        const y =
+          c.fused === undefined
+            ? tf.conv2d(x, f, c.stride, c.pad)
+            : tf.fused.conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias, activation: c.fused });
+        return y.dataSync() as Float32Array;
+      });
+    await initBackend({ prefer: "cpu" });
+    const refs = cases.map(run);
+    await initBackend({ prefer: "wasm" });
+    t.ok(relaxedGemm(tf.backend() as unknown as WasmBackend) !== null, "relaxed GEMM loaded");
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    for (const [i, c] of cases.entries()) {
+      const e = relErr(refs[i] as Float32Array, run(c));
+      t.ok(e < 1e-5, `${c.name}${c.fused === undefined ? "" : ` (fused ${c.fused})`}: rel err ${e.toExponential(2)}`);
+    }
+    t.equal(backend.numDataIds(), ids, "no wasm heap leaks");
+  },
+);
 
 t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 relative)", async (t) => {
   const run = (): Float32Array[] =>
@@ -356,7 +424,9 @@ t.test("training-mode conv + BatchNorm + ReLU gradients on wasm equal cpu (1e-5 
           "valid",
         );
         const { mean, variance } = tf.moments(h, [0, 1, 2]);
-        const y = tf.relu(tf.batchNorm4d(h, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5));
+        const y = tf.relu(
+          tf.batchNorm4d(h, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5),
+        );
         return tf.sum(tf.mul(y, tf.linspace(-1, 1, y.size).reshape(y.shape)));
       };
       return tf

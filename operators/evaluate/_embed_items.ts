@@ -24,10 +24,7 @@ export class ItemEmbedder {
   ) {}
 
   /** Embeds the distinct voice and face items (in first-appearance order). */
-  async run(
-    voiceItems: Iterable<string>,
-    faceItems: Iterable<string>,
-  ): Promise<void> {
+  async run(voiceItems: Iterable<string>, faceItems: Iterable<string>): Promise<void> {
     const master = new Rng(this.opts.seed);
     const jobs: {
       modality: "voice" | "face";
@@ -41,10 +38,7 @@ export class ItemEmbedder {
       const fn = async (): Promise<void> => {
         const n = this.opts.voiceCrops;
         const views: Float32Array[] = [];
-        for (let index = 0; index < n; index++)
-          views.push(
-            await this.embedders.voice(item, { index, count: n, rng }),
-          );
+        for (let index = 0; index < n; index++) views.push(await this.embedders.voice(item, { index, count: n, rng }));
         this.#store("voice", item, views);
       };
       jobs.push({ modality: "voice", item, fn });
@@ -54,8 +48,7 @@ export class ItemEmbedder {
       this.faces.set(item, null);
       const fn = async (): Promise<void> => {
         const views = [await this.embedders.face(item, { flip: false })];
-        if (this.opts.faceFlip)
-          views.push(await this.embedders.face(item, { flip: true }));
+        if (this.opts.faceFlip) views.push(await this.embedders.face(item, { flip: true }));
         this.#store("face", item, views);
       };
       jobs.push({ modality: "face", item, fn });
@@ -68,45 +61,27 @@ export class ItemEmbedder {
         try {
           await job.fn();
         } catch (e) {
-          this.#record(
-            job.modality,
-            job.item,
-            e instanceof Error ? e.message : String(e),
-          );
+          this.#record(job.modality, job.item, e instanceof Error ? e.message : String(e));
         }
         done++;
         this.opts.onProgress?.(done, jobs.length);
       }
     };
-    await Promise.all(
-      Array.from(
-        { length: Math.max(1, Math.min(this.opts.concurrency, jobs.length)) },
-        worker,
-      ),
-    );
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.opts.concurrency, jobs.length)) }, worker));
   }
 
   #record(modality: "voice" | "face", item: string, reason: string): void {
     this.#failed++;
     (modality === "voice" ? this.voices : this.faces).set(item, null);
-    if (this.failures.length < 10)
-      this.failures.push({ modality, item, reason });
+    if (this.failures.length < 10) this.failures.push({ modality, item, reason });
   }
 
-  #store(
-    modality: "voice" | "face",
-    item: string,
-    views: Float32Array[],
-  ): void {
+  #store(modality: "voice" | "face", item: string, views: Float32Array[]): void {
     const d = views[0]!.length;
     if (this.#dim < 0) this.#dim = d;
     for (const v of views) {
       if (v.length !== this.#dim) {
-        this.#record(
-          modality,
-          item,
-          `embedding has ${v.length} values, expected ${this.#dim}`,
-        );
+        this.#record(modality, item, `embedding has ${v.length} values, expected ${this.#dim}`);
         return;
       }
     }

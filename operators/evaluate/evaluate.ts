@@ -4,15 +4,30 @@ import type { VfalEvaProtocol } from "../../models/mod.ts";
 import type { EvaluateEmbedders } from "./evaluate_embedders.ts";
 import { evaluateMatching, type EvaluateMatchingOptions, type MatchingTrialInput } from "./evaluate_matching.ts";
 import { evaluateRetrieval, type EvaluateRetrievalOptions, type RetrievalItemInput } from "./evaluate_retrieval.ts";
-import { evaluateVerification, type EvaluateVerificationOptions, type VerificationPairInput } from "./evaluate_verification.ts";
+import {
+  evaluateVerification,
+  type EvaluateVerificationOptions,
+  type VerificationPairInput,
+} from "./evaluate_verification.ts";
 import { evaluateVfalEva, type EvaluateVfalEvaOptions } from "./evaluate_vfal_eva.ts";
 import type { EvaluationResult } from "./report_evaluation.ts";
 
 /** One evaluation to run: a list and how to score it. */
 export type EvaluationTask =
-  | { kind: "verification"; name: string; pairs: readonly VerificationPairInput[]; options?: EvaluateVerificationOptions }
+  | {
+      kind: "verification";
+      name: string;
+      pairs: readonly VerificationPairInput[];
+      options?: EvaluateVerificationOptions;
+    }
   | { kind: "matching"; name: string; trials: readonly MatchingTrialInput[]; options?: EvaluateMatchingOptions }
-  | { kind: "retrieval"; name: string; voices: readonly RetrievalItemInput[]; faces: readonly RetrievalItemInput[]; options?: EvaluateRetrievalOptions }
+  | {
+      kind: "retrieval";
+      name: string;
+      voices: readonly RetrievalItemInput[];
+      faces: readonly RetrievalItemInput[];
+      options?: EvaluateRetrievalOptions;
+    }
   | { kind: "vfal-eva"; name: string; protocol: VfalEvaProtocol; options?: EvaluateVfalEvaOptions };
 
 /** Options for {@linkcode evaluate}. */
@@ -43,7 +58,10 @@ export interface EvaluateOptions {
  * console.log(reportEvaluation(results).table);
  * ```
  */
-export function evaluate(embedders: EvaluateEmbedders, options: EvaluateOptions = {}): OperatorFunction<EvaluationTask, EvaluationResult> {
+export function evaluate(
+  embedders: EvaluateEmbedders,
+  options: EvaluateOptions = {},
+): OperatorFunction<EvaluationTask, EvaluationResult> {
   const { seed = 100, concurrency = 4 } = options;
   return concatMap((task) => {
     const common = { seed, concurrency, name: task.name };
@@ -53,9 +71,13 @@ export function evaluate(embedders: EvaluateEmbedders, options: EvaluateOptions 
       case "matching":
         return from(evaluateMatching(task.trials, embedders, { ...common, ...task.options }));
       case "retrieval":
-        return from(evaluateRetrieval({ voices: task.voices, faces: task.faces }, embedders, { ...common, ...task.options }));
+        return from(
+          evaluateRetrieval({ voices: task.voices, faces: task.faces }, embedders, { ...common, ...task.options }),
+        );
       case "vfal-eva":
-        return from(evaluateVfalEva(task.protocol, embedders, { ...common, seed: task.protocol.seed, ...task.options }));
+        return from(
+          evaluateVfalEva(task.protocol, embedders, { ...common, seed: task.protocol.seed, ...task.options }),
+        );
     }
   });
 }

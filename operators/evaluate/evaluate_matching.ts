@@ -1,11 +1,7 @@
 // This module is browser compatible.
 import { cosineSimilarity, matchingAccuracy } from "../../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type {
-  DroppedReport,
-  EvaluateEmbedders,
-  EvaluateCommonOptions,
-} from "./evaluate_embedders.ts";
+import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A 1:N trial: probe and candidates (correct first); a {@linkcode MatchingTrial} fits. */
 export interface MatchingTrialInput {
@@ -83,8 +79,7 @@ export async function evaluateMatching(
   const cands = trials.flatMap((t) => t.candidates);
   if (direction === "v2f") await emb.run(probes, cands);
   else await emb.run(cands, probes);
-  const [probeTable, candTable] =
-    direction === "v2f" ? [emb.voices, emb.faces] : [emb.faces, emb.voices];
+  const [probeTable, candTable] = direction === "v2f" ? [emb.voices, emb.faces] : [emb.faces, emb.voices];
   const rows: number[][] = [];
   let dropped = 0;
   for (const t of trials) {

@@ -1,16 +1,7 @@
 // This module is browser compatible.
-import {
-  chanceAveragePrecision,
-  meanAveragePrecision,
-  retrievalAveragePrecision,
-  Rng,
-} from "../../models/mod.ts";
+import { chanceAveragePrecision, meanAveragePrecision, retrievalAveragePrecision, Rng } from "../../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type {
-  DroppedReport,
-  EvaluateEmbedders,
-  EvaluateCommonOptions,
-} from "./evaluate_embedders.ts";
+import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A retrieval item: a file and its identity ({@linkcode RetrievalListItem} fits). */
 export interface RetrievalItemInput {
@@ -102,10 +93,7 @@ export async function evaluateRetrieval(
     sets.faces.map((f) => f.path),
   );
   let dropped = 0;
-  const pack = (
-    items: readonly RetrievalItemInput[],
-    table: Map<string, Float64Array | null>,
-  ) => {
+  const pack = (items: readonly RetrievalItemInput[], table: Map<string, Float64Array | null>) => {
     const kept = items.filter((it) => {
       const ok = table.get(it.path) != null;
       if (!ok) dropped++;
@@ -136,8 +124,7 @@ export async function evaluateRetrieval(
   const faceIds = new Set(faces.ids);
   const voiceIds = new Set(voices.ids);
   const queriesWithoutRelevant =
-    voices.ids.filter((i) => !faceIds.has(i)).length +
-    faces.ids.filter((i) => !voiceIds.has(i)).length;
+    voices.ids.filter((i) => !faceIds.has(i)).length + faces.ids.filter((i) => !voiceIds.has(i)).length;
   const rng = new Rng(seed);
   return {
     kind: "retrieval",

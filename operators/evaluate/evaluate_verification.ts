@@ -1,17 +1,7 @@
 // This module is browser compatible.
-import {
-  cosineSimilarity,
-  equalErrorRate,
-  rocAuc,
-  rocCurve,
-  type RocCurve,
-} from "../../models/mod.ts";
+import { cosineSimilarity, equalErrorRate, rocAuc, rocCurve, type RocCurve } from "../../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type {
-  DroppedReport,
-  EvaluateEmbedders,
-  EvaluateCommonOptions,
-} from "./evaluate_embedders.ts";
+import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A verification pair (a {@linkcode VerificationListEntry} or a vfal-eva pair fits). */
 export interface VerificationPairInput {

@@ -10,11 +10,7 @@ import {
   type VfalTrial,
 } from "../../models/mod.ts";
 import { ItemEmbedder } from "./_embed_items.ts";
-import type {
-  DroppedReport,
-  EvaluateEmbedders,
-  EvaluateCommonOptions,
-} from "./evaluate_embedders.ts";
+import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** Options for {@linkcode evaluateVfalEva}. */
 export type EvaluateVfalEvaOptions = EvaluateCommonOptions;
@@ -62,12 +58,7 @@ export async function evaluateVfalEva(
   embedders: EvaluateEmbedders,
   options: EvaluateVfalEvaOptions = {},
 ): Promise<VfalEvaResult> {
-  const {
-    name = "vfal-eva",
-    seed = protocol.seed,
-    concurrency = 4,
-    onProgress,
-  } = options;
+  const { name = "vfal-eva", seed = protocol.seed, concurrency = 4, onProgress } = options;
   const emb = new ItemEmbedder(embedders, {
     seed,
     concurrency,
@@ -76,23 +67,11 @@ export async function evaluateVfalEva(
     onProgress,
   });
   const pairs = [...protocol.verification, ...(protocol.verificationG ?? [])];
-  const trials = [
-    ...protocol.matching,
-    ...(protocol.matchingG ?? []),
-    ...protocol.oneToN,
-  ];
+  const trials = [...protocol.matching, ...(protocol.matchingG ?? []), ...protocol.oneToN];
   const groups = protocol.retrieval.flat();
   await emb.run(
-    [
-      ...pairs.map((p) => p.voice),
-      ...trials.flatMap((t) => t.voices),
-      ...groups.map((g) => g.voice),
-    ],
-    [
-      ...pairs.map((p) => p.face),
-      ...trials.flatMap((t) => t.faces),
-      ...groups.map((g) => g.face),
-    ],
+    [...pairs.map((p) => p.voice), ...trials.flatMap((t) => t.voices), ...groups.map((g) => g.voice)],
+    [...pairs.map((p) => p.face), ...trials.flatMap((t) => t.faces), ...groups.map((g) => g.face)],
   );
   let dropped = 0;
   const V = (k: string) => emb.voices.get(k) ?? null;
@@ -122,11 +101,7 @@ export async function evaluateVfalEva(
         dropped++;
         continue;
       }
-      out.push(
-        v2f
-          ? fs.map((f) => cosineSimilarity(vs[0]!, f!))
-          : vs.map((v) => cosineSimilarity(fs[0]!, v!)),
-      );
+      out.push(v2f ? fs.map((f) => cosineSimilarity(vs[0]!, f!)) : vs.map((v) => cosineSimilarity(fs[0]!, v!)));
     }
     return out;
   };
@@ -134,8 +109,7 @@ export async function evaluateVfalEva(
     const r = rows(protocol.oneToN, v2f);
     const out: Record<number, number> = {};
     const N = r[0]?.length ?? 0;
-    for (let n = 2; n <= N; n++)
-      out[n] = matchingAccuracy(r, { candidates: n, ties: "correct" });
+    for (let n = 2; n <= N; n++) out[n] = matchingAccuracy(r, { candidates: n, ties: "correct" });
     return out;
   };
   const maps: { v2f: number[]; f2v: number[] } = { v2f: [], f2v: [] };
@@ -155,16 +129,8 @@ export async function evaluateVfalEva(
     };
     const voices = pack((g) => V(g.voice)!);
     const faces = pack((g) => F(g.face)!);
-    maps.v2f.push(
-      meanAveragePrecision(
-        await retrievalAveragePrecision(voices, faces, { kind: "rank" }),
-      ),
-    );
-    maps.f2v.push(
-      meanAveragePrecision(
-        await retrievalAveragePrecision(faces, voices, { kind: "rank" }),
-      ),
-    );
+    maps.v2f.push(meanAveragePrecision(await retrievalAveragePrecision(voices, faces, { kind: "rank" })));
+    maps.f2v.push(meanAveragePrecision(await retrievalAveragePrecision(faces, voices, { kind: "rank" })));
   }
   const g = protocol.matchingG;
   return {

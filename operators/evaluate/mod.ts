@@ -34,18 +34,10 @@ export {
   type RetrievalItemInput,
   type RetrievalResult,
 } from "./evaluate_retrieval.ts";
-export {
-  evaluateVfalEva,
-  type EvaluateVfalEvaOptions,
-  type VfalEvaResult,
-} from "./evaluate_vfal_eva.ts";
+export { evaluateVfalEva, type EvaluateVfalEvaOptions, type VfalEvaResult } from "./evaluate_vfal_eva.ts";
 
 // All of them
-export {
-  evaluate,
-  type EvaluateOptions,
-  type EvaluationTask,
-} from "./evaluate.ts";
+export { evaluate, type EvaluateOptions, type EvaluationTask } from "./evaluate.ts";
 export {
   reportEvaluation,
   type EvaluationReport,

@@ -6,8 +6,7 @@ import type { VerificationResult } from "./evaluate_verification.ts";
 import type { VfalEvaResult } from "./evaluate_vfal_eva.ts";
 
 /** Any evaluation result. */
-export type EvaluationResult =
-  VerificationResult | MatchingResult | RetrievalResult | VfalEvaResult;
+export type EvaluationResult = VerificationResult | MatchingResult | RetrievalResult | VfalEvaResult;
 
 /** Options for {@linkcode reportEvaluation}. */
 export interface EvaluationReportOptions {
@@ -49,27 +48,14 @@ export function reportEvaluation(
   options: EvaluationReportOptions = {},
 ): EvaluationReport {
   const { title = "cmpc-stream evaluation", details = false } = options;
-  const pct = (x: number | null | undefined) =>
-    x === null || x === undefined ? "" : (100 * x).toFixed(2);
-  const rows: string[][] = [
-    ["task", "list", "n", "AUC", "EER", "acc", "mAP v2f", "mAP f2v", "dropped"],
-  ];
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? "" : (100 * x).toFixed(2));
+  const rows: string[][] = [["task", "list", "n", "AUC", "EER", "acc", "mAP v2f", "mAP f2v", "dropped"]];
   const json: Record<string, unknown>[] = [];
   for (const r of results) {
     const dropped = `${r.dropped.units}`;
     switch (r.kind) {
       case "verification":
-        rows.push([
-          "verification",
-          r.name,
-          `${r.pairs}`,
-          pct(r.auc),
-          pct(r.eer),
-          "",
-          "",
-          "",
-          dropped,
-        ]);
+        rows.push(["verification", r.name, `${r.pairs}`, pct(r.auc), pct(r.eer), "", "", "", dropped]);
         json.push({
           kind: r.kind,
           name: r.name,
@@ -85,9 +71,7 @@ export function reportEvaluation(
                 roc: {
                   fpr: Array.from(r.roc.fpr),
                   tpr: Array.from(r.roc.tpr),
-                  thresholds: Array.from(r.roc.thresholds, (x) =>
-                    Number.isFinite(x) ? x : "Infinity",
-                  ),
+                  thresholds: Array.from(r.roc.thresholds, (x) => (Number.isFinite(x) ? x : "Infinity")),
                 },
                 scores: Array.from(r.scores),
                 labels: Array.from(r.labels),
@@ -118,17 +102,7 @@ export function reportEvaluation(
         });
         break;
       case "retrieval":
-        rows.push([
-          "retrieval",
-          r.name,
-          `${r.voices}x${r.faces}`,
-          "",
-          "",
-          "",
-          pct(r.mapV2F),
-          pct(r.mapF2V),
-          dropped,
-        ]);
+        rows.push(["retrieval", r.name, `${r.voices}x${r.faces}`, "", "", "", pct(r.mapV2F), pct(r.mapF2V), dropped]);
         if (r.chanceMapV2F !== null) {
           rows.push(["retrieval (chance)", r.name, "", "", "", "", pct(r.chanceMapV2F), pct(r.chanceMapF2V), ""]);
         }
@@ -143,35 +117,12 @@ export function reportEvaluation(
           chanceMapF2V: r.chanceMapF2V,
           queriesWithoutRelevant: r.queriesWithoutRelevant,
           dropped: r.dropped,
-          ...(details
-            ? { apV2F: Array.from(r.apV2F), apF2V: Array.from(r.apF2V) }
-            : {}),
+          ...(details ? { apV2F: Array.from(r.apV2F), apF2V: Array.from(r.apF2V) } : {}),
         });
         break;
       case "vfal-eva": {
-        rows.push([
-          "vfal-eva verification",
-          r.name,
-          "",
-          pct(r.auc),
-          "",
-          "",
-          "",
-          "",
-          dropped,
-        ]);
-        if (r.aucG !== null)
-          rows.push([
-            "vfal-eva verification G",
-            r.name,
-            "",
-            pct(r.aucG),
-            "",
-            "",
-            "",
-            "",
-            "",
-          ]);
+        rows.push(["vfal-eva verification", r.name, "", pct(r.auc), "", "", "", "", dropped]);
+        if (r.aucG !== null) rows.push(["vfal-eva verification G", r.name, "", pct(r.aucG), "", "", "", "", ""]);
         rows.push([
           "vfal-eva 1:2 v2f / f2v",
           r.name,
@@ -208,42 +159,21 @@ export function reportEvaluation(
             "",
           ]);
         }
-        rows.push([
-          "vfal-eva retrieval",
-          r.name,
-          "",
-          "",
-          "",
-          "",
-          pct(r.mapV2F),
-          pct(r.mapF2V),
-          "",
-        ]);
+        rows.push(["vfal-eva retrieval", r.name, "", "", "", "", pct(r.mapV2F), pct(r.mapF2V), ""]);
         json.push({ ...r });
         break;
       }
     }
   }
-  const widths = rows[0]!.map((_, c) =>
-    Math.max(...rows.map((r) => r[c]!.length)),
-  );
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) =>
     r
-      .map((cell, c) =>
-        c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
-      )
+      .map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
       .join("  ")
       .trimEnd();
   const table =
-    [
-      title,
-      line(rows[0]!),
-      widths.map((w) => "-".repeat(w)).join("  "),
-      ...rows.slice(1).map(line),
-    ].join("\n") + "\n";
-  const verif = results.filter(
-    (r): r is VerificationResult => r.kind === "verification",
-  );
+    [title, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n") + "\n";
+  const verif = results.filter((r): r is VerificationResult => r.kind === "verification");
   const rocSvg =
     verif.length === 0
       ? null

@@ -66,9 +66,7 @@ export interface AugmentFacesOptions {
  * );
  * ```
  */
-export function augmentFaces(
-  options: AugmentFacesOptions = {},
-): OperatorFunction<EncoderPair, EncoderPair> {
+export function augmentFaces(options: AugmentFacesOptions = {}): OperatorFunction<EncoderPair, EncoderPair> {
   const flip = probability("flip", options.flip ?? 0.5);
   const grey = probability("grayscale", options.grayscale ?? 0.5);
   const shuffle = options.channelShuffle ?? true;
@@ -77,19 +75,13 @@ export function augmentFaces(
   const seed = options.seed ?? 0;
   const start = options.start ?? 0;
   if (!Number.isInteger(start) || start < 0) {
-    throw new RangeError(
-      `Cannot augment faces: start must be a non-negative integer, got ${start}`,
-    );
+    throw new RangeError(`Cannot augment faces: start must be a non-negative integer, got ${start}`);
   }
   if (!Number.isFinite(seed)) {
-    throw new TypeError(
-      `Cannot augment faces: seed must be a finite number, got ${seed}`,
-    );
+    throw new TypeError(`Cannot augment faces: seed must be a finite number, got ${seed}`);
   }
   return map((pair, i) => {
-    const rng = new Rng(
-      (Math.imul(seed >>> 0, 0x9e3779b1) ^ (start + i)) >>> 0,
-    );
+    const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ (start + i)) >>> 0);
     const { data, height, width } = pair.face;
     if (data.length !== height * width * 3) {
       throw new RangeError(
@@ -115,11 +107,7 @@ export function augmentFaces(
         const s = 3 * (y * width + (flipped ? width - 1 - x : x));
         const d = 3 * (y * width + x);
         if (toGrey) {
-          const l = clip(
-            (0.299 * data[s]! + 0.587 * data[s + 1]! + 0.114 * data[s + 2]!) *
-              g0 +
-              off,
-          );
+          const l = clip((0.299 * data[s]! + 0.587 * data[s + 1]! + 0.114 * data[s + 2]!) * g0 + off);
           out[d] = l;
           out[d + 1] = l;
           out[d + 2] = l;
@@ -140,18 +128,14 @@ function clip(v: number): number {
 
 function probability(name: string, p: number): number {
   if (!(p >= 0 && p <= 1)) {
-    throw new RangeError(
-      `Cannot augment faces: ${name} must be a probability in [0, 1], got ${p}`,
-    );
+    throw new RangeError(`Cannot augment faces: ${name} must be a probability in [0, 1], got ${p}`);
   }
   return p;
 }
 
 function range(name: string, v: number, max: number): number {
   if (!(v >= 0 && v <= max)) {
-    throw new RangeError(
-      `Cannot augment faces: ${name} must be in [0, ${max}], got ${v}`,
-    );
+    throw new RangeError(`Cannot augment faces: ${name} must be in [0, ${max}], got ${v}`);
   }
   return v;
 }

@@ -15,53 +15,41 @@ function pairs(n: number, size = 4): EncoderPair[] {
   });
 }
 
-async function run(
-  input: EncoderPair[],
-  options: Parameters<typeof augmentFaces>[0],
-): Promise<EncoderPair[]> {
+async function run(input: EncoderPair[], options: Parameters<typeof augmentFaces>[0]): Promise<EncoderPair[]> {
   return lastValueFrom(from(input).pipe(augmentFaces(options), toArray()));
 }
 
-t.test(
-  "augmentFaces() is deterministic per (seed, pair index) and resumes from start",
-  async (t) => {
-    const input = pairs(10);
-    const a = await run(input, { seed: 3 });
-    const b = await run(input, { seed: 3 });
-    t.same(
-      a.map((p) => [...p.face.data]),
-      b.map((p) => [...p.face.data]),
-    );
-    const tail = await run(input.slice(6), { seed: 3, start: 6 });
-    t.same(
-      tail.map((p) => [...p.face.data]),
-      a.slice(6).map((p) => [...p.face.data]),
-    );
-    const other = await run(input, { seed: 4 });
-    t.not(
-      JSON.stringify(other.map((p) => [...p.face.data])),
-      JSON.stringify(a.map((p) => [...p.face.data])),
-    );
-  },
-);
+t.test("augmentFaces() is deterministic per (seed, pair index) and resumes from start", async (t) => {
+  const input = pairs(10);
+  const a = await run(input, { seed: 3 });
+  const b = await run(input, { seed: 3 });
+  t.same(
+    a.map((p) => [...p.face.data]),
+    b.map((p) => [...p.face.data]),
+  );
+  const tail = await run(input.slice(6), { seed: 3, start: 6 });
+  t.same(
+    tail.map((p) => [...p.face.data]),
+    a.slice(6).map((p) => [...p.face.data]),
+  );
+  const other = await run(input, { seed: 4 });
+  t.not(JSON.stringify(other.map((p) => [...p.face.data])), JSON.stringify(a.map((p) => [...p.face.data])));
+});
 
-t.test(
-  "augmentFaces() keeps voices and indices, leaves the input intact and stays in [-1, 1]",
-  async (t) => {
-    const input = pairs(20);
-    const copy = input.map((p) => [...p.face.data]);
-    const out = await run(input, { gain: 1, brightness: 2 });
-    t.same(
-      input.map((p) => [...p.face.data]),
-      copy,
-    );
-    for (const [i, p] of out.entries()) {
-      t.equal(p.videoIndex, i);
-      t.equal(p.logMel, input[i]!.logMel);
-      t.ok(p.face.data.every((v) => v >= -1 && v <= 1));
-    }
-  },
-);
+t.test("augmentFaces() keeps voices and indices, leaves the input intact and stays in [-1, 1]", async (t) => {
+  const input = pairs(20);
+  const copy = input.map((p) => [...p.face.data]);
+  const out = await run(input, { gain: 1, brightness: 2 });
+  t.same(
+    input.map((p) => [...p.face.data]),
+    copy,
+  );
+  for (const [i, p] of out.entries()) {
+    t.equal(p.videoIndex, i);
+    t.equal(p.logMel, input[i]!.logMel);
+    t.ok(p.face.data.every((v) => v >= -1 && v <= 1));
+  }
+});
 
 t.test("augmentFaces() with everything off is the identity", async (t) => {
   const input = pairs(5);
@@ -91,11 +79,7 @@ t.test("augmentFaces() flips rows and greys all channels", async (t) => {
   const src = input[0]!.face.data;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      for (let c = 0; c < 3; c++)
-        t.equal(
-          f!.face.data[3 * (y * size + x) + c],
-          src[3 * (y * size + size - 1 - x) + c],
-        );
+      for (let c = 0; c < 3; c++) t.equal(f!.face.data[3 * (y * size + x) + c], src[3 * (y * size + size - 1 - x) + c]);
     }
   }
   const [g] = await run(input, {
@@ -109,14 +93,7 @@ t.test("augmentFaces() flips rows and greys all channels", async (t) => {
     t.equal(d[3 * j], d[3 * j + 1]);
     t.equal(d[3 * j], d[3 * j + 2]);
     t.ok(
-      Math.abs(
-        d[3 * j]! -
-          Math.fround(
-            0.299 * src[3 * j]! +
-              0.587 * src[3 * j + 1]! +
-              0.114 * src[3 * j + 2]!,
-          ),
-      ) < 1e-6,
+      Math.abs(d[3 * j]! - Math.fround(0.299 * src[3 * j]! + 0.587 * src[3 * j + 1]! + 0.114 * src[3 * j + 2]!)) < 1e-6,
     );
   }
 });
@@ -135,27 +112,23 @@ t.test("augmentFaces() shuffles channels as a permutation", async (t) => {
     const d = p.face.data;
     const perm = [0, 1, 2].map((c) => [0, 1, 2].find((k) => d[c] === s[k])!);
     t.same([...perm].sort(), [0, 1, 2]);
-    for (let j = 0; j < 16; j++)
-      for (let c = 0; c < 3; c++) t.equal(d[3 * j + c], s[3 * j + perm[c]!]);
+    for (let j = 0; j < 16; j++) for (let c = 0; c < 3; c++) t.equal(d[3 * j + c], s[3 * j + perm[c]!]);
     if (perm.some((k, c) => k !== c)) moved += 1;
   }
   t.ok(moved > 10, `${moved} of 30 shuffled`);
 });
 
-t.test(
-  "augmentFaces() rejects bad options and mis-sized crops with RangeError",
-  async (t) => {
-    t.throws(() => augmentFaces({ flip: 2 }), RangeError);
-    t.throws(() => augmentFaces({ grayscale: -0.1 }), RangeError);
-    t.throws(() => augmentFaces({ gain: 1.5 }), RangeError);
-    t.throws(() => augmentFaces({ brightness: Number.NaN }), RangeError);
-    t.throws(() => augmentFaces({ start: -1 }), RangeError);
-    t.throws(() => augmentFaces({ seed: Number.POSITIVE_INFINITY }), TypeError);
-    const bad = pairs(1);
-    bad[0]!.face = { data: new Float32Array(5), height: 4, width: 4 };
-    await t.rejects(run(bad, {}), {
-      name: "RangeError",
-      message: /video 0: 5 values for 4×4×3/,
-    });
-  },
-);
+t.test("augmentFaces() rejects bad options and mis-sized crops with RangeError", async (t) => {
+  t.throws(() => augmentFaces({ flip: 2 }), RangeError);
+  t.throws(() => augmentFaces({ grayscale: -0.1 }), RangeError);
+  t.throws(() => augmentFaces({ gain: 1.5 }), RangeError);
+  t.throws(() => augmentFaces({ brightness: Number.NaN }), RangeError);
+  t.throws(() => augmentFaces({ start: -1 }), RangeError);
+  t.throws(() => augmentFaces({ seed: Number.POSITIVE_INFINITY }), TypeError);
+  const bad = pairs(1);
+  bad[0]!.face = { data: new Float32Array(5), height: 4, width: 4 };
+  await t.rejects(run(bad, {}), {
+    name: "RangeError",
+    message: /video 0: 5 values for 4×4×3/,
+  });
+});

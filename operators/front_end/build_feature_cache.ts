@@ -19,18 +19,13 @@ export interface BuildFeatureCacheOptions {
   /** The front ends (`paperFrontEnd(...)`); their `config` is part of the key. */
   frontEnd: FeatureFrontEnd;
   /** The bytes that identify a video's content (Node: `datasetVideoBytes`). */
-  readBytes: (
-    video: DatasetVideo,
-  ) => ReadableStream<Uint8Array> | Uint8Array | Promise<Uint8Array>;
+  readBytes: (video: DatasetVideo) => ReadableStream<Uint8Array> | Uint8Array | Promise<Uint8Array>;
   /**
    * Decodes a video into samples (Node: `decodeDatasetVideo`). Called only for
    * videos not in the cache. For instances that list `utterances`, each
    * sample with audio is one whole utterance and each frame a ready-made crop.
    */
-  decode: (
-    video: DatasetVideo,
-    settings: { fps: number; sampleRate: number },
-  ) => ReadableStream<AvSample>;
+  decode: (video: DatasetVideo, settings: { fps: number; sampleRate: number }) => ReadableStream<AvSample>;
   /**
    * `"skip"`: a video that fails (corrupt, no audio, no face found) is
    * reported with a `skip` event and left out while the rest go on;
@@ -146,9 +141,7 @@ export function buildFeatureCache(
       const fps = options.fps ?? 1;
       const utteranceSeconds = options.utteranceSeconds ?? 10;
       if (!(fps > 0 && Number.isFinite(fps)))
-        throw new RangeError(
-          `Cannot build the feature cache: fps must be positive, got ${fps}`,
-        );
+        throw new RangeError(`Cannot build the feature cache: fps must be positive, got ${fps}`);
       if (!(utteranceSeconds > 0 && Number.isFinite(utteranceSeconds))) {
         throw new RangeError(
           `Cannot build the feature cache: utteranceSeconds must be positive, got ${utteranceSeconds}`,
@@ -179,8 +172,7 @@ export function buildFeatureCache(
         try {
           const bytes = await options.readBytes(video);
           const key = `${await contentHash(bytes)}-${configHash}`;
-          let summary =
-            options.force === true ? undefined : await options.store.stat(key);
+          let summary = options.force === true ? undefined : await options.store.stat(key);
           let status: "built" | "cached" = "cached";
           let faceMisses = 0;
           if (summary === undefined) {
@@ -196,15 +188,9 @@ export function buildFeatureCache(
                 });
               }
             };
-            const result = await buildOne(
-              video,
-              key,
-              options,
-              { fps, utteranceSeconds, onProgress },
-              (cancel) => {
-                cancelCurrent = cancel;
-              },
-            );
+            const result = await buildOne(video, key, options, { fps, utteranceSeconds, onProgress }, (cancel) => {
+              cancelCurrent = cancel;
+            });
             cancelCurrent = null;
             if (closed) return;
             summary = result.summary;
@@ -310,10 +296,7 @@ async function buildOne(
   const every = options.progressSeconds ?? 60;
   let nextProgress = every > 0 ? every : Infinity;
   const pending = new AudioBuffer();
-  const addUtterance = async (
-    pcm: Float32Array,
-    rate: number,
-  ): Promise<void> => {
+  const addUtterance = async (pcm: Float32Array, rate: number): Promise<void> => {
     if (pcm.length === 0) return;
     await writer.addUtterance(await frontEnd.logMel(pcm, rate));
     utterances++;
@@ -322,8 +305,7 @@ async function buildOne(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (aborted)
-        throw new Error(`Cannot cache "${video.videoId}": cancelled`);
+      if (aborted) throw new Error(`Cannot cache "${video.videoId}": cancelled`);
       if (value.audio.length > 0) {
         audioSeconds += value.audio.length / value.sampleRate;
         if (audioSeconds >= nextProgress) {
@@ -336,8 +318,7 @@ async function buildOne(
           sampleRate = value.sampleRate;
           pending.push(value.audio);
           const max = Math.round(settings.utteranceSeconds * sampleRate);
-          while (pending.length >= 2 * max)
-            await addUtterance(pending.take(max), sampleRate);
+          while (pending.length >= 2 * max) await addUtterance(pending.take(max), sampleRate);
         }
       }
       if (value.frame !== null) {
@@ -356,13 +337,9 @@ async function buildOne(
       const parts = Math.ceil(rest.length / max);
       const len = Math.ceil(rest.length / parts);
       for (let p = 0; p < parts; p++)
-        await addUtterance(
-          rest.subarray(p * len, Math.min(rest.length, (p + 1) * len)),
-          sampleRate,
-        );
+        await addUtterance(rest.subarray(p * len, Math.min(rest.length, (p + 1) * len)), sampleRate);
     }
-    if (utterances === 0)
-      throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
+    if (utterances === 0) throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
     if (faces === 0) {
       throw new RangeError(
         `Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frames`}`,

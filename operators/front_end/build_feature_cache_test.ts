@@ -1,15 +1,7 @@
 import t from "tap";
 import { lastValueFrom, toArray } from "rxjs";
-import {
-  MemoryFeatureStore,
-  type AvSample,
-  type DatasetVideo,
-} from "../../streams/mod.ts";
-import {
-  buildFeatureCache,
-  type BuildFeatureCacheOptions,
-  type CacheEvent,
-} from "./build_feature_cache.ts";
+import { MemoryFeatureStore, type AvSample, type DatasetVideo } from "../../streams/mod.ts";
+import { buildFeatureCache, type BuildFeatureCacheOptions, type CacheEvent } from "./build_feature_cache.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
 
 /** A cheap front end: one frame per 160 samples holding the frame's mean, 4 mels; faces are 2×2 crops of the frame's first pixel. */
@@ -19,9 +11,7 @@ function fakeFrontEnd(tag = "a"): FeatureFrontEnd {
     logMel(pcm) {
       const frames = 1 + Math.floor(pcm.length / 160);
       const data = new Float32Array(4 * frames);
-      for (let f = 0; f < frames; f++)
-        for (let m = 0; m < 4; m++)
-          data[m * frames + f] = (pcm[f * 160] ?? 0) * 10 + m;
+      for (let f = 0; f < frames; f++) for (let m = 0; m < 4; m++) data[m * frames + f] = (pcm[f * 160] ?? 0) * 10 + m;
       return { data, mels: 4, frames };
     },
     face(frame) {
@@ -102,271 +92,231 @@ const bytesOf =
   (v: DatasetVideo): Uint8Array =>
     new TextEncoder().encode(`video-${v.index}${extra[v.index] ?? ""}`);
 
-t.test(
-  "buildFeatureCache() builds once, then reuses the store without decoding",
-  async (t) => {
-    const store = new MemoryFeatureStore();
-    const { videos, decode, calls } = fakeVideos([3, 2, 25], [10, 20, 30]);
-    const opts = {
+t.test("buildFeatureCache() builds once, then reuses the store without decoding", async (t) => {
+  const store = new MemoryFeatureStore();
+  const { videos, decode, calls } = fakeVideos([3, 2, 25], [10, 20, 30]);
+  const opts = {
+    store,
+    frontEnd: fakeFrontEnd(),
+    readBytes: bytesOf(),
+    decode,
+  };
+  const first = await lastValueFrom(buildFeatureCache(videos, { ...opts, progressSeconds: 10 }).pipe(toArray()));
+  t.same(
+    first.map((e) => e.type),
+    ["start", "video", "video", "progress", "progress", "video", "done"],
+    "progress every 10 s of a long video",
+  );
+  t.same(
+    first.filter((e) => e.type === "progress").map((e) => [e.mediaSeconds, e.done]),
+    [
+      [10, 2],
+      [20, 2],
+    ],
+  );
+  t.same(calls, ["0.mp4", "1.mp4", "2.mp4"]);
+  const done = first.at(-1) as Extract<CacheEvent, { type: "done" }>;
+  t.equal(done.built, 3);
+  t.same(
+    done.cache.videos.map((v) => v.summary.utteranceFrames),
+    [[301], [201], [1001, 751, 751]],
+    "25 s cut into 10 s + two equal halves of the rest",
+  );
+  t.same(
+    done.cache.videos.map((v) => v.summary.faceCount),
+    [3, 2, 25],
+  );
+  t.same(
+    done.cache.videos.map((v) => [v.index, v.identity]),
+    [
+      [0, "p0"],
+      [1, "p1"],
+      [2, "p0"],
+    ],
+  );
+  const progress = first.filter((e) => e.type === "video").map((e) => e.done);
+  t.same(progress, [1, 2, 3]);
+
+  calls.length = 0;
+  const second = await lastValueFrom(buildFeatureCache(videos, opts).pipe(toArray()));
+  const done2 = second.at(-1) as Extract<CacheEvent, { type: "done" }>;
+  t.same([done2.built, done2.cached, calls.length], [0, 3, 0], "a second run decodes nothing");
+  t.same(
+    done2.cache.videos.map((v) => v.key),
+    done.cache.videos.map((v) => v.key),
+  );
+
+  // Another front-end configuration, or changed bytes, rebuild.
+  const third = await lastValueFrom(
+    buildFeatureCache(videos, { ...opts, frontEnd: fakeFrontEnd("b") }).pipe(toArray()),
+  );
+  t.equal(
+    (third.at(-1) as Extract<CacheEvent, { type: "done" }>).built,
+    3,
+    "a new front-end config rebuilds every video",
+  );
+  calls.length = 0;
+  const fourth = await lastValueFrom(
+    buildFeatureCache(videos, {
+      ...opts,
+      readBytes: bytesOf({ 1: "edited" }),
+    }).pipe(toArray()),
+  );
+  t.same(calls, ["1.mp4"], "changed content rebuilds only that video");
+  t.equal((fourth.at(-1) as Extract<CacheEvent, { type: "done" }>).cached, 2);
+  t.equal(store.size, 7);
+});
+
+t.test("buildFeatureCache() skips and reports corrupt or faceless videos while the rest go on", async (t) => {
+  const store = new MemoryFeatureStore();
+  const { videos, decode } = fakeVideos([3, 3, 3, 2], [10, -1, 0, 40]);
+  const events = await lastValueFrom(
+    buildFeatureCache(videos, {
       store,
       frontEnd: fakeFrontEnd(),
       readBytes: bytesOf(),
       decode,
-    };
-    const first = await lastValueFrom(
-      buildFeatureCache(videos, { ...opts, progressSeconds: 10 }).pipe(
-        toArray(),
-      ),
-    );
-    t.same(
-      first.map((e) => e.type),
-      ["start", "video", "video", "progress", "progress", "video", "done"],
-      "progress every 10 s of a long video",
-    );
-    t.same(
-      first
-        .filter((e) => e.type === "progress")
-        .map((e) => [e.mediaSeconds, e.done]),
-      [
-        [10, 2],
-        [20, 2],
-      ],
-    );
-    t.same(calls, ["0.mp4", "1.mp4", "2.mp4"]);
-    const done = first.at(-1) as Extract<CacheEvent, { type: "done" }>;
-    t.equal(done.built, 3);
-    t.same(
-      done.cache.videos.map((v) => v.summary.utteranceFrames),
-      [[301], [201], [1001, 751, 751]],
-      "25 s cut into 10 s + two equal halves of the rest",
-    );
-    t.same(
-      done.cache.videos.map((v) => v.summary.faceCount),
-      [3, 2, 25],
-    );
-    t.same(
-      done.cache.videos.map((v) => [v.index, v.identity]),
-      [
-        [0, "p0"],
-        [1, "p1"],
-        [2, "p0"],
-      ],
-    );
-    const progress = first.filter((e) => e.type === "video").map((e) => e.done);
-    t.same(progress, [1, 2, 3]);
-
-    calls.length = 0;
-    const second = await lastValueFrom(
-      buildFeatureCache(videos, opts).pipe(toArray()),
-    );
-    const done2 = second.at(-1) as Extract<CacheEvent, { type: "done" }>;
-    t.same(
-      [done2.built, done2.cached, calls.length],
-      [0, 3, 0],
-      "a second run decodes nothing",
-    );
-    t.same(
-      done2.cache.videos.map((v) => v.key),
-      done.cache.videos.map((v) => v.key),
-    );
-
-    // Another front-end configuration, or changed bytes, rebuild.
-    const third = await lastValueFrom(
-      buildFeatureCache(videos, { ...opts, frontEnd: fakeFrontEnd("b") }).pipe(
-        toArray(),
-      ),
-    );
-    t.equal(
-      (third.at(-1) as Extract<CacheEvent, { type: "done" }>).built,
-      3,
-      "a new front-end config rebuilds every video",
-    );
-    calls.length = 0;
-    const fourth = await lastValueFrom(
+    }).pipe(toArray()),
+  );
+  const skips = events.filter((e) => e.type === "skip");
+  t.same(
+    skips.map((e) => e.video.videoId),
+    ["1.mp4", "2.mp4"],
+  );
+  t.match(skips[0]!.error.message, /"1\.mp4": corrupt/);
+  t.match(skips[1]!.error.message, /"2\.mp4": no face found in 3 frames/);
+  const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
+  t.same(
+    done.cache.videos.map((v) => [v.index, v.sourceIndex, v.videoId]),
+    [
+      [0, 0, "0.mp4"],
+      [1, 3, "3.mp4"],
+    ],
+    "re-indexed densely, source index kept",
+  );
+  t.equal(done.skipped, 2);
+  t.equal(store.size, 2, "no partial entries are left");
+  await t.rejects(
+    lastValueFrom(
       buildFeatureCache(videos, {
-        ...opts,
-        readBytes: bytesOf({ 1: "edited" }),
-      }).pipe(toArray()),
-    );
-    t.same(calls, ["1.mp4"], "changed content rebuilds only that video");
-    t.equal((fourth.at(-1) as Extract<CacheEvent, { type: "done" }>).cached, 2);
-    t.equal(store.size, 7);
-  },
-);
-
-t.test(
-  "buildFeatureCache() skips and reports corrupt or faceless videos while the rest go on",
-  async (t) => {
-    const store = new MemoryFeatureStore();
-    const { videos, decode } = fakeVideos([3, 3, 3, 2], [10, -1, 0, 40]);
-    const events = await lastValueFrom(
-      buildFeatureCache(videos, {
-        store,
+        store: new MemoryFeatureStore(),
         frontEnd: fakeFrontEnd(),
         readBytes: bytesOf(),
         decode,
-      }).pipe(toArray()),
-    );
-    const skips = events.filter((e) => e.type === "skip");
-    t.same(
-      skips.map((e) => e.video.videoId),
-      ["1.mp4", "2.mp4"],
-    );
-    t.match(skips[0]!.error.message, /"1\.mp4": corrupt/);
-    t.match(skips[1]!.error.message, /"2\.mp4": no face found in 3 frames/);
-    const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
-    t.same(
-      done.cache.videos.map((v) => [v.index, v.sourceIndex, v.videoId]),
-      [
-        [0, 0, "0.mp4"],
-        [1, 3, "3.mp4"],
-      ],
-      "re-indexed densely, source index kept",
-    );
-    t.equal(done.skipped, 2);
-    t.equal(store.size, 2, "no partial entries are left");
-    await t.rejects(
-      lastValueFrom(
-        buildFeatureCache(videos, {
-          store: new MemoryFeatureStore(),
-          frontEnd: fakeFrontEnd(),
-          readBytes: bytesOf(),
-          decode,
-          onError: "fail",
-        }),
-      ),
-      { message: /"1\.mp4": corrupt/ },
-    );
-  },
-);
+        onError: "fail",
+      }),
+    ),
+    { message: /"1\.mp4": corrupt/ },
+  );
+});
 
-t.test(
-  "buildFeatureCache() treats listed utterances as whole and frames as ready-made crops",
-  async (t) => {
-    const store = new MemoryFeatureStore();
-    const video: DatasetVideo = {
-      index: 0,
-      path: "/vox/id1/yt",
-      identity: "id1",
+t.test("buildFeatureCache() treats listed utterances as whole and frames as ready-made crops", async (t) => {
+  const store = new MemoryFeatureStore();
+  const video: DatasetVideo = {
+    index: 0,
+    path: "/vox/id1/yt",
+    identity: "id1",
+    videoId: "id1/yt",
+    utterances: ["a.wav", "b.wav"],
+    faces: ["1.jpg"],
+  };
+  const crops: boolean[] = [];
+  const frontEnd = {
+    ...fakeFrontEnd(),
+    face: (_f: unknown, cropped: boolean) => (crops.push(cropped), { data: new Uint8Array(12), width: 2, height: 2 }),
+  };
+  const samples: AvSample[] = [
+    {
       videoId: "id1/yt",
-      utterances: ["a.wav", "b.wav"],
-      faces: ["1.jpg"],
-    };
-    const crops: boolean[] = [];
-    const frontEnd = {
-      ...fakeFrontEnd(),
-      face: (_f: unknown, cropped: boolean) => (
-        crops.push(cropped),
-        { data: new Uint8Array(12), width: 2, height: 2 }
-      ),
-    };
-    const samples: AvSample[] = [
-      {
-        videoId: "id1/yt",
-        t: 0,
-        audio: new Float32Array(16000 * 12),
-        sampleRate: 16000,
-        frame: null,
-      },
-      {
-        videoId: "id1/yt",
-        t: 12,
-        audio: new Float32Array(800),
-        sampleRate: 16000,
-        frame: null,
-      },
-      {
-        videoId: "id1/yt",
-        t: 1,
-        audio: new Float32Array(0),
-        sampleRate: 16000,
-        frame: { data: new Uint8Array(3), width: 1, height: 1 },
-      },
-    ];
-    const events = await lastValueFrom(
-      buildFeatureCache([video], {
-        store,
-        frontEnd,
-        readBytes: () => new Uint8Array([1]),
-        decode: () => streamOf(samples),
-      }).pipe(toArray()),
-    );
-    const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
-    t.same(
-      done.cache.videos[0]!.summary.utteranceFrames,
-      [1201, 6],
-      "a 12 s utterance is not cut",
-    );
-    t.same(crops, [true]);
-  },
-);
+      t: 0,
+      audio: new Float32Array(16000 * 12),
+      sampleRate: 16000,
+      frame: null,
+    },
+    {
+      videoId: "id1/yt",
+      t: 12,
+      audio: new Float32Array(800),
+      sampleRate: 16000,
+      frame: null,
+    },
+    {
+      videoId: "id1/yt",
+      t: 1,
+      audio: new Float32Array(0),
+      sampleRate: 16000,
+      frame: { data: new Uint8Array(3), width: 1, height: 1 },
+    },
+  ];
+  const events = await lastValueFrom(
+    buildFeatureCache([video], {
+      store,
+      frontEnd,
+      readBytes: () => new Uint8Array([1]),
+      decode: () => streamOf(samples),
+    }).pipe(toArray()),
+  );
+  const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
+  t.same(done.cache.videos[0]!.summary.utteranceFrames, [1201, 6], "a 12 s utterance is not cut");
+  t.same(crops, [true]);
+});
 
-t.test(
-  "buildFeatureCache() pulls decoded samples only as fast as it stores them",
-  async (t) => {
-    const store = new MemoryFeatureStore();
-    let pulled = 0;
-    let processed = 0;
-    let maxAhead = 0;
-    const seconds = 600;
-    const decode = (): ReadableStream<AvSample> =>
-      new ReadableStream<AvSample>(
-        {
-          pull(c): void {
-            if (pulled >= seconds) {
-              c.close();
-              return;
-            }
-            pulled++;
-            c.enqueue({
-              videoId: "long.mp4",
-              t: pulled,
-              audio: new Float32Array(16000).fill(0.1),
-              sampleRate: 16000,
-              frame: { data: new Uint8Array(3).fill(9), width: 1, height: 1 },
-            });
-          },
+t.test("buildFeatureCache() pulls decoded samples only as fast as it stores them", async (t) => {
+  const store = new MemoryFeatureStore();
+  let pulled = 0;
+  let processed = 0;
+  let maxAhead = 0;
+  const seconds = 600;
+  const decode = (): ReadableStream<AvSample> =>
+    new ReadableStream<AvSample>(
+      {
+        pull(c): void {
+          if (pulled >= seconds) {
+            c.close();
+            return;
+          }
+          pulled++;
+          c.enqueue({
+            videoId: "long.mp4",
+            t: pulled,
+            audio: new Float32Array(16000).fill(0.1),
+            sampleRate: 16000,
+            frame: { data: new Uint8Array(3).fill(9), width: 1, height: 1 },
+          });
         },
-        { highWaterMark: 0 },
-      );
-    const base = fakeFrontEnd();
-    const frontEnd = {
-      ...base,
-      face: (frame: import("../../streams/mod.ts").RgbFrame, cropped: boolean) => {
-        processed++;
-        maxAhead = Math.max(maxAhead, pulled - processed);
-        return base.face(frame, cropped);
       },
-    };
-    const video: DatasetVideo = {
-      index: 0,
-      path: "/long.mp4",
-      identity: null,
-      videoId: "long.mp4",
-    };
-    const events = await lastValueFrom(
-      buildFeatureCache([video], {
-        store,
-        frontEnd,
-        readBytes: () => new Uint8Array([7]),
-        decode,
-      }).pipe(toArray()),
+      { highWaterMark: 0 },
     );
-    const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
-    t.equal(done.cache.videos[0]!.summary.faceCount, seconds);
-    t.equal(
-      done.cache.videos[0]!.summary.utteranceFrames.length,
-      60,
-      "10 min of audio in 60 utterances of 10 s",
-    );
-    t.ok(
-      maxAhead <= 1,
-      `the decoder was at most ${maxAhead} sample ahead of the store`,
-    );
-    t.same(
-      events.filter((e) => e.type === "progress").map((e) => e.mediaSeconds),
-      Array.from({ length: 10 }, (_, i) => 60 * (i + 1)),
-      "progress every 60 s by default",
-    );
-  },
-);
+  const base = fakeFrontEnd();
+  const frontEnd = {
+    ...base,
+    face: (frame: import("../../streams/mod.ts").RgbFrame, cropped: boolean) => {
+      processed++;
+      maxAhead = Math.max(maxAhead, pulled - processed);
+      return base.face(frame, cropped);
+    },
+  };
+  const video: DatasetVideo = {
+    index: 0,
+    path: "/long.mp4",
+    identity: null,
+    videoId: "long.mp4",
+  };
+  const events = await lastValueFrom(
+    buildFeatureCache([video], {
+      store,
+      frontEnd,
+      readBytes: () => new Uint8Array([7]),
+      decode,
+    }).pipe(toArray()),
+  );
+  const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
+  t.equal(done.cache.videos[0]!.summary.faceCount, seconds);
+  t.equal(done.cache.videos[0]!.summary.utteranceFrames.length, 60, "10 min of audio in 60 utterances of 10 s");
+  t.ok(maxAhead <= 1, `the decoder was at most ${maxAhead} sample ahead of the store`);
+  t.same(
+    events.filter((e) => e.type === "progress").map((e) => e.mediaSeconds),
+    Array.from({ length: 10 }, (_, i) => 60 * (i + 1)),
+    "progress every 60 s by default",
+  );
+});

@@ -22,10 +22,7 @@ function mirror(data: Float32Array, size: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++)
-      out.set(
-        data.subarray((y * size + x) * 3, (y * size + x) * 3 + 3),
-        (y * size + size - 1 - x) * 3,
-      );
+      out.set(data.subarray((y * size + x) * 3, (y * size + x) * 3 + 3), (y * size + size - 1 - x) * 3);
   }
   return out;
 }
@@ -66,9 +63,7 @@ export interface CropFacesOptions {
  *   .subscribe((e) => console.log(e.kind)); // "face"
  * ```
  */
-export function cropFaces(
-  options: CropFacesOptions = {},
-): OperatorFunction<FaceDetection | AvSample, FaceCropEvent> {
+export function cropFaces(options: CropFacesOptions = {}): OperatorFunction<FaceDetection | AvSample, FaceCropEvent> {
   const size = options.size ?? 224;
   const crop = { size, scale: options.scale ?? 1.6 };
   const all = options.faces === "all";
@@ -78,10 +73,7 @@ export function cropFaces(
     let cropOptions = crop;
     if ("faces" in input) {
       sample = input.sample;
-      if (input.faces.length === 0)
-        return [
-          { kind: "miss", sample, reason: input.reason ?? "no face found" },
-        ];
+      if (input.faces.length === 0) return [{ kind: "miss", sample, reason: input.reason ?? "no face found" }];
       boxes = all ? input.faces : [input.faces[0]!];
     } else {
       if (options.detect !== false) {
@@ -90,8 +82,7 @@ export function cropFaces(
         );
       }
       sample = input;
-      if (sample.frame === null)
-        return [{ kind: "miss", sample, reason: "no frame" }];
+      if (sample.frame === null) return [{ kind: "miss", sample, reason: "no frame" }];
       const side = Math.min(sample.frame.width, sample.frame.height);
       boxes = [
         {

@@ -41,9 +41,7 @@ t.test(
       { sample, faces: [big, small] },
       { sample, faces: [], reason: "no face found" },
     ];
-    const out = await lastValueFrom(
-      from(dets).pipe(cropFaces({ size: 16, flip: true }), toArray()),
-    );
+    const out = await lastValueFrom(from(dets).pipe(cropFaces({ size: 16, flip: true }), toArray()));
     t.same(
       out.map((e) => e.kind),
       ["face", "miss"],
@@ -51,28 +49,17 @@ t.test(
     const e = out[0]!;
     if (e.kind !== "face") throw new Error("unreachable");
     t.same(e.box, big);
-    t.same(
-      Array.from(e.face.data),
-      Array.from(cropFace(frame, big, { size: 16 })),
-    );
+    t.same(Array.from(e.face.data), Array.from(cropFace(frame, big, { size: 16 })));
     t.same(
       Array.from(e.flipped!.data),
       Array.from(cropFace(frame, big, { size: 16, flip: true })),
       "flipped = cropFace(flip)",
     );
     t.same(out[1], { kind: "miss", sample, reason: "no face found" });
-    const all = await lastValueFrom(
-      from(dets.slice(0, 1)).pipe(
-        cropFaces({ size: 8, faces: "all" }),
-        toArray(),
-      ),
-    );
+    const all = await lastValueFrom(from(dets.slice(0, 1)).pipe(cropFaces({ size: 8, faces: "all" }), toArray()));
     t.equal(all.length, 2);
     const plain = await lastValueFrom(
-      from([sample, { ...sample, frame: null }]).pipe(
-        cropFaces({ size: 8, detect: false }),
-        toArray(),
-      ),
+      from([sample, { ...sample, frame: null }]).pipe(cropFaces({ size: 8, detect: false }), toArray()),
     );
     t.same(
       plain.map((x) => x.kind),
@@ -83,9 +70,6 @@ t.test(
       { x: 5, y: 0, width: 30, height: 30 },
       "detect: false crops the centred square",
     );
-    await t.rejects(
-      lastValueFrom(from([sample]).pipe(cropFaces())),
-      /no detections/,
-    );
+    await t.rejects(lastValueFrom(from([sample]).pipe(cropFaces())), /no detections/);
   },
 );

@@ -49,8 +49,6 @@ export function detectFaces(
   return concatMap(async (sample): Promise<FaceDetection> => {
     if (sample.frame === null) return { sample, faces: [], reason: "no frame" };
     const faces = await detector.detect(sample.frame, options);
-    return faces.length === 0
-      ? { sample, faces, reason: "no face found" }
-      : { sample, faces };
+    return faces.length === 0 ? { sample, faces, reason: "no face found" } : { sample, faces };
   });
 }

@@ -12,17 +12,11 @@ export interface FeatureFrontEnd {
   /** A JSON-serialisable description of every setting that changes the output. */
   readonly config: Readonly<Record<string, unknown>>;
   /** The log-mel (`mels × frames`, dB) of one whole utterance of mono PCM. */
-  logMel(
-    pcm: Float32Array,
-    sampleRate: number,
-  ): LogMelFeatures | Promise<LogMelFeatures>;
+  logMel(pcm: Float32Array, sampleRate: number): LogMelFeatures | Promise<LogMelFeatures>;
   /**
    * The uint8 RGB face crop of a frame (before the [-1, 1] scaling), or null
    * when the frame has no face. `cropped` is true for ready-made face crops
    * (VoxCeleb1's `unzippedFaces`), which are only resized.
    */
-  face(
-    frame: RgbFrame,
-    cropped: boolean,
-  ): RgbFrame | null | Promise<RgbFrame | null>;
+  face(frame: RgbFrame, cropped: boolean): RgbFrame | null | Promise<RgbFrame | null>;
 }

@@ -7,38 +7,14 @@
  */
 
 // Voice
-export {
-  toLogMel,
-  type LogMelUtterance,
-  type ToLogMelOptions,
-} from "./to_log_mel.ts";
+export { toLogMel, type LogMelUtterance, type ToLogMelOptions } from "./to_log_mel.ts";
 
 // Faces
-export {
-  detectFaces,
-  type DetectFacesOptions,
-  type FaceDetection,
-} from "./detect_faces.ts";
-export {
-  cropFaces,
-  type CropFacesOptions,
-  type FaceCropEvent,
-} from "./crop_faces.ts";
-export {
-  augmentFaces,
-  type AugmentFacesOptions,
-} from "./augment_faces.ts";
+export { detectFaces, type DetectFacesOptions, type FaceDetection } from "./detect_faces.ts";
+export { cropFaces, type CropFacesOptions, type FaceCropEvent } from "./crop_faces.ts";
+export { augmentFaces, type AugmentFacesOptions } from "./augment_faces.ts";
 
 // Feature cache
-export {
-  type FeatureFrontEnd,
-} from "./feature_front_end.ts";
-export {
-  paperFrontEnd,
-  type PaperFrontEndOptions,
-} from "./paper_front_end.ts";
-export {
-  buildFeatureCache,
-  type BuildFeatureCacheOptions,
-  type CacheEvent,
-} from "./build_feature_cache.ts";
+export { type FeatureFrontEnd } from "./feature_front_end.ts";
+export { paperFrontEnd, type PaperFrontEndOptions } from "./paper_front_end.ts";
+export { buildFeatureCache, type BuildFeatureCacheOptions, type CacheEvent } from "./build_feature_cache.ts";

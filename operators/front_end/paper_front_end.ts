@@ -1,10 +1,5 @@
 // This module is browser compatible.
-import {
-  cropFace,
-  logMel,
-  LOG_MEL_PARAMS,
-  type FaceDetector,
-} from "../../models/mod.ts";
+import { cropFace, logMel, LOG_MEL_PARAMS, type FaceDetector } from "../../models/mod.ts";
 import type { RgbFrame } from "../../streams/mod.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
 
@@ -56,9 +51,7 @@ export interface PaperFrontEndOptions {
  * const frontEnd = paperFrontEnd({ detector });
  * ```
  */
-export function paperFrontEnd(
-  options: PaperFrontEndOptions = {},
-): FeatureFrontEnd {
+export function paperFrontEnd(options: PaperFrontEndOptions = {}): FeatureFrontEnd {
   const detect = options.detect ?? true;
   const detector = options.detector ?? null;
   const size = options.size ?? 224;
@@ -71,8 +64,7 @@ export function paperFrontEnd(
   }
   const toUint8 = (crop: Float32Array): RgbFrame => {
     const data = new Uint8Array(crop.length);
-    for (let i = 0; i < crop.length; i++)
-      data[i] = Math.round(crop[i]! * 127.5 + 127.5);
+    for (let i = 0; i < crop.length; i++) data[i] = Math.round(crop[i]! * 127.5 + 127.5);
     return { data, width: size, height: size };
   };
   const centred = (frame: RgbFrame): RgbFrame => {
@@ -104,9 +96,7 @@ export function paperFrontEnd(
       if (cropped || !detect) return centred(frame);
       const boxes = await detector!.detect(frame, { maxFaces: 1, minScore });
       const box = boxes[0];
-      return box === undefined
-        ? null
-        : toUint8(cropFace(frame, box, { size, scale }));
+      return box === undefined ? null : toUint8(cropFace(frame, box, { size, scale }));
     },
   };
 }

@@ -1,11 +1,6 @@
 // This module is browser compatible.
 import { Observable, type OperatorFunction } from "rxjs";
-import {
-  logMel,
-  logMelWindows,
-  type LogMel,
-  type LogMelWindow,
-} from "../../models/mod.ts";
+import { logMel, logMelWindows, type LogMel, type LogMelWindow } from "../../models/mod.ts";
 import type { AvSample } from "../../streams/mod.ts";
 
 /** One utterance's log-mel and its windows, as {@linkcode toLogMel} emits it. */
@@ -57,27 +52,18 @@ export interface ToLogMelOptions {
  * from(samples).pipe(toLogMel({ windowFrames: 200 })).subscribe((u) => console.log(u.logMel.frames, u.windows.length)); // 301 1
  * ```
  */
-export function toLogMel(
-  options: ToLogMelOptions = {},
-): OperatorFunction<AvSample, LogMelUtterance> {
+export function toLogMel(options: ToLogMelOptions = {}): OperatorFunction<AvSample, LogMelUtterance> {
   const maxSeconds = options.maxSeconds ?? 10;
   const windowFrames = options.windowFrames ?? 500;
   const windowOptions = {
     frames: windowFrames,
     hop: options.hop ?? windowFrames,
-    ...(options.dropSilent === undefined
-      ? {}
-      : { dropSilent: options.dropSilent }),
-    ...(options.silenceDb === undefined
-      ? {}
-      : { silenceDb: options.silenceDb }),
+    ...(options.dropSilent === undefined ? {} : { dropSilent: options.dropSilent }),
+    ...(options.silenceDb === undefined ? {} : { silenceDb: options.silenceDb }),
   };
   const rate = 16000;
   const max = Math.floor(maxSeconds * rate);
-  if (!(max >= 160))
-    throw new RangeError(
-      `Cannot cut utterances of ${maxSeconds} s: expected at least 0.01 s`,
-    );
+  if (!(max >= 160)) throw new RangeError(`Cannot cut utterances of ${maxSeconds} s: expected at least 0.01 s`);
   return (source) =>
     new Observable<LogMelUtterance>((subscriber) => {
       let videoId: string | null = null;

@@ -5,17 +5,15 @@ import type { AvSample } from "../../streams/mod.ts";
 import { toLogMel } from "./to_log_mel.ts";
 
 function tone(n: number, f = 440): Float32Array {
-  return Float32Array.from(
-    { length: n },
-    (_, i) => 0.3 * Math.sin((2 * Math.PI * f * i) / 16000),
-  );
+  return Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * f * i) / 16000));
 }
-const sample = (
-  videoId: string,
-  t: number,
-  audio: Float32Array,
-  sampleRate = 16000,
-): AvSample => ({ videoId, t, audio, sampleRate, frame: null });
+const sample = (videoId: string, t: number, audio: Float32Array, sampleRate = 16000): AvSample => ({
+  videoId,
+  t,
+  audio,
+  sampleRate,
+  frame: null,
+});
 
 t.before(async () => {
   await initBackend({ prefer: "wasm" });
@@ -34,12 +32,7 @@ t.test(
       sample("b", 0.5, new Float32Array(0)),
     ];
     const before = tf.memory().numTensors;
-    const out = await lastValueFrom(
-      from(samples).pipe(
-        toLogMel({ maxSeconds: 2, windowFrames: 100 }),
-        toArray(),
-      ),
-    );
+    const out = await lastValueFrom(from(samples).pipe(toLogMel({ maxSeconds: 2, windowFrames: 100 }), toArray()));
     t.equal(tf.memory().numTensors, before, "no tensors left behind");
     t.same(
       out.map((u) => [u.videoId, u.t, u.duration, u.logMel.frames]),
@@ -58,10 +51,7 @@ t.test(
       "same as logMel() of the joined audio",
     );
     t.notOk(out[0]!.windows[0]!.nearSilent);
-    t.ok(
-      out[3]!.windows[0]!.nearSilent,
-      "an all-zero utterance is near-silent",
-    );
+    t.ok(out[3]!.windows[0]!.nearSilent, "an all-zero utterance is near-silent");
     t.ok(
       out[3]!.logMel.data.every((v) => v === out[3]!.logMel.data[0]),
       "silence: one finite value everywhere",
@@ -71,8 +61,5 @@ t.test(
 );
 
 t.test("toLogMel() errors the stream on a non-16 kHz sample", async (t) => {
-  await t.rejects(
-    lastValueFrom(from([sample("c", 0, tone(100), 44100)]).pipe(toLogMel())),
-    /at 44100 Hz/,
-  );
+  await t.rejects(lastValueFrom(from([sample("c", 0, tone(100), 44100)]).pipe(toLogMel())), /at 44100 Hz/);
 });

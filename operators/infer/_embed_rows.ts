@@ -21,9 +21,7 @@ export function embedRows<T>(
   toInput: (x: T) => EmbedInput,
 ): OperatorFunction<T, Float32Array> {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(
-      `Cannot embed: batchSize must be a positive integer, got ${batchSize}`,
-    );
+    throw new RangeError(`Cannot embed: batchSize must be a positive integer, got ${batchSize}`);
   }
   return (source) =>
     source.pipe(
@@ -34,12 +32,7 @@ export function embedRows<T>(
         const { height: h, width: w, channels: c } = first;
         const data = new Float32Array(inputs.length * h * w * c);
         for (const [i, x] of inputs.entries()) {
-          if (
-            x.height !== h ||
-            x.width !== w ||
-            x.channels !== c ||
-            x.data.length !== h * w * c
-          ) {
+          if (x.height !== h || x.width !== w || x.channels !== c || x.data.length !== h * w * c) {
             throw new RangeError(
               `Cannot embed ${x.label}: ${x.height}×${x.width}×${x.channels} with ${x.data.length} values does not match the batch's ${h}×${w}×${c}`,
             );
@@ -50,9 +43,7 @@ export function embedRows<T>(
           const e = tower.apply(tf.tensor4d(data, [inputs.length, h, w, c]), {
             training: false,
           });
-          return normalize
-            ? tf.div(e, tf.maximum(tf.norm(e, 2, 1, true), 1e-12))
-            : e;
+          return normalize ? tf.div(e, tf.maximum(tf.norm(e, 2, 1, true), 1e-12)) : e;
         });
         const flat = out.dataSync() as Float32Array;
         const d = out.shape[1]!;

@@ -35,16 +35,11 @@ export function embedFace(
   tower: Pick<TowerLike, "apply">,
   options: EmbedFaceOptions = {},
 ): OperatorFunction<EncoderPair["face"], Float32Array> {
-  return embedRows(
-    tower,
-    options.batchSize ?? 1,
-    options.normalize ?? false,
-    (f) => ({
-      data: f.data,
-      height: f.height,
-      width: f.width,
-      channels: 3,
-      label: `face crop ${f.height}×${f.width}`,
-    }),
-  );
+  return embedRows(tower, options.batchSize ?? 1, options.normalize ?? false, (f) => ({
+    data: f.data,
+    height: f.height,
+    width: f.width,
+    channels: 3,
+    label: `face crop ${f.height}×${f.width}`,
+  }));
 }

@@ -37,16 +37,11 @@ export function embedVoice(
   tower: Pick<TowerLike, "apply">,
   options: EmbedVoiceOptions = {},
 ): OperatorFunction<EncoderPair["logMel"], Float32Array> {
-  return embedRows(
-    tower,
-    options.batchSize ?? 1,
-    options.normalize ?? false,
-    (w) => ({
-      data: w.data,
-      height: w.mels,
-      width: w.frames,
-      channels: 1,
-      label: `log-mel window ${w.mels}×${w.frames}`,
-    }),
-  );
+  return embedRows(tower, options.batchSize ?? 1, options.normalize ?? false, (w) => ({
+    data: w.data,
+    height: w.mels,
+    width: w.frames,
+    channels: 1,
+    label: `log-mel window ${w.mels}×${w.frames}`,
+  }));
 }

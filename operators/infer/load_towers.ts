@@ -29,10 +29,7 @@ export function loadTowers(
   state: Pick<TrainState, "config" | "weights">,
   options: LoadTowersOptions = {},
 ): { voice: TowerLike; face: TowerLike } {
-  const towers = trainParts(options.parts).createTowers(
-    state.config,
-    new Rng(state.config.seed),
-  );
+  const towers = trainParts(options.parts).createTowers(state.config, new Rng(state.config.seed));
   try {
     towers.voice.setWeights(state.weights);
     towers.face.setWeights(state.weights);

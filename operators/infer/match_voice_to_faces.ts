@@ -39,17 +39,12 @@ export interface MatchVoiceToFacesOptions {
  *   .subscribe((m) => console.log(m.best)); // 1
  * ```
  */
-export function matchVoiceToFaces(
-  options: MatchVoiceToFacesOptions = {},
-): OperatorFunction<MatchQuery, MatchResult> {
+export function matchVoiceToFaces(options: MatchVoiceToFacesOptions = {}): OperatorFunction<MatchQuery, MatchResult> {
   const eps = options.eps ?? 1e-8;
   return map((q) => {
-    const scores = Float64Array.from(q.faces, (f) =>
-      cosineSimilarity(q.voice, f, eps),
-    );
+    const scores = Float64Array.from(q.faces, (f) => cosineSimilarity(q.voice, f, eps));
     let best = -1;
-    for (let i = 0; i < scores.length; i++)
-      if (best < 0 || scores[i]! > scores[best]!) best = i;
+    for (let i = 0; i < scores.length; i++) if (best < 0 || scores[i]! > scores[best]!) best = i;
     return { scores, best };
   });
 }

@@ -7,20 +7,11 @@
  */
 
 // Towers
-export {
-  loadTowers,
-  type LoadTowersOptions,
-} from "./load_towers.ts";
+export { loadTowers, type LoadTowersOptions } from "./load_towers.ts";
 
 // Embeddings
-export {
-  embedVoice,
-  type EmbedVoiceOptions,
-} from "./embed_voice.ts";
-export {
-  embedFace,
-  type EmbedFaceOptions,
-} from "./embed_face.ts";
+export { embedVoice, type EmbedVoiceOptions } from "./embed_voice.ts";
+export { embedFace, type EmbedFaceOptions } from "./embed_face.ts";
 
 // Matching
 export {

@@ -4,9 +4,7 @@ import { tf } from "../../models/mod.ts";
 import type { StepPlan } from "./step_plan.ts";
 
 /** `map` over step plans that disposes the plan's batch when `fn` throws. */
-export function planMap<T>(
-  fn: (plan: StepPlan) => T,
-): OperatorFunction<StepPlan, T> {
+export function planMap<T>(fn: (plan: StepPlan) => T): OperatorFunction<StepPlan, T> {
   return map((plan) => {
     try {
       return fn(plan);
@@ -19,6 +17,5 @@ export function planMap<T>(
 
 /** Throws a TypeError when the session was disposed (a stale operator). */
 export function checkAlive(session: { disposed: boolean }, what: string): void {
-  if (session.disposed)
-    throw new TypeError(`Cannot ${what}: the training session was disposed`);
+  if (session.disposed) throw new TypeError(`Cannot ${what}: the training session was disposed`);
 }

@@ -39,22 +39,10 @@ export function assignPrototypes(
   return planMap((plan) => {
     checkAlive(session, "assign prototypes");
     const c = session.config.clustering;
-    if (
-      session.parts.clusteringDue(session.samplesSeen, session.lastClusteredAt, session.config)
-    ) {
+    if (session.parts.clusteringDue(session.samplesSeen, session.lastClusteredAt, session.config)) {
       const t0 = performance.now();
-      const voice = session.parts.clusterBank(
-        session.banks.voice.tensor,
-        c.ks,
-        c,
-        session.rng,
-      );
-      const face = session.parts.clusterBank(
-        session.banks.face.tensor,
-        c.ks,
-        c,
-        session.rng,
-      );
+      const voice = session.parts.clusterBank(session.banks.voice.tensor, c.ks, c, session.rng);
+      const face = session.parts.clusterBank(session.banks.face.tensor, c.ks, c, session.rng);
       session.setPrototypes({ voice, face });
       plan.reclustered = true;
       options.onCluster?.({

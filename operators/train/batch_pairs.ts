@@ -49,22 +49,16 @@ export interface BatchPairsOptions {
  * });
  * ```
  */
-export function batchPairs(
-  options: BatchPairsOptions = {},
-): OperatorFunction<EncoderPair, Batch> {
+export function batchPairs(options: BatchPairsOptions = {}): OperatorFunction<EncoderPair, Batch> {
   const size = options.batchSize ?? 128;
   const dropLast = options.dropLast ?? true;
   if (!Number.isInteger(size) || size < 1) {
-    throw new RangeError(
-      `Cannot batch pairs: batchSize must be a positive integer, got ${size}`,
-    );
+    throw new RangeError(`Cannot batch pairs: batchSize must be a positive integer, got ${size}`);
   }
   return (source) =>
     source.pipe(
       bufferCount(size),
-      filter(
-        (pairs) => pairs.length === size || (!dropLast && pairs.length > 0),
-      ),
+      filter((pairs) => pairs.length === size || (!dropLast && pairs.length > 0)),
       map(toBatch),
     );
 }
@@ -78,12 +72,7 @@ function toBatch(pairs: EncoderPair[]): Batch {
   const face = new Float32Array(n * height * width * 3);
   const indices = new Int32Array(n);
   for (const [i, p] of pairs.entries()) {
-    if (
-      p.logMel.mels !== mels ||
-      p.logMel.frames !== frames ||
-      p.face.height !== height ||
-      p.face.width !== width
-    ) {
+    if (p.logMel.mels !== mels || p.logMel.frames !== frames || p.face.height !== height || p.face.width !== width) {
       throw new RangeError(
         `Cannot batch pair of video ${p.videoIndex}: log-mel ${p.logMel.mels}×${p.logMel.frames} and face ${p.face.height}×${p.face.width} differ from the batch's ${mels}×${frames} and ${height}×${width}`,
       );
@@ -99,9 +88,7 @@ function toBatch(pairs: EncoderPair[]): Batch {
       );
     }
     if (!Number.isInteger(p.videoIndex) || p.videoIndex < 0) {
-      throw new RangeError(
-        `Cannot batch pair: videoIndex must be a non-negative integer, got ${p.videoIndex}`,
-      );
+      throw new RangeError(`Cannot batch pair: videoIndex must be a non-negative integer, got ${p.videoIndex}`);
     }
     voice.set(p.logMel.data, i * mels * frames);
     face.set(p.face.data, i * height * width * 3);

@@ -1,15 +1,5 @@
 // This module is browser compatible.
-import {
-  EMPTY,
-  concat,
-  concatMap,
-  defer,
-  from,
-  ignoreElements,
-  map,
-  of,
-  type OperatorFunction,
-} from "rxjs";
+import { EMPTY, concat, concatMap, defer, from, ignoreElements, map, of, type OperatorFunction } from "rxjs";
 import type { TrainState } from "../../models/mod.ts";
 import type { StepEvent } from "./step_event.ts";
 import type { TrainSession } from "./train_session.ts";
@@ -59,9 +49,7 @@ export function checkpointEvery(
 ): OperatorFunction<StepEvent, StepEvent> {
   const every = options.every ?? 1000;
   if (!Number.isInteger(every) || every < 1) {
-    throw new RangeError(
-      `Cannot checkpoint every ${every} steps: expected a positive integer`,
-    );
+    throw new RangeError(`Cannot checkpoint every ${every} steps: expected a positive integer`);
   }
   const final = options.final ?? false;
   return (source) => {

@@ -19,9 +19,7 @@ import type { TrainSession } from "./train_session.ts";
  *   assignPrototypes(session), recalibratedLoss(session), trainStep(session));
  * ```
  */
-export function encode(
-  session: TrainSession,
-): OperatorFunction<Batch, StepPlan> {
+export function encode(session: TrainSession): OperatorFunction<Batch, StepPlan> {
   return map((batch): StepPlan => ({
     batch,
     startedAt: performance.now(),

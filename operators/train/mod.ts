@@ -8,17 +8,8 @@
  */
 
 // Pairs
-export {
-  samplePairs,
-  type PairDraw,
-  type SamplePairsOptions,
-  type SampledPair,
-} from "./sample_pairs.ts";
-export {
-  batchPairs,
-  type Batch,
-  type BatchPairsOptions,
-} from "./batch_pairs.ts";
+export { samplePairs, type PairDraw, type SamplePairsOptions, type SampledPair } from "./sample_pairs.ts";
+export { batchPairs, type Batch, type BatchPairsOptions } from "./batch_pairs.ts";
 
 // Model parts and session
 export {
@@ -31,50 +22,19 @@ export {
   type TowerLike,
   type TrainParts,
 } from "./train_parts.ts";
-export {
-  TrainSession,
-  type TrainSessionOptions,
-} from "./train_session.ts";
-export {
-  type Embeddings,
-  type StepPlan,
-} from "./step_plan.ts";
+export { TrainSession, type TrainSessionOptions } from "./train_session.ts";
+export { type Embeddings, type StepPlan } from "./step_plan.ts";
 
 // Step operators
-export {
-  encode,
-} from "./encode.ts";
-export {
-  updateMemoryBank,
-} from "./update_memory_bank.ts";
-export {
-  assignPrototypes,
-  type AssignPrototypesOptions,
-} from "./assign_prototypes.ts";
-export {
-  recalibratedLoss,
-} from "./recalibrated_loss.ts";
-export {
-  trainStep,
-  type TrainStepOptions,
-} from "./train_step.ts";
-export {
-  checkpointEvery,
-  type CheckpointEveryOptions,
-  type CheckpointWriter,
-} from "./checkpoint_every.ts";
+export { encode } from "./encode.ts";
+export { updateMemoryBank } from "./update_memory_bank.ts";
+export { assignPrototypes, type AssignPrototypesOptions } from "./assign_prototypes.ts";
+export { recalibratedLoss } from "./recalibrated_loss.ts";
+export { trainStep, type TrainStepOptions } from "./train_step.ts";
+export { checkpointEvery, type CheckpointEveryOptions, type CheckpointWriter } from "./checkpoint_every.ts";
 
 // Events
-export {
-  type ClusteringStats,
-  type RecalibrationStats,
-  type StepEvent,
-  type StepLoss,
-} from "./step_event.ts";
+export { type ClusteringStats, type RecalibrationStats, type StepEvent, type StepLoss } from "./step_event.ts";
 
 // The whole graph
-export {
-  trainCmpc,
-  type TrainCmpcOptions,
-  type TrainSource,
-} from "./train_cmpc.ts";
+export { trainCmpc, type TrainCmpcOptions, type TrainSource } from "./train_cmpc.ts";

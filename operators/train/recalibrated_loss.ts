@@ -17,18 +17,9 @@ import type { TrainSession } from "./train_session.ts";
  *   recalibratedLoss(session), trainStep(session));
  * ```
  */
-export function recalibratedLoss(
-  session: TrainSession,
-): OperatorFunction<StepPlan, StepPlan> {
+export function recalibratedLoss(session: TrainSession): OperatorFunction<StepPlan, StepPlan> {
   return planMap((plan) => {
-    plan.loss = (e) =>
-      session.parts.cmpcLoss(
-        e.voice,
-        e.face,
-        plan.batch.indices,
-        plan.prototypes,
-        session.config,
-      );
+    plan.loss = (e) => session.parts.cmpcLoss(e.voice, e.face, plan.batch.indices, plan.prototypes, session.config);
     return plan;
   });
 }

@@ -102,10 +102,7 @@ export interface SamplePairsOptions {
  *   .subscribe((p) => console.log(p.videoIndex, p.logMel.frames, p.face.width)); // e.g. 17 500 224
  * ```
  */
-export function samplePairs(
-  cache: FeatureCache,
-  options: SamplePairsOptions = {},
-): Observable<SampledPair> {
+export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {}): Observable<SampledPair> {
   return new Observable<SampledPair>((subscriber) => {
     const mode = options.mode ?? "random";
     const windowFrames = options.windowFrames ?? 500;
@@ -122,11 +119,7 @@ export function samplePairs(
     const demandSub = options.demand?.subscribe({
       next: (n) => {
         if (!(Number.isInteger(n) && n >= 0)) {
-          subscriber.error(
-            new RangeError(
-              `Cannot sample pairs: demand must be a non-negative integer, got ${n}`,
-            ),
-          );
+          subscriber.error(new RangeError(`Cannot sample pairs: demand must be a non-negative integer, got ${n}`));
           return;
         }
         credit += n;
@@ -142,24 +135,14 @@ export function samplePairs(
     });
     const run = async (): Promise<void> => {
       if (!(Number.isInteger(windowFrames) && windowFrames > 0)) {
-        throw new RangeError(
-          `Cannot sample pairs: windowFrames must be a positive integer, got ${windowFrames}`,
-        );
+        throw new RangeError(`Cannot sample pairs: windowFrames must be a positive integer, got ${windowFrames}`);
       }
       if (mode !== "random" && mode !== "sequential")
-        throw new TypeError(
-          `Cannot sample pairs: unknown mode "${String(mode)}"`,
-        );
+        throw new TypeError(`Cannot sample pairs: unknown mode "${String(mode)}"`);
       const videos = cache.videos;
-      if (videos.length === 0)
-        throw new RangeError(
-          "Cannot sample pairs: the feature cache has no videos",
-        );
+      if (videos.length === 0) throw new RangeError("Cannot sample pairs: the feature cache has no videos");
       for (const v of videos) {
-        if (
-          v.summary.utteranceFrames.length === 0 ||
-          v.summary.faceCount === 0
-        ) {
+        if (v.summary.utteranceFrames.length === 0 || v.summary.faceCount === 0) {
           throw new RangeError(
             `Cannot sample pairs from "${v.videoId}": it has ${v.summary.utteranceFrames.length} utterances and ${v.summary.faceCount} faces`,
           );
@@ -167,11 +150,7 @@ export function samplePairs(
       }
       const plan =
         mode === "random"
-          ? randomPlan(
-              videos,
-              windowFrames,
-              options.rng ?? new Rng(options.seed ?? 0),
-            )
+          ? randomPlan(videos, windowFrames, options.rng ?? new Rng(options.seed ?? 0))
           : sequentialPlan(videos, windowFrames);
       let delivered = 0;
       if (!(count > 0)) return;
@@ -221,11 +200,7 @@ interface PlannedDraw {
   rngState: RngState | null;
 }
 
-function* randomPlan(
-  videos: CachedVideo[],
-  w: number,
-  rng: Rng,
-): Generator<PlannedDraw> {
+function* randomPlan(videos: CachedVideo[], w: number, rng: Rng): Generator<PlannedDraw> {
   for (;;) {
     const video = videos[rng.int(videos.length)]!;
     const frames = video.summary.utteranceFrames;
@@ -261,10 +236,7 @@ function* randomPlan(
   }
 }
 
-function* sequentialPlan(
-  videos: CachedVideo[],
-  w: number,
-): Generator<PlannedDraw> {
+function* sequentialPlan(videos: CachedVideo[], w: number): Generator<PlannedDraw> {
   for (const video of videos) {
     let k = 0;
     for (const [utterance, t] of video.summary.utteranceFrames.entries()) {
@@ -297,11 +269,7 @@ function* sequentialPlan(
 /** (x − 127.5) / 127.5 for every uint8 x. */
 const SCALE = Float32Array.from({ length: 256 }, (_, x) => (x - 127.5) / 127.5);
 
-async function readPair(
-  cache: FeatureCache,
-  d: PlannedDraw,
-  w: number,
-): Promise<SampledPair> {
+async function readPair(cache: FeatureCache, d: PlannedDraw, w: number): Promise<SampledPair> {
   const { video } = d;
   const { mels, faceHeight, faceWidth } = video.summary;
   const [frames, face] = await Promise.all([

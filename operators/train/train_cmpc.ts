@@ -1,13 +1,5 @@
 // This module is browser compatible.
-import {
-  EMPTY,
-  defer,
-  finalize,
-  of,
-  switchMap,
-  take,
-  type Observable,
-} from "rxjs";
+import { EMPTY, defer, finalize, of, switchMap, take, type Observable } from "rxjs";
 import {
   cmpcConfig,
   initBackend,
@@ -17,15 +9,9 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import type { EncoderPair } from "../../streams/mod.ts";
-import {
-  assignPrototypes,
-  type AssignPrototypesOptions,
-} from "./assign_prototypes.ts";
+import { assignPrototypes, type AssignPrototypesOptions } from "./assign_prototypes.ts";
 import { batchPairs } from "./batch_pairs.ts";
-import {
-  checkpointEvery,
-  type CheckpointEveryOptions,
-} from "./checkpoint_every.ts";
+import { checkpointEvery, type CheckpointEveryOptions } from "./checkpoint_every.ts";
 import { encode } from "./encode.ts";
 import { recalibratedLoss } from "./recalibrated_loss.ts";
 import type { StepEvent } from "./step_event.ts";
@@ -41,8 +27,7 @@ import { updateMemoryBank } from "./update_memory_bank.ts";
  * checkpoint) continues the same sequence as an uninterrupted run.
  */
 export type TrainSource =
-  | Observable<EncoderPair>
-  | ((start: { rng: Rng; samplesSeen: number }) => Observable<EncoderPair>);
+  Observable<EncoderPair> | ((start: { rng: Rng; samplesSeen: number }) => Observable<EncoderPair>);
 
 /** Options for {@linkcode trainCmpc}. */
 export interface TrainCmpcOptions {
@@ -129,10 +114,7 @@ export interface TrainCmpcOptions {
  * }).subscribe((e) => console.log(e.step, e.loss.total));
  * ```
  */
-export function trainCmpc(
-  source: TrainSource,
-  options: TrainCmpcOptions = {},
-): Observable<StepEvent> {
+export function trainCmpc(source: TrainSource, options: TrainCmpcOptions = {}): Observable<StepEvent> {
   const backend = options.backend ?? "auto";
   const ready: Observable<unknown> =
     backend === "current"
@@ -141,49 +123,35 @@ export function trainCmpc(
           initBackend({
             prefer: backend,
             purpose: "train",
-            ...(options.threads === undefined
-              ? {}
-              : { threads: options.threads }),
+            ...(options.threads === undefined ? {} : { threads: options.threads }),
           }),
         );
   return ready.pipe(
     switchMap(() => {
-      const sessionOptions =
-        options.parts === undefined ? {} : { parts: options.parts };
+      const sessionOptions = options.parts === undefined ? {} : { parts: options.parts };
       const s =
         options.resumeFrom !== undefined
           ? TrainSession.fromState(options.resumeFrom, sessionOptions)
           : TrainSession.create(runConfig(options), sessionOptions);
       options.onSession?.(s);
-      const remaining =
-        (options.steps ?? s.config.optimizer.totalSteps) - s.step;
+      const remaining = (options.steps ?? s.config.optimizer.totalSteps) - s.step;
       if (remaining <= 0) {
         s.dispose();
         return EMPTY;
       }
       const pairs = defer(() =>
-        typeof source === "function"
-          ? source({ rng: s.rng, samplesSeen: s.samplesSeen })
-          : source,
+        typeof source === "function" ? source({ rng: s.rng, samplesSeen: s.samplesSeen }) : source,
       );
       const steps = pairs.pipe(
         batchPairs({ batchSize: s.config.batchSize }),
         encode(s),
         updateMemoryBank(s),
-        assignPrototypes(
-          s,
-          options.onCluster === undefined
-            ? {}
-            : { onCluster: options.onCluster },
-        ),
+        assignPrototypes(s, options.onCluster === undefined ? {} : { onCluster: options.onCluster }),
         recalibratedLoss(s),
         trainStep(s),
         take(remaining),
       );
-      const written =
-        options.checkpoint === undefined
-          ? steps
-          : steps.pipe(checkpointEvery(s, options.checkpoint));
+      const written = options.checkpoint === undefined ? steps : steps.pipe(checkpointEvery(s, options.checkpoint));
       return written.pipe(
         finalize(() => {
           s.dispose();
@@ -197,18 +165,14 @@ function runConfig(options: TrainCmpcOptions): CmpcConfig {
   const c = structuredClone(
     options.config ??
       cmpcConfig("small", {
-        ...(options.bankSize === undefined
-          ? {}
-          : { bankSize: options.bankSize }),
+        ...(options.bankSize === undefined ? {} : { bankSize: options.bankSize }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       }),
   );
   if (options.seed !== undefined) c.seed = options.seed;
   if (options.bankSize !== undefined && options.bankSize !== c.bankSize) {
     c.bankSize = options.bankSize;
-    c.clustering.ks = c.clustering.ks.map((k) =>
-      Math.max(1, Math.min(k, options.bankSize! - 1)),
-    );
+    c.clustering.ks = c.clustering.ks.map((k) => Math.max(1, Math.min(k, options.bankSize! - 1)));
   }
   return c;
 }

@@ -54,10 +54,7 @@ export interface OptimizerLike {
   /** Learning rate of the next {@linkcode OptimizerLike.applyGradients}. */
   lr: number;
   /** One update; gradients and variables keyed by the same stable names. Does not dispose the gradients. */
-  applyGradients(
-    grads: Record<string, tf.Tensor>,
-    vars: Record<string, tf.Variable>,
-  ): void;
+  applyGradients(grads: Record<string, tf.Tensor>, vars: Record<string, tf.Variable>): void;
   getState(): TrainState["optimizer"];
   setState(state: TrainState["optimizer"]): void;
   dispose(): void;
@@ -89,19 +86,11 @@ export interface Prototypes {
  */
 export interface TrainParts {
   /** Voice tower (1 channel) then face tower (3 channels), drawing their init from `rng` in that order. */
-  createTowers(
-    config: CmpcConfig,
-    rng: Rng,
-  ): { voice: TowerLike; face: TowerLike };
+  createTowers(config: CmpcConfig, rng: Rng): { voice: TowerLike; face: TowerLike };
   createBank(size: number, dim: number, rng: Rng, momentum: number): BankLike;
   bankFromHost(host: HostArray, momentum: number): BankLike;
   /** One clustering per K of `bank` (owned by the caller). */
-  clusterBank(
-    bank: tf.Tensor2D,
-    ks: readonly number[],
-    config: ClusteringConfig,
-    rng: Rng,
-  ): ClusterResult[];
+  clusterBank(bank: tf.Tensor2D, ks: readonly number[], config: ClusteringConfig, rng: Rng): ClusterResult[];
   /** The recalibrated loss; plain symmetric CID when `prototypes` is null. */
   cmpcLoss(
     voice: tf.Tensor2D,
@@ -132,8 +121,7 @@ function meanOf(t: tf.Tensor | null): number {
  */
 export const modelParts: TrainParts = {
   createTowers: (config, rng) => createTowers(config, rng),
-  createBank: (size, dim, rng, momentum) =>
-    MemoryBank.random(size, dim, rng, { momentum }),
+  createBank: (size, dim, rng, momentum) => MemoryBank.random(size, dim, rng, { momentum }),
   bankFromHost: (host, momentum) => MemoryBank.fromHost(host, { momentum }),
   clusterBank: (bank, ks, c, rng) =>
     clusterBank(bank, ks, {

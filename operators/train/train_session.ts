@@ -1,11 +1,5 @@
 // This module is browser compatible.
-import {
-  Rng,
-  tf,
-  type CmpcConfig,
-  type HostArray,
-  type TrainState,
-} from "../../models/mod.ts";
+import { Rng, tf, type CmpcConfig, type HostArray, type TrainState } from "../../models/mod.ts";
 import type { ClusteringStats } from "./step_event.ts";
 import {
   trainParts,
@@ -64,12 +58,7 @@ export class TrainSession {
   lastStepEndedAt: number | null = null;
   #disposed = false;
 
-  private constructor(
-    config: CmpcConfig,
-    parts: TrainParts,
-    rng: Rng,
-    state: TrainState | null,
-  ) {
+  private constructor(config: CmpcConfig, parts: TrainParts, rng: Rng, state: TrainState | null) {
     const n = config.bankSize;
     if (n === null || !Number.isInteger(n) || n < 2) {
       throw new RangeError(
@@ -94,9 +83,7 @@ export class TrainSession {
         this.towers.voice.setWeights(state.weights);
         this.towers.face.setWeights(state.weights);
         if (state.memoryBanks === null) {
-          throw new TypeError(
-            "Cannot resume training: the checkpoint has no memory banks",
-          );
+          throw new TypeError("Cannot resume training: the checkpoint has no memory banks");
         }
         this.banks = {
           voice: parts.bankFromHost(state.memoryBanks.voice, m),
@@ -115,33 +102,18 @@ export class TrainSession {
       this.step = state.step;
       this.samplesSeen = state.samplesSeen;
       this.lastClusteredAt = state.lastClusteredAt;
-      this.prototypes =
-        state.clusters === null ? null : structuredClone(state.clusters);
-      this.clusterStats =
-        state.clusters === null
-          ? emptyStats(config)
-          : prototypeStats(state.clusters);
+      this.prototypes = state.clusters === null ? null : structuredClone(state.clusters);
+      this.clusterStats = state.clusters === null ? emptyStats(config) : prototypeStats(state.clusters);
     }
   }
 
   /** A fresh session: towers and banks drawn from `new Rng(config.seed)`. */
-  static create(
-    config: CmpcConfig,
-    options: TrainSessionOptions = {},
-  ): TrainSession {
-    return new TrainSession(
-      structuredClone(config),
-      trainParts(options.parts),
-      new Rng(config.seed),
-      null,
-    );
+  static create(config: CmpcConfig, options: TrainSessionOptions = {}): TrainSession {
+    return new TrainSession(structuredClone(config), trainParts(options.parts), new Rng(config.seed), null);
   }
 
   /** A session that continues `state` exactly (weights, BN stats, optimiser, banks, prototypes, counters, RNG). */
-  static fromState(
-    state: TrainState,
-    options: TrainSessionOptions = {},
-  ): TrainSession {
+  static fromState(state: TrainState, options: TrainSessionOptions = {}): TrainSession {
     if (state.formatVersion !== 1) {
       throw new TypeError(
         `Cannot resume from a checkpoint of format version ${String(state.formatVersion)}: expected 1`,
@@ -186,8 +158,7 @@ export class TrainSession {
         voice: this.banks.voice.toHost(),
         face: this.banks.face.toHost(),
       },
-      clusters:
-        this.prototypes === null ? null : structuredClone(this.prototypes),
+      clusters: this.prototypes === null ? null : structuredClone(this.prototypes),
       rng: this.rng.state(),
     };
   }
@@ -209,14 +180,11 @@ export class TrainSession {
   }
 
   #alive(what: string): void {
-    if (this.#disposed)
-      throw new TypeError(`Cannot ${what}: the training session was disposed`);
+    if (this.#disposed) throw new TypeError(`Cannot ${what}: the training session was disposed`);
   }
 }
 
-function emptyStats(
-  config: CmpcConfig,
-): Omit<ClusteringStats, "reclustered" | "active"> {
+function emptyStats(config: CmpcConfig): Omit<ClusteringStats, "reclustered" | "active"> {
   const ks = [...config.clustering.ks];
   const zeros = ks.map(() => 0);
   const nans = ks.map(() => NaN);
@@ -227,9 +195,7 @@ function emptyStats(
   };
 }
 
-function prototypeStats(
-  p: Prototypes,
-): Omit<ClusteringStats, "reclustered" | "active"> {
+function prototypeStats(p: Prototypes): Omit<ClusteringStats, "reclustered" | "active"> {
   const empty = (rs: Prototypes["voice"]): number[] =>
     rs.map((r) => {
       const used = new Uint8Array(r.k);

@@ -48,10 +48,7 @@ export function trainStep(
       );
     }
     const b = plan.batch.indices.length;
-    const lr = session.parts.learningRate(
-      session.step,
-      session.config.optimizer,
-    );
+    const lr = session.parts.learningRate(session.step, session.config.optimizer);
     const vars = session.trainable();
     let kept: Embeddings | null = null;
     let parts: Omit<LossParts, "total"> | null = null;
@@ -76,9 +73,7 @@ export function trainStep(
       if (failOnNonFinite && !Number.isFinite(total)) {
         tf.dispose(Object.values(r.grads));
         grads = {};
-        throw new RangeError(
-          `Cannot take training step ${session.step + 1}: the loss is ${total}`,
-        );
+        throw new RangeError(`Cannot take training step ${session.step + 1}: the loss is ${total}`);
       }
       session.optimizer.lr = lr;
       session.optimizer.applyGradients(grads, vars);
@@ -91,10 +86,7 @@ export function trainStep(
       tf.dispose([plan.batch.voice, plan.batch.face]);
     }
     const p = parts as Omit<LossParts, "total"> | null;
-    if (p === null)
-      throw new TypeError(
-        "Cannot take a training step: the loss reported no parts",
-      );
+    if (p === null) throw new TypeError("Cannot take a training step: the loss reported no parts");
     session.step += 1;
     session.samplesSeen += b;
     const active = plan.prototypes !== null;

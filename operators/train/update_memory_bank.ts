@@ -17,9 +17,7 @@ import type { TrainSession } from "./train_session.ts";
  *   recalibratedLoss(session), trainStep(session));
  * ```
  */
-export function updateMemoryBank(
-  session: TrainSession,
-): OperatorFunction<StepPlan, StepPlan> {
+export function updateMemoryBank(session: TrainSession): OperatorFunction<StepPlan, StepPlan> {
   return planMap((plan) => {
     plan.afterForward.push((e) => {
       session.banks.voice.update(plan.batch.indices, e.voice);

@@ -17,10 +17,7 @@ import type { DecoderWorker, DecoderWorkerFactory } from "./decoder_worker.ts";
 import type { DecoderInput, VideoSource } from "../sources/video_source.ts";
 import { acquireWorker, releaseWorker } from "./_worker_pool.ts";
 
-export type Output = Extract<
-  WorkerMessage,
-  { type: "audio" } | { type: "frame" }
->;
+export type Output = Extract<WorkerMessage, { type: "audio" } | { type: "frame" }>;
 
 export interface HostOptions {
   mode: "av" | "audio";
@@ -36,13 +33,7 @@ export interface HostOptions {
   wasmURL?: string | undefined;
 }
 
-const REASONS: readonly string[] = [
-  "empty",
-  "corrupt",
-  "no-audio",
-  "no-video",
-  "unsupported-codec",
-];
+const REASONS: readonly string[] = ["empty", "corrupt", "no-audio", "no-video", "unsupported-codec"];
 
 function defaultWorker(name: string): DecoderWorkerFactory {
   throw new TypeError(
@@ -84,12 +75,9 @@ export class DecodeHost {
     const input = await this.#source.open();
     this.#input = input;
     if (this.#closed) return;
-    const factory =
-      this.#options.worker ?? this.#source.worker ?? defaultWorker(this.name);
+    const factory = this.#options.worker ?? this.#source.worker ?? defaultWorker(this.name);
     this.#factory = factory;
-    const worker = this.#options.reuseWorker
-      ? acquireWorker(factory)
-      : factory();
+    const worker = this.#options.reuseWorker ? acquireWorker(factory) : factory();
     this.#worker = worker;
     worker.hold(true);
     if (typeof SharedArrayBuffer === "undefined") {
@@ -98,9 +86,7 @@ export class DecodeHost {
       );
     }
     const ctrl = new SharedArrayBuffer(CTRL_SLOTS * 4);
-    const data = new SharedArrayBuffer(
-      input.kind === "stream" ? READ_CHUNK : 4,
-    );
+    const data = new SharedArrayBuffer(input.kind === "stream" ? READ_CHUNK : 4);
     this.#ctrl = new Int32Array(ctrl);
     this.#data = new Uint8Array(data);
     let wi: WorkerInput;
@@ -120,9 +106,7 @@ export class DecodeHost {
         break;
       case "file":
         if (worker.platform !== "node")
-          throw new TypeError(
-            `Cannot decode "${this.name}": file paths need the Node worker`,
-          );
+          throw new TypeError(`Cannot decode "${this.name}": file paths need the Node worker`);
         wi = { kind: "file", name: this.name, path: input.path };
         break;
       case "stream":
@@ -146,12 +130,8 @@ export class DecodeHost {
       audioChunk: this.#options.audioChunk,
       ctrl,
       data,
-      ...(this.#options.coreURL !== undefined
-        ? { coreURL: this.#options.coreURL }
-        : {}),
-      ...(this.#options.wasmURL !== undefined
-        ? { wasmURL: this.#options.wasmURL }
-        : {}),
+      ...(this.#options.coreURL !== undefined ? { coreURL: this.#options.coreURL } : {}),
+      ...(this.#options.wasmURL !== undefined ? { wasmURL: this.#options.wasmURL } : {}),
     };
     worker.post({ type: "start", job });
   }
@@ -181,14 +161,8 @@ export class DecodeHost {
         const reason = msg.reason;
         this.#fail(
           REASONS.includes(reason)
-            ? new DecodeError(
-                this.name,
-                reason as DecodeErrorReason,
-                msg.detail,
-              )
-            : new Error(
-                `Cannot decode "${this.name}": decoder worker failed: ${msg.detail}`,
-              ),
+            ? new DecodeError(this.name, reason as DecodeErrorReason, msg.detail)
+            : new Error(`Cannot decode "${this.name}": decoder worker failed: ${msg.detail}`),
         );
         return;
       }
@@ -223,10 +197,7 @@ export class DecodeHost {
     if (this.#error !== null || this.#finished) return;
     this.#error =
       this.#sourceError !== null
-        ? new Error(
-            `Cannot decode "${this.name}": the source failed while reading`,
-            { cause: this.#sourceError },
-          )
+        ? new Error(`Cannot decode "${this.name}": the source failed while reading`, { cause: this.#sourceError })
         : err;
     this.#releasing = this.#release();
     this.#wake();
@@ -277,8 +248,7 @@ export class DecodeHost {
     const worker = this.#worker;
     this.#worker = null;
     if (worker !== null) {
-      if (this.#clean && this.#options.reuseWorker && this.#factory !== null)
-        releaseWorker(this.#factory, worker);
+      if (this.#clean && this.#options.reuseWorker && this.#factory !== null) releaseWorker(this.#factory, worker);
       else worker.terminate();
     }
     try {

@@ -37,12 +37,7 @@ class Cancelled extends Error {}
 let deviceMajor = 200;
 
 /** Runs one job; returns normally after posting `done` or `failed`. */
-export function runSession(
-  core: FfmpegCore,
-  job: WorkerJob,
-  reader: SyncReader | null,
-  post: Post,
-): void {
+export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader | null, post: Post): void {
   const FS = core.FS;
   const ctrl = new Int32Array(job.ctrl);
   const shared = new Uint8Array(job.data);
@@ -87,8 +82,7 @@ export function runSession(
   let bytesRead = 0;
   let sawEnd = false;
   if (reader !== null) {
-    const safe =
-      job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
+    const safe = job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
     const path = `${dir}/${safe}`;
     FS.writeFile(path, new Uint8Array(0));
     const node = FS.lookupPath(path).node;
@@ -97,13 +91,7 @@ export function runSession(
     const base = node.stream_ops;
     node.stream_ops = {
       ...base,
-      read(
-        _stream: any,
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-        position: number,
-      ): number {
+      read(_stream: any, buffer: Uint8Array, offset: number, length: number, position: number): number {
         checkCancel();
         if (position >= reader.size) return 0;
         const n = Math.min(length, reader.size - position);
@@ -140,18 +128,12 @@ export function runSession(
       close() {
         /* nothing */
       },
-      read(
-        _stream: any,
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-      ): number {
+      read(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
         if (sawEnd) return 0;
         checkCancel();
         Atomics.store(ctrl, CTRL_READ_STATE, 0);
         post({ type: "read", length: Math.min(length, READ_CHUNK) });
-        while (Atomics.wait(ctrl, CTRL_READ_STATE, 0, 1000) === "timed-out")
-          checkCancel();
+        while (Atomics.wait(ctrl, CTRL_READ_STATE, 0, 1000) === "timed-out") checkCancel();
         const n = Atomics.load(ctrl, CTRL_READ_LEN);
         if (n < 0) throw new FS.ErrnoError(29);
         if (n === 0) {
@@ -182,10 +164,7 @@ export function runSession(
   }
 
   // ---- outputs ----
-  function outputDevice(
-    name: string,
-    onBytes: (b: Uint8Array) => void,
-  ): string {
+  function outputDevice(name: string, onBytes: (b: Uint8Array) => void): string {
     const dev = FS.makedev(deviceMajor++, 0);
     // unregistered after the job: the device closures hold this job's buffers
     cleanup.push(() => {
@@ -198,12 +177,7 @@ export function runSession(
       close() {
         /* nothing */
       },
-      write(
-        _stream: any,
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-      ): number {
+      write(_stream: any, buffer: Uint8Array, offset: number, length: number): number {
         onBytes(buffer.subarray(offset, offset + length));
         return length;
       },
@@ -253,13 +227,10 @@ export function runSession(
   let ffill = 0;
   function parseHeader(): boolean {
     // "P6" ws width ws height ws maxval single-ws
-    const text = String.fromCharCode(
-      ...vhead.subarray(0, Math.min(vhead.length, 64)),
-    );
+    const text = String.fromCharCode(...vhead.subarray(0, Math.min(vhead.length, 64)));
     const m = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
     if (m === null) {
-      if (vhead.length > 64)
-        throw new Error(`bad PPM header from ffmpeg: ${JSON.stringify(text)}`);
+      if (vhead.length > 64) throw new Error(`bad PPM header from ffmpeg: ${JSON.stringify(text)}`);
       return false;
     }
     fw = Number(m[1]);
@@ -290,9 +261,7 @@ export function runSession(
         const done = frame;
         frame = null;
         flushAudio(); // audio written so far goes first, so the host can pair it
-        postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [
-          done.buffer,
-        ]);
+        postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [done.buffer]);
       }
     }
   }
@@ -320,17 +289,7 @@ export function runSession(
   if (videoPath !== null) {
     args.push("-map", "0:v:0");
     if (job.fps > 0) args.push("-vf", `fps=${job.fps}`);
-    args.push(
-      "-pix_fmt",
-      "rgb24",
-      "-c:v",
-      "ppm",
-      "-flush_packets",
-      "1",
-      "-f",
-      "image2pipe",
-      videoPath,
-    );
+    args.push("-pix_fmt", "rgb24", "-c:v", "ppm", "-flush_packets", "1", "-f", "image2pipe", videoPath);
   }
 
   let ret: number;
@@ -356,16 +315,10 @@ export function runSession(
 }
 
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
-export function classify(
-  log: string[],
-  bytesRead: number,
-  size: number | null,
-): { reason: string; detail: string } {
+export function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
   const text = log.join("\n");
   const errLine = (
-    [...log]
-      .reverse()
-      .find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ??
+    [...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ??
     log.at(-1) ??
     ""
   )
@@ -374,27 +327,19 @@ export function classify(
     .replace(/^pipe:\d+: /, "");
   if (size === 0 || (size === null && bytesRead === 0))
     return { reason: "empty", detail: "the input is empty (0 bytes)" };
-  if (/Stream map '0:a:0' matches no streams/.test(text))
-    return { reason: "no-audio", detail: "no audio stream" };
-  if (/Stream map '0:v:0' matches no streams/.test(text))
-    return { reason: "no-video", detail: "no video stream" };
+  if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
+  if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
   const codec =
     /Decoder \(codec (\w+)\) not found/.exec(text) ??
     /doesn't sup+ort hardware accelerated (\w+) decoding/.exec(text) ??
-    /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(
-      text,
-    );
+    /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(text);
   if (codec !== null) {
     return {
       reason: "unsupported-codec",
       detail: `unsupported codec ${codec[1]!.toLowerCase()} (ffmpeg.wasm has no decoder for it)`,
     };
   }
-  if (
-    /Error while opening decoder|Failed to get pixel format|no decoder found/i.test(
-      text,
-    )
-  ) {
+  if (/Error while opening decoder|Failed to get pixel format|no decoder found/i.test(text)) {
     return {
       reason: "unsupported-codec",
       detail: `unsupported codec (${errLine})`,

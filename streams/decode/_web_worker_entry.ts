@@ -1,20 +1,12 @@
 // This module is browser compatible.
 // The Web Worker entry of the browser decoder (started by `webDecoderWorker`).
 import type { FfmpegCore, SyncReader } from "./_ffmpeg_session.ts";
-import type {
-  HostMessage,
-  WorkerInput,
-  WorkerJob,
-  WorkerMessage,
-} from "./_protocol.ts";
+import type { HostMessage, WorkerInput, WorkerJob, WorkerMessage } from "./_protocol.ts";
 import { bytesReader, workerMain } from "./_worker_main.ts";
 
 interface WorkerScope {
   postMessage(msg: unknown, transfer?: Transferable[]): void;
-  addEventListener(
-    type: "message",
-    fn: (e: MessageEvent<HostMessage>) => void,
-  ): void;
+  addEventListener(type: "message", fn: (e: MessageEvent<HostMessage>) => void): void;
 }
 declare const FileReaderSync: new () => {
   readAsArrayBuffer(blob: Blob): ArrayBuffer;
@@ -26,9 +18,7 @@ async function loadCore(job: WorkerJob): Promise<FfmpegCore> {
   const mod = (await import(/* @vite-ignore */ spec)) as {
     default: (o: object) => Promise<FfmpegCore>;
   };
-  const wasmURL =
-    job.wasmURL ??
-    new URL("ffmpeg-core.wasm", job.coreURL ?? import.meta.url).href;
+  const wasmURL = job.wasmURL ?? new URL("ffmpeg-core.wasm", job.coreURL ?? import.meta.url).href;
   const wasmBinary = new Uint8Array(await (await fetch(wasmURL)).arrayBuffer());
   return mod.default({ wasmBinary });
 }
@@ -38,9 +28,7 @@ function blobReader(blob: Blob): SyncReader {
   return {
     size: blob.size,
     read(position: number, length: number): Uint8Array {
-      return new Uint8Array(
-        fr.readAsArrayBuffer(blob.slice(position, position + length)),
-      );
+      return new Uint8Array(fr.readAsArrayBuffer(blob.slice(position, position + length)));
     },
   };
 }
@@ -54,9 +42,7 @@ function reader(input: WorkerInput): SyncReader | null {
     case "remote":
       return null;
     case "file":
-      throw new TypeError(
-        `Cannot decode "${input.name}": file paths need the Node worker`,
-      );
+      throw new TypeError(`Cannot decode "${input.name}": file paths need the Node worker`);
   }
 }
 

@@ -1,11 +1,6 @@
 // This module is browser compatible.
 // The message loop shared by the Node worker_thread and the browser Web Worker.
-import {
-  runSession,
-  type FfmpegCore,
-  type Post,
-  type SyncReader,
-} from "./_ffmpeg_session.ts";
+import { runSession, type FfmpegCore, type Post, type SyncReader } from "./_ffmpeg_session.ts";
 import type { HostMessage, WorkerInput, WorkerJob } from "./_protocol.ts";
 
 export interface WorkerPlatform {
@@ -16,9 +11,7 @@ export interface WorkerPlatform {
 }
 
 /** Handles one `start` message (one job at a time; the core is loaded once and reused). */
-export function workerMain(
-  platform: WorkerPlatform,
-): (msg: HostMessage) => Promise<void> {
+export function workerMain(platform: WorkerPlatform): (msg: HostMessage) => Promise<void> {
   let core: Promise<FfmpegCore> | null = null;
   return async function onMessage(msg: HostMessage): Promise<void> {
     try {

@@ -24,10 +24,7 @@ export function acquireWorker(factory: DecoderWorkerFactory): DecoderWorker {
 }
 
 /** Returns a worker that finished its job cleanly; extra workers are terminated. */
-export function releaseWorker(
-  factory: DecoderWorkerFactory,
-  worker: DecoderWorker,
-): void {
+export function releaseWorker(factory: DecoderWorkerFactory, worker: DecoderWorker): void {
   const done = (jobs.get(worker) ?? 0) + 1;
   jobs.set(worker, done);
   if (idle.has(factory) || done >= JOBS_PER_WORKER) worker.terminate();

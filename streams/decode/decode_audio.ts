@@ -52,26 +52,15 @@ export interface DecodeAudioOptions {
  * for await (const c of decodeAudio(fileSource("utterance.mp4"))) parts.push(c.audio);
  * ```
  */
-export function decodeAudio(
-  source: VideoSource,
-  options: DecodeAudioOptions = {},
-): ReadableStream<AudioChunk> {
+export function decodeAudio(source: VideoSource, options: DecodeAudioOptions = {}): ReadableStream<AudioChunk> {
   const name = source.name;
   const sampleRate = options.sampleRate ?? 16000;
   const windowSeconds = options.windowSeconds ?? 10;
-  if (
-    !Number.isFinite(sampleRate) ||
-    sampleRate < 1000 ||
-    sampleRate > 192000
-  ) {
-    throw new RangeError(
-      `Cannot decode "${name}": sampleRate must be in [1000, 192000], got ${sampleRate}`,
-    );
+  if (!Number.isFinite(sampleRate) || sampleRate < 1000 || sampleRate > 192000) {
+    throw new RangeError(`Cannot decode "${name}": sampleRate must be in [1000, 192000], got ${sampleRate}`);
   }
   if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) {
-    throw new RangeError(
-      `Cannot decode "${name}": windowSeconds must be positive, got ${windowSeconds}`,
-    );
+    throw new RangeError(`Cannot decode "${name}": windowSeconds must be positive, got ${windowSeconds}`);
   }
   const chunk = Math.max(1, Math.round(windowSeconds * sampleRate));
   const host = new DecodeHost(source, {

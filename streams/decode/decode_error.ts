@@ -9,8 +9,7 @@
  * - `unsupported-codec`: the container is fine but ffmpeg.wasm has no decoder
  *   for a stream (e.g. AV1 or Codec 2).
  */
-export type DecodeErrorReason =
-  "empty" | "corrupt" | "no-audio" | "no-video" | "unsupported-codec";
+export type DecodeErrorReason = "empty" | "corrupt" | "no-audio" | "no-video" | "unsupported-codec";
 
 /**
  * A typed decode failure that names its input. Callers branch on
@@ -30,12 +29,7 @@ export class DecodeError extends Error {
   readonly reason: DecodeErrorReason;
   override name = "DecodeError";
 
-  constructor(
-    input: string,
-    reason: DecodeErrorReason,
-    detail: string,
-    options?: ErrorOptions,
-  ) {
+  constructor(input: string, reason: DecodeErrorReason, detail: string, options?: ErrorOptions) {
     super(`Cannot decode "${input}": ${detail}`, options);
     this.input = input;
     this.reason = reason;

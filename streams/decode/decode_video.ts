@@ -46,17 +46,9 @@ export interface DecodeOptions {
   wasmURL?: string;
 }
 
-function check(
-  name: string,
-  what: string,
-  v: number,
-  min: number,
-  max: number,
-): number {
+function check(name: string, what: string, v: number, min: number, max: number): number {
   if (!Number.isFinite(v) || v < min || v > max) {
-    throw new RangeError(
-      `Cannot decode "${name}": ${what} must be in [${min}, ${max}], got ${v}`,
-    );
+    throw new RangeError(`Cannot decode "${name}": ${what} must be in [${min}, ${max}], got ${v}`);
   }
   return v;
 }
@@ -81,29 +73,12 @@ function check(
  * }
  * ```
  */
-export function decodeVideo(
-  source: VideoSource,
-  options: DecodeOptions = {},
-): ReadableStream<AvSample> {
+export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): ReadableStream<AvSample> {
   const name = source.name;
   const fps = check(name, "fps", options.fps ?? 1, 1e-3, 1000);
-  const sampleRate = Math.round(
-    check(name, "sampleRate", options.sampleRate ?? 16000, 1000, 192000),
-  );
-  const clipSeconds = check(
-    name,
-    "audioSecondsPerSample",
-    options.audioSecondsPerSample ?? 1 / fps,
-    0,
-    3600,
-  );
-  const windowSeconds = check(
-    name,
-    "windowSeconds",
-    options.windowSeconds ?? 1,
-    0.01,
-    600,
-  );
+  const sampleRate = Math.round(check(name, "sampleRate", options.sampleRate ?? 16000, 1000, 192000));
+  const clipSeconds = check(name, "audioSecondsPerSample", options.audioSecondsPerSample ?? 1 / fps, 0, 3600);
+  const windowSeconds = check(name, "windowSeconds", options.windowSeconds ?? 1, 0.01, 600);
   const hwm = check(name, "highWaterMark", options.highWaterMark ?? 2, 0, 1e6);
   const host = new DecodeHost(source, {
     mode: "av",
@@ -127,9 +102,7 @@ export function decodeVideo(
 
   function append(chunk: Float32Array): void {
     if (pcmLen + chunk.length > pcm.length) {
-      const grown = new Float32Array(
-        Math.max(pcm.length * 2, pcmLen + chunk.length),
-      );
+      const grown = new Float32Array(Math.max(pcm.length * 2, pcmLen + chunk.length));
       grown.set(pcm.subarray(0, pcmLen));
       pcm = grown;
     }
@@ -146,11 +119,7 @@ export function decodeVideo(
   const maxFramesAhead = Math.max(8, Math.ceil(5 * fps));
   function ready(): boolean {
     if (frames.length === 0) return false;
-    return (
-      audioEnded ||
-      pcmStart + pcmLen >= bounds(k)[1] ||
-      frames.length > maxFramesAhead
-    );
+    return audioEnded || pcmStart + pcmLen >= bounds(k)[1] || frames.length > maxFramesAhead;
   }
   /** Drops audio before absolute sample `from` (never past what was received). */
   function trim(from: number): void {
@@ -167,8 +136,7 @@ export function decodeVideo(
     const audio = new Float32Array(e - s);
     const from = Math.max(s, pcmStart);
     const to = Math.min(e, pcmStart + pcmLen);
-    if (to > from)
-      audio.set(pcm.subarray(from - pcmStart, to - pcmStart), from - s);
+    if (to > from) audio.set(pcm.subarray(from - pcmStart, to - pcmStart), from - s);
     const t = k / fps;
     k++;
     trim(bounds(k)[0]); // audio no later sample needs
@@ -193,8 +161,7 @@ export function decodeVideo(
             append(m.data);
             // audio past the last frame (a video track shorter than the audio): keep only what the next sample needs
             if (frames.length === 0) trim(bounds(k)[0]);
-          } else
-            frames.push({ data: m.data, width: m.width, height: m.height });
+          } else frames.push({ data: m.data, width: m.width, height: m.height });
         }
       },
       async cancel(): Promise<void> {

@@ -40,14 +40,9 @@ export function decodeVideos(
 ): ReadableStream<DecodeEvent> {
   const { onError = "fail", ...decodeOptions } = options;
   if (onError !== "skip" && onError !== "fail") {
-    throw new TypeError(
-      `Cannot decode videos: onError must be "skip" or "fail", got ${JSON.stringify(onError)}`,
-    );
+    throw new TypeError(`Cannot decode videos: onError must be "skip" or "fail", got ${JSON.stringify(onError)}`);
   }
-  const it =
-    Symbol.asyncIterator in sources
-      ? sources[Symbol.asyncIterator]()
-      : sources[Symbol.iterator]();
+  const it = Symbol.asyncIterator in sources ? sources[Symbol.asyncIterator]() : sources[Symbol.iterator]();
   let index = -1;
   let current: {
     reader: ReadableStreamDefaultReader<AvSample>;

@@ -13,10 +13,7 @@ export interface DecoderWorker {
   readonly platform: "node" | "web";
   post(msg: HostMessage): void;
   /** Sets the listeners (replacing earlier ones: a worker may serve several decodes in turn). */
-  listen(
-    onMessage: (msg: WorkerMessage) => void,
-    onError: (error: Error) => void,
-  ): void;
+  listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void;
   /** Whether the worker keeps the process alive: true while decoding, false while idle (Node; a no-op in browsers). */
   hold(active: boolean): void;
   terminate(): void;

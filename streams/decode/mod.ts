@@ -7,39 +7,16 @@
  */
 
 // Samples
-export {
-  type AvSample,
-  type EncoderPair,
-  type RgbFrame,
-} from "./av_sample.ts";
+export { type AvSample, type EncoderPair, type RgbFrame } from "./av_sample.ts";
 
 // Decoding
-export {
-  decodeVideo,
-  type DecodeOptions,
-} from "./decode_video.ts";
-export {
-  decodeAudio,
-  type AudioChunk,
-  type DecodeAudioOptions,
-} from "./decode_audio.ts";
-export {
-  decodeVideos,
-  type DecodeEvent,
-  type DecodeVideosOptions,
-} from "./decode_videos.ts";
+export { decodeVideo, type DecodeOptions } from "./decode_video.ts";
+export { decodeAudio, type AudioChunk, type DecodeAudioOptions } from "./decode_audio.ts";
+export { decodeVideos, type DecodeEvent, type DecodeVideosOptions } from "./decode_videos.ts";
 
 // Errors
-export {
-  DecodeError,
-  type DecodeErrorReason,
-} from "./decode_error.ts";
+export { DecodeError, type DecodeErrorReason } from "./decode_error.ts";
 
 // Workers
-export {
-  type DecoderWorker,
-  type DecoderWorkerFactory,
-} from "./decoder_worker.ts";
-export {
-  webDecoderWorker,
-} from "./web_decoder_worker.ts";
+export { type DecoderWorker, type DecoderWorkerFactory } from "./decoder_worker.ts";
+export { webDecoderWorker } from "./web_decoder_worker.ts";

@@ -20,20 +20,13 @@ import type { DecoderWorker } from "./decoder_worker.ts";
  */
 export function webDecoderWorker(): DecoderWorker {
   const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-  const worker = new Worker(
-    new URL(`./_web_worker_entry${ext}`, import.meta.url),
-    { type: "module" },
-  );
+  const worker = new Worker(new URL(`./_web_worker_entry${ext}`, import.meta.url), { type: "module" });
   let handlers: {
     onMessage: (msg: WorkerMessage) => void;
     onError: (error: Error) => void;
   } | null = null;
-  worker.addEventListener("message", (e: MessageEvent<WorkerMessage>) =>
-    handlers?.onMessage(e.data),
-  );
-  worker.addEventListener("error", (e: ErrorEvent) =>
-    handlers?.onError(new Error(e.message)),
-  );
+  worker.addEventListener("message", (e: MessageEvent<WorkerMessage>) => handlers?.onMessage(e.data));
+  worker.addEventListener("error", (e: ErrorEvent) => handlers?.onError(new Error(e.message)));
   return {
     platform: "web",
     post(msg: HostMessage): void {

@@ -18,8 +18,13 @@ export interface QuantizedLogMel {
  */
 export function quantizeLogMel(logMel: LogMelFeatures, name: string): QuantizedLogMel {
   const { data, mels, frames } = logMel;
-  if (!(Number.isInteger(mels) && mels > 0 && Number.isInteger(frames) && frames > 0) || data.length !== mels * frames) {
-    throw new RangeError(`Cannot store the log-mel of "${name}": ${data.length} values for ${mels} mels × ${frames} frames`);
+  if (
+    !(Number.isInteger(mels) && mels > 0 && Number.isInteger(frames) && frames > 0) ||
+    data.length !== mels * frames
+  ) {
+    throw new RangeError(
+      `Cannot store the log-mel of "${name}": ${data.length} values for ${mels} mels × ${frames} frames`,
+    );
   }
   let min = Infinity;
   let max = -Infinity;

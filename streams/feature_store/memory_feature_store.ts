@@ -35,7 +35,9 @@ export class MemoryFeatureStore implements FeatureStore {
 
   stat(key: string): Promise<FeatureSummary | undefined> {
     const e = this.#entries.get(key);
-    return Promise.resolve(e === undefined ? undefined : { ...e.summary, utteranceFrames: [...e.summary.utteranceFrames] });
+    return Promise.resolve(
+      e === undefined ? undefined : { ...e.summary, utteranceFrames: [...e.summary.utteranceFrames] },
+    );
   }
 
   create(key: string, videoId: string): Promise<FeatureWriter> {
@@ -68,22 +70,24 @@ export class MemoryFeatureStore implements FeatureStore {
           faceWidth = face.width;
           faces.push(face.data.slice());
         }),
-      commit: (): Promise<FeatureSummary> => settle(() => {
-        open();
-        closed = true;
-        const bytes = utterances.reduce((s, u) => s + u.codes.byteLength, 0) + faces.reduce((s, f) => s + f.byteLength, 0);
-        const summary: FeatureSummary = {
-          videoId,
-          mels,
-          utteranceFrames: utterances.map((u) => u.frames),
-          faceCount: faces.length,
-          faceHeight,
-          faceWidth,
-          bytes,
-        };
-        entries.set(key, { summary, utterances, faces });
-        return { ...summary, utteranceFrames: [...summary.utteranceFrames] };
-      }),
+      commit: (): Promise<FeatureSummary> =>
+        settle(() => {
+          open();
+          closed = true;
+          const bytes =
+            utterances.reduce((s, u) => s + u.codes.byteLength, 0) + faces.reduce((s, f) => s + f.byteLength, 0);
+          const summary: FeatureSummary = {
+            videoId,
+            mels,
+            utteranceFrames: utterances.map((u) => u.frames),
+            faceCount: faces.length,
+            faceHeight,
+            faceWidth,
+            bytes,
+          };
+          entries.set(key, { summary, utterances, faces });
+          return { ...summary, utteranceFrames: [...summary.utteranceFrames] };
+        }),
       abort(): Promise<void> {
         closed = true;
         utterances.length = 0;

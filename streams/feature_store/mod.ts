@@ -8,22 +8,9 @@
  */
 
 // Store
-export {
-  type FeatureStore,
-  type FeatureSummary,
-  type FeatureWriter,
-  type LogMelFeatures,
-} from "./feature_store.ts";
-export {
-  MemoryFeatureStore,
-} from "./memory_feature_store.ts";
-export {
-  type CachedVideo,
-  type FeatureCache,
-} from "./feature_cache.ts";
+export { type FeatureStore, type FeatureSummary, type FeatureWriter, type LogMelFeatures } from "./feature_store.ts";
+export { MemoryFeatureStore } from "./memory_feature_store.ts";
+export { type CachedVideo, type FeatureCache } from "./feature_cache.ts";
 
 // Keys
-export {
-  contentHash,
-  type ContentHashOptions,
-} from "./content_hash.ts";
+export { contentHash, type ContentHashOptions } from "./content_hash.ts";

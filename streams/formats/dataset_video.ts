@@ -27,4 +27,3 @@ export interface DatasetVideo {
   /** Pre-cropped face images (VoxCeleb1 `unzippedFaces/<name>/1.6/<ytid>/*.jpg`), sorted. */
   faces?: string[];
 }
-

@@ -41,7 +41,9 @@ export function decodeJpeg(bytes: Uint8Array, name = "image.jpg", options: Decod
   }
   const { width, height } = img;
   if (!(width > 0 && height > 0) || img.data.length !== width * height * 3) {
-    throw new SyntaxError(`Cannot decode "${name}": decoder returned ${img.data.length} bytes for ${width}×${height} RGB`);
+    throw new SyntaxError(
+      `Cannot decode "${name}": decoder returned ${img.data.length} bytes for ${width}×${height} RGB`,
+    );
   }
   return { data: img.data, width, height };
 }

@@ -34,7 +34,9 @@ export function parseManifest(text: string, name = "manifest.csv"): ManifestRow[
   const fileCol = names.indexOf("file");
   const idCol = names.indexOf("identity");
   if (fileCol < 0 || idCol < 0) {
-    throw new SyntaxError(`Cannot parse "${name}": the header needs "file" and "identity" columns, got "${names.join(",")}"`);
+    throw new SyntaxError(
+      `Cannot parse "${name}": the header needs "file" and "identity" columns, got "${names.join(",")}"`,
+    );
   }
   const out: ManifestRow[] = [];
   for (let r = 1; r < rows.length; r++) {

@@ -32,9 +32,11 @@ export function parseMatchingList(text: string, name: string): MatchingTrial[] {
   let width = 0;
   for (const { line, text: t } of numberedLines(text)) {
     const f = t.trim().split(/ +/);
-    if (f.length < 3) throw parseError(name, line, `expected "probe correct impostor...", got ${f.length} field(s): ${quoteLine(t)}`);
+    if (f.length < 3)
+      throw parseError(name, line, `expected "probe correct impostor...", got ${f.length} field(s): ${quoteLine(t)}`);
     if (width === 0) width = f.length;
-    else if (f.length !== width) throw parseError(name, line, `expected ${width} fields like the first row, got ${f.length}: ${quoteLine(t)}`);
+    else if (f.length !== width)
+      throw parseError(name, line, `expected ${width} fields like the first row, got ${f.length}: ${quoteLine(t)}`);
     out.push({ probe: f[0]!, candidates: f.slice(1), line });
   }
   return out;

@@ -32,7 +32,11 @@ export function parseRetrievalList(text: string, name: string): RetrievalListIte
   const idCol = header.indexOf("VoxCeleb1 ID");
   const pathCol = header.findIndex((h) => h === "wav" || h === "jpg");
   if (idCol < 0 || pathCol < 0) {
-    throw parseError(name, head.line, `the header needs "VoxCeleb1 ID" and "wav" or "jpg" columns, got ${quoteLine(head.text)}`);
+    throw parseError(
+      name,
+      head.line,
+      `the header needs "VoxCeleb1 ID" and "wav" or "jpg" columns, got ${quoteLine(head.text)}`,
+    );
   }
   return lines.slice(1).map(({ line, text: t }) => {
     const f = t.split("\t").map((x) => x.trim());

@@ -78,7 +78,11 @@ export function parseVerificationList(
   for (const { line, text: t } of lines.slice(1)) {
     const f = t.split(",").map((x) => x.trim());
     if (f.length !== header.length) {
-      throw parseError(name, line, `expected ${header.length} comma-separated fields, got ${f.length}: ${quoteLine(t)}`);
+      throw parseError(
+        name,
+        line,
+        `expected ${header.length} comma-separated fields, got ${f.length}: ${quoteLine(t)}`,
+      );
     }
     const int = (c: string): number => {
       const v = f[col[c]!]!;

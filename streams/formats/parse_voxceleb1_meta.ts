@@ -39,7 +39,9 @@ export function parseVoxceleb1Meta(text: string, name = "vox1_meta.csv"): Voxcel
   const idCol = col("VoxCeleb1 ID");
   const nameCol = col("VGGFace1 ID");
   if (idCol < 0 || nameCol < 0) {
-    throw new SyntaxError(`Cannot parse "${name}": the header needs "VoxCeleb1 ID" and "VGGFace1 ID" columns, got "${header.join(",")}"`);
+    throw new SyntaxError(
+      `Cannot parse "${name}": the header needs "VoxCeleb1 ID" and "VGGFace1 ID" columns, got "${header.join(",")}"`,
+    );
   }
   const genderCol = col("Gender");
   const natCol = col("Nationality");

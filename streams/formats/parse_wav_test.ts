@@ -1,7 +1,14 @@
 import t from "tap";
 import { parseWav } from "./parse_wav.ts";
 
-function wav(format: number, bits: number, channels: number, rate: number, body: Uint8Array, extensible = false): Uint8Array {
+function wav(
+  format: number,
+  bits: number,
+  channels: number,
+  rate: number,
+  body: Uint8Array,
+  extensible = false,
+): Uint8Array {
   const fmtSize = extensible ? 40 : 16;
   const out = new Uint8Array(12 + 8 + fmtSize + 8 + body.length + 8 + 2);
   const v = new DataView(out.buffer);
@@ -55,7 +62,10 @@ t.test("parseWav() reads PCM16, float32 and 24-bit, mixing channels to mono", (t
 
 t.test("parseWav() names the file on bad input", (t) => {
   t.throws(() => parseWav(new Uint8Array(10), "x.wav"), { name: "SyntaxError", message: /"x\.wav": not a RIFF/ });
-  t.throws(() => parseWav(wav(2, 4, 1, 8000, new Uint8Array(4)), "adpcm.wav"), { name: "RangeError", message: /"adpcm\.wav": unsupported/ });
+  t.throws(() => parseWav(wav(2, 4, 1, 8000, new Uint8Array(4)), "adpcm.wav"), {
+    name: "RangeError",
+    message: /"adpcm\.wav": unsupported/,
+  });
   const truncated = wav(1, 16, 1, 16000, new Uint8Array(8));
   new DataView(truncated.buffer).setUint32(truncated.length - 12, 0xffffffff, true);
   t.equal(parseWav(truncated, "pipe.wav").samples.length, 4, "a data size past the end is read to the end");

@@ -1,12 +1,14 @@
 // This module is browser compatible.
 
 /** VGGFace1 name → VoxCeleb1 ID, as a map, a record, or `vox1_meta.csv` rows (`{id, name}`). */
-export type Voxceleb1NameToId = ReadonlyMap<string, string> | Readonly<Record<string, string>> | readonly { id: string; name: string }[];
+export type Voxceleb1NameToId =
+  ReadonlyMap<string, string> | Readonly<Record<string, string>> | readonly { id: string; name: string }[];
 
 /** Normalises a {@linkcode Voxceleb1NameToId} to a Map. */
 export function voxceleb1NameMap(names: Voxceleb1NameToId): ReadonlyMap<string, string> {
   if (names instanceof Map) return names as ReadonlyMap<string, string>;
-  if (Array.isArray(names)) return new Map((names as readonly { id: string; name: string }[]).map((r) => [r.name, r.id]));
+  if (Array.isArray(names))
+    return new Map((names as readonly { id: string; name: string }[]).map((r) => [r.name, r.id]));
   return new Map(Object.entries(names as Readonly<Record<string, string>>));
 }
 
@@ -30,7 +32,8 @@ export function voxceleb1VoicePath(listed: string, names: Voxceleb1NameToId, ext
   const m = VOICE.exec(listed);
   if (m === null) return null;
   const id = voxceleb1NameMap(names).get(m[1]!);
-  if (id === undefined) throw new RangeError(`Cannot map "${listed}": "${m[1]!}" is not a VGGFace1 name in vox1_meta.csv`);
+  if (id === undefined)
+    throw new RangeError(`Cannot map "${listed}": "${m[1]!}" is not a VGGFace1 name in vox1_meta.csv`);
   return `${id}/${m[2]!}/${m[3]!.slice(2)}${ext}`;
 }
 

@@ -1,12 +1,6 @@
 // The worker_thread entry of the Node decoder (started by `nodeDecoderWorker`).
 // Loads @ffmpeg/core from the installed package and reads file inputs with fs.
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-} from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
 import type { FfmpegCore, SyncReader } from "../decode/_ffmpeg_session.ts";
@@ -14,10 +8,7 @@ import type { HostMessage, WorkerInput, WorkerMessage } from "../decode/_protoco
 import { bytesReader, workerMain } from "../decode/_worker_main.ts";
 
 const port = parentPort;
-if (port === null)
-  throw new TypeError(
-    "Cannot start the ffmpeg worker: not inside a worker_thread",
-  );
+if (port === null) throw new TypeError("Cannot start the ffmpeg worker: not inside a worker_thread");
 
 let openFd: number | null = null;
 
@@ -58,9 +49,7 @@ function reader(input: WorkerInput): SyncReader | null {
     case "remote":
       return null;
     case "blob":
-      throw new TypeError(
-        `Cannot decode "${input.name}": Blob inputs are read by the host in Node`,
-      );
+      throw new TypeError(`Cannot decode "${input.name}": Blob inputs are read by the host in Node`);
   }
 }
 

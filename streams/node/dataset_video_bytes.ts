@@ -26,7 +26,10 @@ export interface DatasetVideoBytesOptions {
  * const key = await contentHash(datasetVideoBytes(videos[0]));
  * ```
  */
-export function datasetVideoBytes(video: DatasetVideo, options: DatasetVideoBytesOptions = {}): ReadableStream<Uint8Array> {
+export function datasetVideoBytes(
+  video: DatasetVideo,
+  options: DatasetVideoBytesOptions = {},
+): ReadableStream<Uint8Array> {
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
   const multi = video.utterances !== undefined || video.faces !== undefined;
   const files = multi ? [...(video.utterances ?? []), ...(video.faces ?? [])] : [video.path];

@@ -18,24 +18,17 @@ import { nodeDecoderWorker } from "./node_decoder_worker.ts";
  * const samples = decodeVideo(fileSource("talk.mp4"));
  * ```
  */
-export function fileSource(
-  path: string,
-  name: string = basename(path),
-): VideoSource {
+export function fileSource(path: string, name: string = basename(path)): VideoSource {
   return {
     name,
     worker: nodeDecoderWorker,
     async open() {
       try {
         const st = await stat(path);
-        if (!st.isFile())
-          throw new TypeError(`Cannot decode "${name}": ${path} is not a file`);
+        if (!st.isFile()) throw new TypeError(`Cannot decode "${name}": ${path} is not a file`);
       } catch (e) {
         if ((e as { code?: unknown }).code === "ENOENT") {
-          throw new TypeError(
-            `Cannot decode "${name}": file not found at ${path}`,
-            { cause: e },
-          );
+          throw new TypeError(`Cannot decode "${name}": file not found at ${path}`, { cause: e });
         }
         throw e;
       }

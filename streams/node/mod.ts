@@ -8,42 +8,19 @@
  */
 
 // Sources
-export {
-  fileSource,
-} from "./file_source.ts";
-export {
-  nodeReadableSource,
-  type NodeReadableSourceOptions,
-} from "./node_readable_source.ts";
-export {
-  videoFolderSource,
-  type VideoFolderSourceOptions,
-} from "./video_folder_source.ts";
-export {
-  voxceleb1Source,
-  type Voxceleb1SourceOptions,
-} from "./voxceleb1_source.ts";
-export {
-  voxceleb1Samples,
-} from "./voxceleb1_samples.ts";
-export {
-  datasetVideoBytes,
-  type DatasetVideoBytesOptions,
-} from "./dataset_video_bytes.ts";
-export {
-  decodeDatasetVideo,
-} from "./decode_dataset_video.ts";
+export { fileSource } from "./file_source.ts";
+export { nodeReadableSource, type NodeReadableSourceOptions } from "./node_readable_source.ts";
+export { videoFolderSource, type VideoFolderSourceOptions } from "./video_folder_source.ts";
+export { voxceleb1Source, type Voxceleb1SourceOptions } from "./voxceleb1_source.ts";
+export { voxceleb1Samples } from "./voxceleb1_samples.ts";
+export { datasetVideoBytes, type DatasetVideoBytesOptions } from "./dataset_video_bytes.ts";
+export { decodeDatasetVideo } from "./decode_dataset_video.ts";
 
 // Decoder worker
-export {
-  nodeDecoderWorker,
-} from "./node_decoder_worker.ts";
+export { nodeDecoderWorker } from "./node_decoder_worker.ts";
 
 // Files
-export {
-  fsyncDir,
-  writeFileAtomic,
-} from "./write_file_atomic.ts";
+export { fsyncDir, writeFileAtomic } from "./write_file_atomic.ts";
 export {
   appendLog,
   initRunFolder,
@@ -57,30 +34,11 @@ export {
   type StoredCheckpoint,
   type WriteCheckpointOptions,
 } from "./run_folder.ts";
-export {
-  NodeFeatureStore,
-  type NodeFeatureStoreOptions,
-} from "./node_feature_store.ts";
-export {
-  readCmpcProtocol,
-  type CmpcProtocol,
-  type ReadCmpcProtocolOptions,
-} from "./read_cmpc_protocol.ts";
-export {
-  readFaceDetectorFiles,
-  type FaceDetectorFiles,
-} from "./read_face_detector_files.ts";
+export { NodeFeatureStore, type NodeFeatureStoreOptions } from "./node_feature_store.ts";
+export { readCmpcProtocol, type CmpcProtocol, type ReadCmpcProtocolOptions } from "./read_cmpc_protocol.ts";
+export { readFaceDetectorFiles, type FaceDetectorFiles } from "./read_face_detector_files.ts";
 
 // wasm runtime
-export {
-  enableWasmThreads,
-  type EnableWasmThreadsOptions,
-  type WasmThreadsShim,
-} from "./wasm_threads.ts";
-export {
-  enableWasmGemmThreads,
-  type WasmGemmThreads,
-} from "./wasm_gemm_threads.ts";
-export {
-  enableWasmRelaxedSimd,
-} from "./wasm_relaxed_simd.ts";
+export { enableWasmThreads, type EnableWasmThreadsOptions, type WasmThreadsShim } from "./wasm_threads.ts";
+export { enableWasmGemmThreads, type WasmGemmThreads } from "./wasm_gemm_threads.ts";
+export { enableWasmRelaxedSimd } from "./wasm_relaxed_simd.ts";

@@ -17,10 +17,7 @@ import type { DecoderWorker } from "../decode/decoder_worker.ts";
  */
 export function nodeDecoderWorker(): DecoderWorker {
   const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(
-    `./_ffmpeg_worker${fromSource ? ".ts" : ".js"}`,
-    import.meta.url,
-  );
+  const entry = new URL(`./_ffmpeg_worker${fromSource ? ".ts" : ".js"}`, import.meta.url);
   // Running from TypeScript sources (tsx, tap): register tsx inside the worker first.
   const worker = fromSource
     ? new Worker(
@@ -36,10 +33,7 @@ export function nodeDecoderWorker(): DecoderWorker {
   worker.on("message", (msg: WorkerMessage) => handlers?.onMessage(msg));
   worker.on("error", (e) => handlers?.onError(e));
   worker.on("exit", (code) => {
-    if (!terminated)
-      handlers?.onError(
-        new Error(`the ffmpeg worker exited with code ${code}`),
-      );
+    if (!terminated) handlers?.onError(new Error(`the ffmpeg worker exited with code ${code}`));
   });
   worker.unref();
   return {
@@ -47,10 +41,7 @@ export function nodeDecoderWorker(): DecoderWorker {
     post(msg: HostMessage): void {
       worker.postMessage(msg);
     },
-    listen(
-      onMessage: (msg: WorkerMessage) => void,
-      onError: (error: Error) => void,
-    ): void {
+    listen(onMessage: (msg: WorkerMessage) => void, onError: (error: Error) => void): void {
       handlers = { onMessage, onError };
     },
     hold(active: boolean): void {

@@ -144,7 +144,13 @@ export class NodeFeatureStore implements FeatureStore {
 
   #writer(key: string, videoId: string): FeatureWriter {
     const tmp = join(this.dir, `${key}.tmp-${randomBytes(6).toString("hex")}`);
-    const footer: Footer = { version: 1, videoId, mels: 0, utterances: [], faces: { height: 0, width: 0, offsets: [] } };
+    const footer: Footer = {
+      version: 1,
+      videoId,
+      mels: 0,
+      utterances: [],
+      faces: { height: 0, width: 0, offsets: [] },
+    };
     let handle: FileHandle | null = null;
     let pos = 0;
     let closed = false;
@@ -283,7 +289,8 @@ async function readFully(h: FileHandle, into: Uint8Array, position: number): Pro
   let done = 0;
   while (done < into.length) {
     const { bytesRead } = await h.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new RangeError(`Cannot read ${into.length} bytes at ${position}: the feature file is truncated`);
+    if (bytesRead === 0)
+      throw new RangeError(`Cannot read ${into.length} bytes at ${position}: the feature file is truncated`);
     done += bytesRead;
   }
 }

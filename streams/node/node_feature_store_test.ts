@@ -7,7 +7,9 @@ import { checkStoreContract, fakeLogMel } from "../../test/fixtures/feature_stor
 
 t.test("NodeFeatureStore() stores quantised log-mels and faces with random-access reads", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cmpc-store-"));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const store = await NodeFeatureStore.open(dir);
   await checkStoreContract(t, store);
   await store.close();
@@ -16,7 +18,9 @@ t.test("NodeFeatureStore() stores quantised log-mels and faces with random-acces
 
 t.test("NodeFeatureStore() persists across opens and hides uncommitted writes", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cmpc-store-"));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const a = await NodeFeatureStore.open(dir);
   const w = await a.create("v-1", "v.mp4");
   const lm = fakeLogMel(64, 40, 3);

@@ -42,25 +42,13 @@ export function nodeReadableSource(
     name,
     worker: nodeDecoderWorker,
     async open(): Promise<DecoderInput> {
-      if (used)
-        throw new TypeError(
-          `Cannot decode "${name}": a stream source can be decoded only once`,
-        );
+      if (used) throw new TypeError(`Cannot decode "${name}": a stream source can be decoded only once`);
       used = true;
-      const web =
-        readable instanceof Readable
-          ? (Readable.toWeb(readable) as ReadableStream<Uint8Array>)
-          : readable;
+      const web = readable instanceof Readable ? (Readable.toWeb(readable) as ReadableStream<Uint8Array>) : readable;
       const peeked = await peekStream(web);
-      if (!peeked.needsSeeking)
-        return { kind: "stream", stream: peeked.stream };
-      const dir = await mkdtemp(
-        join(options.tmpDir ?? tmpdir(), "cmpc-spool-"),
-      );
-      const path = join(
-        dir,
-        name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input",
-      );
+      if (!peeked.needsSeeking) return { kind: "stream", stream: peeked.stream };
+      const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "cmpc-spool-"));
+      const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input");
       const out = createWriteStream(path);
       let bytes = 0;
       try {

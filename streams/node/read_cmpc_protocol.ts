@@ -92,7 +92,10 @@ export async function readCmpcProtocol(dataDir: string, options: ReadCmpcProtoco
   if (retrieval) {
     const [w, j] = [await read("retrieval/wav_20k.csv"), await read("retrieval/jpg_20k.csv")];
     if (w !== null && j !== null) {
-      out.retrieval = { voices: parseRetrievalList(w, "retrieval/wav_20k.csv"), faces: parseRetrievalList(j, "retrieval/jpg_20k.csv") };
+      out.retrieval = {
+        voices: parseRetrievalList(w, "retrieval/wav_20k.csv"),
+        faces: parseRetrievalList(j, "retrieval/jpg_20k.csv"),
+      };
     }
   }
   return out;
@@ -106,7 +109,8 @@ function parseNames(text: string, name: string): Map<string, string> {
   const header = head.text.split("\t").map((h) => h.trim());
   const idCol = header.indexOf("VoxCeleb1 ID");
   const nameCol = header.indexOf("VGGFace1 ID");
-  if (idCol < 0 || nameCol < 0) throw parseError(name, head.line, `the header needs "VoxCeleb1 ID" and "VGGFace1 ID" columns`);
+  if (idCol < 0 || nameCol < 0)
+    throw parseError(name, head.line, `the header needs "VoxCeleb1 ID" and "VGGFace1 ID" columns`);
   const map = new Map<string, string>();
   for (const { line, text: t } of lines.slice(1)) {
     const f = t.split("\t").map((x) => x.trim());

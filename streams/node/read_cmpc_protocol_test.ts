@@ -6,9 +6,14 @@ import { readCmpcProtocol } from "./read_cmpc_protocol.ts";
 
 t.test("readCmpcProtocol() reads the lists present and reports the absent ones", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cmpc-protocol-"));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   for (const d of ["veriflist", "matching", "retrieval"]) mkdirSync(join(dir, d));
-  writeFileSync(join(dir, "vox1_meta.csv"), "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\nid10002\tA.R._Rahman\tm\tIndia\tdev\n");
+  writeFileSync(
+    join(dir, "vox1_meta.csv"),
+    "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\nid10002\tA.R._Rahman\tm\tIndia\tdev\n",
+  );
   writeFileSync(
     join(dir, "veriflist/veriflist_test_random_unseenunheard.txt"),
     "id,voice-speaker-id,face-speaker-id,label,voice-path,face-path\n1,2,2,1,A.R._Rahman/gaQqIoV_aLY_0000001.wav,A.R._Rahman/QanuGhOhb9A/0035550.jpg\n",
@@ -24,5 +29,9 @@ t.test("readCmpcProtocol() reads the lists present and reports the absent ones",
   t.equal(p.absent.length, 4 + 7);
 
   writeFileSync(join(dir, "matching/matching_f2v_U.csv"), "a b c\nd e\n");
-  await t.rejects(readCmpcProtocol(dir), { name: "SyntaxError", message: 'Cannot parse "matching/matching_f2v_U.csv" line 2: expected "probe correct impostor...", got 2 field(s): "d e"' });
+  await t.rejects(readCmpcProtocol(dir), {
+    name: "SyntaxError",
+    message:
+      'Cannot parse "matching/matching_f2v_U.csv" line 2: expected "probe correct impostor...", got 2 field(s): "d e"',
+  });
 });

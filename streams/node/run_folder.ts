@@ -56,7 +56,11 @@ export interface InitRunFolderOptions {
  * await initRunFolder("runs/a", cmpcConfig("tiny"));
  * ```
  */
-export async function initRunFolder(runDir: string, config: unknown, options: InitRunFolderOptions = {}): Promise<void> {
+export async function initRunFolder(
+  runDir: string,
+  config: unknown,
+  options: InitRunFolderOptions = {},
+): Promise<void> {
   const p = runFolderPaths(runDir);
   await mkdir(p.checkpoints, { recursive: true });
   await mkdir(p.plots, { recursive: true });
@@ -64,7 +68,9 @@ export async function initRunFolder(runDir: string, config: unknown, options: In
   const old = await readFile(p.config, "utf8").catch(() => null);
   if (old === text) return;
   if (old !== null && options.overwriteConfig !== true) {
-    throw new Error(`Cannot initialise run folder "${runDir}": config.json exists with a different configuration (pass overwriteConfig to replace it)`);
+    throw new Error(
+      `Cannot initialise run folder "${runDir}": config.json exists with a different configuration (pass overwriteConfig to replace it)`,
+    );
   }
   await writeFileAtomic(p.config, text);
 }
@@ -128,7 +134,9 @@ export async function readLog(runDir: string): Promise<Record<string, unknown>[]
       out.push(JSON.parse(line) as Record<string, unknown>);
     } catch (e) {
       if (i === lines.length - 1) break; // a torn final line
-      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
   }
   return out;
@@ -153,7 +161,12 @@ export interface WriteCheckpointOptions {
  * await writeCheckpoint("runs/a", state.step, serializeTrainState(state), { keep: 3 });
  * ```
  */
-export async function writeCheckpoint(runDir: string, step: number, bytes: Uint8Array, options: WriteCheckpointOptions = {}): Promise<void> {
+export async function writeCheckpoint(
+  runDir: string,
+  step: number,
+  bytes: Uint8Array,
+  options: WriteCheckpointOptions = {},
+): Promise<void> {
   if (!Number.isSafeInteger(step) || step < 0) {
     throw new RangeError(`Cannot write a checkpoint to "${runDir}": step must be a non-negative integer, got ${step}`);
   }
@@ -223,14 +236,17 @@ export async function readLatestCheckpoint(runDir: string): Promise<StoredCheckp
   const p = runFolderPaths(runDir);
   const complete = await listCheckpoints(runDir);
   const pointer = (await readFile(p.latest, "utf8").catch(() => "")).trim();
-  let step: number | undefined = /^\d+$/.test(pointer) && complete.includes(Number(pointer)) ? Number(pointer) : complete.at(-1);
+  let step: number | undefined =
+    /^\d+$/.test(pointer) && complete.includes(Number(pointer)) ? Number(pointer) : complete.at(-1);
   if (step === undefined) return null;
   const [bytes, metaText] = await Promise.all([readFile(p.checkpoint(step)), readFile(p.checkpointMeta(step), "utf8")]);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(metaText) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`Cannot parse "${p.checkpointMeta(step)}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`Cannot parse "${p.checkpointMeta(step)}": ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
   step = typeof meta["step"] === "number" ? meta["step"] : step;
   return { step, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), meta };

@@ -49,7 +49,11 @@ t.test("initRunFolder() / writeCheckpoint() / readLatestCheckpoint() keep the sh
   await writeFileAtomic(join(run, "checkpoints", "30", "state.bin"), Uint8Array.from([9])).catch(() => undefined);
   t.same(await listCheckpoints(run), [10, 20], "incomplete checkpoint folders are ignored");
   await writeFile(join(run, "latest"), "999\n");
-  t.equal((await readLatestCheckpoint(run))?.step, 20, "a dangling latest falls back to the newest complete checkpoint");
+  t.equal(
+    (await readLatestCheckpoint(run))?.step,
+    20,
+    "a dangling latest falls back to the newest complete checkpoint",
+  );
 
   await writeCheckpoint(run, 40, Uint8Array.from([7]), { keep: 2 });
   t.same(await listCheckpoints(run), [20, 40], "keep: 2 prunes older checkpoints");

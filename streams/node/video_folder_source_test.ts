@@ -22,26 +22,32 @@ t.test("videoFolderSource() lists the grid clips sorted with manifest identities
   t.equal(videos.filter((v) => v.identity === "grid_f1").length, 13);
 });
 
-t.test("videoFolderSource() walks folders, filters extensions, takes listed files and reports missing paths", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "cmpc-src-"));
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  mkdirSync(join(dir, "sub"));
-  for (const f of ["b.mp4", "a.MOV", "notes.txt", "sub/c.webm"]) writeFileSync(join(dir, f), "x");
-  writeFileSync(join(dir, "manifest.csv"), "file,identity\nsub/c.webm,carol\nb.mp4,bob\n");
-  const all = await videoFolderSource(dir, { manifest: join(dir, "manifest.csv") });
-  t.same(
-    all.map((v) => [v.index, v.videoId, v.identity]),
-    [
-      [0, "a.MOV", null],
-      [1, "b.mp4", "bob"],
-      [2, "sub/c.webm", "carol"],
-    ],
-  );
-  t.equal((await videoFolderSource(dir, { recursive: false })).length, 2);
-  t.equal((await videoFolderSource(dir, { manifest: join(dir, "manifest.csv"), manifestOnly: true })).length, 2);
-  const listed = await videoFolderSource([join(dir, "notes.txt"), join(dir, "b.mp4")]);
-  t.same(listed.map((v) => v.videoId), ["b.mp4", "notes.txt"]);
-  await t.rejects(videoFolderSource(join(dir, "missing")), { name: "TypeError", message: /missing/ });
-});
+t.test(
+  "videoFolderSource() walks folders, filters extensions, takes listed files and reports missing paths",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "cmpc-src-"));
+    t.teardown(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    mkdirSync(join(dir, "sub"));
+    for (const f of ["b.mp4", "a.MOV", "notes.txt", "sub/c.webm"]) writeFileSync(join(dir, f), "x");
+    writeFileSync(join(dir, "manifest.csv"), "file,identity\nsub/c.webm,carol\nb.mp4,bob\n");
+    const all = await videoFolderSource(dir, { manifest: join(dir, "manifest.csv") });
+    t.same(
+      all.map((v) => [v.index, v.videoId, v.identity]),
+      [
+        [0, "a.MOV", null],
+        [1, "b.mp4", "bob"],
+        [2, "sub/c.webm", "carol"],
+      ],
+    );
+    t.equal((await videoFolderSource(dir, { recursive: false })).length, 2);
+    t.equal((await videoFolderSource(dir, { manifest: join(dir, "manifest.csv"), manifestOnly: true })).length, 2);
+    const listed = await videoFolderSource([join(dir, "notes.txt"), join(dir, "b.mp4")]);
+    t.same(
+      listed.map((v) => v.videoId),
+      ["b.mp4", "notes.txt"],
+    );
+    await t.rejects(videoFolderSource(join(dir, "missing")), { name: "TypeError", message: /missing/ });
+  },
+);

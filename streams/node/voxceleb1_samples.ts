@@ -37,7 +37,13 @@ export function voxceleb1Samples(video: DatasetVideo): ReadableStream<AvSample> 
         if (u < utterances.length) {
           const file = utterances[u++]!;
           const wav = parseWav(await readBytes(file), file);
-          controller.enqueue({ videoId: video.videoId, t, audio: wav.samples, sampleRate: wav.sampleRate, frame: null });
+          controller.enqueue({
+            videoId: video.videoId,
+            t,
+            audio: wav.samples,
+            sampleRate: wav.sampleRate,
+            frame: null,
+          });
           t += wav.samples.length / wav.sampleRate;
           return;
         }

@@ -88,7 +88,8 @@ export async function voxceleb1Source(root: string, options: Voxceleb1SourceOpti
     }
     const faceSet = new Set(faceVideos);
     const wavSet = new Set(wavVideos);
-    for (const v of faceVideos) if (!wavSet.has(v)) warn(`VoxCeleb1: ${name}/${v} has faces but no utterances; left out`);
+    for (const v of faceVideos)
+      if (!wavSet.has(v)) warn(`VoxCeleb1: ${name}/${v} has faces but no utterances; left out`);
     for (const ytid of wavVideos.filter((v) => faceSet.has(v)).sort(compareCodeUnits)) {
       const uttDir = join(wavDir, id, ytid);
       const faceSub = join(faceDir, name, "1.6", ytid);

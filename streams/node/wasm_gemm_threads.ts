@@ -89,14 +89,18 @@ export function enableWasmGemmThreads(threads: number): WasmGemmThreads {
       void stop();
       Atomics.store(control, 0, 0);
       workers = Array.from({ length: threads - 1 }, (_, index) => {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, bytes: moduleBytes, control: control.buffer, index } });
+        const w = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { memory, bytes: moduleBytes, control: control.buffer, index },
+        });
         w.unref();
         return w;
       });
     },
     run(fn, parts, here) {
       const helpers = workers.length;
-      if (parts.length - 1 > helpers) throw new RangeError(`Cannot split a GEMM into ${parts.length} parts over ${helpers + 1} threads`);
+      if (parts.length - 1 > helpers)
+        throw new RangeError(`Cannot split a GEMM into ${parts.length} parts over ${helpers + 1} threads`);
       const id = FUNCTIONS.indexOf(fn);
       for (let i = 0; i < helpers; i++) {
         const slot = 3 + i * SLOT;
@@ -105,7 +109,8 @@ export function enableWasmGemmThreads(threads: number): WasmGemmThreads {
           control[slot] = -2;
           continue;
         }
-        if (args.length > SLOT - 2) throw new RangeError(`Cannot pass ${args.length} arguments to ${fn} (at most ${SLOT - 2})`);
+        if (args.length > SLOT - 2)
+          throw new RangeError(`Cannot pass ${args.length} arguments to ${fn} (at most ${SLOT - 2})`);
         control[slot] = id;
         control[slot + 1] = args.length;
         for (const [j, v] of args.entries()) control[slot + 2 + j] = v;

@@ -14,7 +14,30 @@ function probe(): Uint8Array<ArrayBuffer> {
   const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
   const body = [0x00, ...v128Zero, ...v128Zero, ...v128Zero, 0xfd, 0x85, 0x02, 0x0b];
   const code = [0x01, body.length, ...body];
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, code.length, ...code]);
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    1,
+    5,
+    1,
+    0x60,
+    0,
+    1,
+    0x7b,
+    3,
+    2,
+    1,
+    0,
+    10,
+    code.length,
+    ...code,
+  ]);
 }
 
 /**

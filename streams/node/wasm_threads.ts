@@ -82,7 +82,9 @@ const COMMONJS_PRELUDE =
  */
 export function enableWasmThreads(threads: number, options: EnableWasmThreadsOptions = {}): WasmThreadsShim {
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`Cannot enable wasm threads: expected a positive integer thread count, got ${String(threads)}`);
+    throw new RangeError(
+      `Cannot enable wasm threads: expected a positive integer thread count, got ${String(threads)}`,
+    );
   }
   if (installed !== null) {
     installed.threads = Math.max(installed.threads, threads);

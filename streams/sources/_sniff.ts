@@ -2,19 +2,7 @@
 // Decides whether a byte stream can be decoded as it arrives: an ISO-BMFF
 // (mp4/mov) file whose `mdat` box comes before its `moov` index cannot.
 
-const MOV_TYPES = new Set([
-  "ftyp",
-  "moov",
-  "mdat",
-  "free",
-  "skip",
-  "wide",
-  "pnot",
-  "uuid",
-  "styp",
-  "sidx",
-  "moof",
-]);
+const MOV_TYPES = new Set(["ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid", "styp", "sidx", "moof"]);
 
 /**
  * `true`: an mp4/mov with its index after the media data (needs seeking);
@@ -25,25 +13,14 @@ export function needsSeeking(head: Uint8Array, ended: boolean): boolean | null {
   let o = 0;
   for (;;) {
     if (o + 8 > head.length) return ended ? false : null;
-    const type = String.fromCharCode(
-      head[o + 4]!,
-      head[o + 5]!,
-      head[o + 6]!,
-      head[o + 7]!,
-    );
+    const type = String.fromCharCode(head[o + 4]!, head[o + 5]!, head[o + 6]!, head[o + 7]!);
     if (!MOV_TYPES.has(type)) return false;
     if (type === "moov" || type === "moof" || type === "sidx") return false;
     if (type === "mdat") return true;
-    let size =
-      ((head[o]! << 24) >>> 0) +
-      (head[o + 1]! << 16) +
-      (head[o + 2]! << 8) +
-      head[o + 3]!;
+    let size = ((head[o]! << 24) >>> 0) + (head[o + 1]! << 16) + (head[o + 2]! << 8) + head[o + 3]!;
     if (size === 1) {
       if (o + 16 > head.length) return ended ? false : null;
-      size = Number(
-        new DataView(head.buffer, head.byteOffset + o + 8, 8).getBigUint64(0),
-      );
+      size = Number(new DataView(head.buffer, head.byteOffset + o + 8, 8).getBigUint64(0));
     }
     if (size === 0) return false;
     if (size < 8) return false;
@@ -59,10 +36,7 @@ export interface Peeked {
 }
 
 /** Reads just enough of `stream` to decide {@linkcode needsSeeking} (at most `limit` bytes). */
-export async function peekStream(
-  stream: ReadableStream<Uint8Array>,
-  limit = 16 << 20,
-): Promise<Peeked> {
+export async function peekStream(stream: ReadableStream<Uint8Array>, limit = 16 << 20): Promise<Peeked> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let head = new Uint8Array(0);

@@ -19,9 +19,7 @@ import type { VideoSource } from "./video_source.ts";
 export function blobSource(blob: Blob, name?: string): VideoSource {
   const fileName = (blob as { name?: unknown }).name;
   return {
-    name:
-      name ??
-      (typeof fileName === "string" && fileName !== "" ? fileName : "blob"),
+    name: name ?? (typeof fileName === "string" && fileName !== "" ? fileName : "blob"),
     open() {
       return Promise.resolve({ kind: "blob", blob });
     },

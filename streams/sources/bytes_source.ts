@@ -13,10 +13,7 @@ import type { VideoSource } from "./video_source.ts";
  * const src = bytesSource(new Uint8Array(await (await fetch("clip.mp4")).arrayBuffer()), "clip.mp4");
  * ```
  */
-export function bytesSource(
-  bytes: Uint8Array | ArrayBuffer,
-  name: string,
-): VideoSource {
+export function bytesSource(bytes: Uint8Array | ArrayBuffer, name: string): VideoSource {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   return {
     name,

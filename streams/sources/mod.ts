@@ -7,21 +7,8 @@
  */
 
 // Sources
-export {
-  type DecoderInput,
-  type VideoSource,
-} from "./video_source.ts";
-export {
-  bytesSource,
-} from "./bytes_source.ts";
-export {
-  blobSource,
-} from "./blob_source.ts";
-export {
-  streamSource,
-  type StreamSourceOptions,
-} from "./stream_source.ts";
-export {
-  urlSource,
-  type UrlSourceOptions,
-} from "./url_source.ts";
+export { type DecoderInput, type VideoSource } from "./video_source.ts";
+export { bytesSource } from "./bytes_source.ts";
+export { blobSource } from "./blob_source.ts";
+export { streamSource, type StreamSourceOptions } from "./stream_source.ts";
+export { urlSource, type UrlSourceOptions } from "./url_source.ts";

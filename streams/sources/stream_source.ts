@@ -40,14 +40,10 @@ export function streamSource(
     name,
     ...(options.worker !== undefined ? { worker: options.worker } : {}),
     async open() {
-      if (used)
-        throw new TypeError(
-          `Cannot decode "${name}": a stream source can be decoded only once`,
-        );
+      if (used) throw new TypeError(`Cannot decode "${name}": a stream source can be decoded only once`);
       used = true;
       const peeked = await peekStream(stream);
-      if (!peeked.needsSeeking)
-        return { kind: "stream", stream: peeked.stream };
+      if (!peeked.needsSeeking) return { kind: "stream", stream: peeked.stream };
       const parts: Uint8Array[] = [];
       const reader = peeked.stream.getReader();
       for (;;) {

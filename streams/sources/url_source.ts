@@ -28,14 +28,9 @@ export interface UrlSourceOptions {
  * const samples = decodeVideo(urlSource("https://example.org/talk.webm"), { worker: nodeDecoderWorker });
  * ```
  */
-export function urlSource(
-  url: string | URL,
-  options: UrlSourceOptions = {},
-): VideoSource {
+export function urlSource(url: string | URL, options: UrlSourceOptions = {}): VideoSource {
   const href = String(url);
-  const name =
-    options.name ??
-    (decodeURIComponent(new URL(href).pathname.split("/").pop() ?? "") || href);
+  const name = options.name ?? (decodeURIComponent(new URL(href).pathname.split("/").pop() ?? "") || href);
   return {
     name,
     ...(options.worker !== undefined ? { worker: options.worker } : {}),
@@ -43,15 +38,9 @@ export function urlSource(
       const res = await (options.fetch ?? fetch)(href);
       if (!res.ok || res.body === null) {
         await res.body?.cancel();
-        throw new Error(
-          `Cannot decode "${name}": fetching ${href} answered HTTP ${res.status}`,
-        );
+        throw new Error(`Cannot decode "${name}": fetching ${href} answered HTTP ${res.status}`);
       }
-      return streamSource(
-        res.body,
-        name,
-        options.logger !== undefined ? { logger: options.logger } : {},
-      ).open();
+      return streamSource(res.body, name, options.logger !== undefined ? { logger: options.logger } : {}).open();
     },
   };
 }

@@ -3,7 +3,13 @@ import { flat, Worst, type TopicResult } from "./_types.ts";
 
 interface Case {
   name: string;
-  inputs: { bank_voice: number[][]; bank_face: number[][]; emb_voice: number[][]; emb_face: number[][]; indices: number[] };
+  inputs: {
+    bank_voice: number[][];
+    bank_face: number[][];
+    emb_voice: number[][];
+    emb_face: number[][];
+    indices: number[];
+  };
   expected: { bank_voice: number[][]; bank_face: number[][] };
 }
 interface B {
@@ -19,7 +25,10 @@ export function check(fixture: unknown): TopicResult {
   for (const c of f.cases) {
     for (const m of ["voice", "face"] as const) {
       const init = c.inputs[`bank_${m}`];
-      const bank = MemoryBank.fromHost({ shape: [init.length, init[0]!.length], data: Float32Array.from(init.flat()) }, { momentum });
+      const bank = MemoryBank.fromHost(
+        { shape: [init.length, init[0]!.length], data: Float32Array.from(init.flat()) },
+        { momentum },
+      );
       const emb = tf.tensor2d(c.inputs[`emb_${m}`]);
       bank.update(c.inputs.indices, emb);
       w.compare(`${c.name}.bank_${m}`, bank.toHost().data, flat(c.expected[`bank_${m}`]));

@@ -34,7 +34,10 @@ export function check(fixture: unknown): TopicResult {
   let where = "";
   const run = (bank: number[][], kc: KCase, label: string) => {
     const x = tf.tensor2d(bank);
-    for (const [variant, policy] of [["literal", "nan"], ["kept", "keep"]] as const) {
+    for (const [variant, policy] of [
+      ["literal", "nan"],
+      ["kept", "keep"],
+    ] as const) {
       for (const update of ["matMul", "host"] as const) {
         const e = kc[variant];
         const r = kmeans(x, kc.K, { iterations, init: "firstK", emptyCluster: policy, update });
@@ -59,7 +62,14 @@ export function check(fixture: unknown): TopicResult {
   };
   for (const kc of f.cases) run(f.inputs.bank, kc, `K=${kc.K}`);
   if (f.empty_cluster_case) run(f.empty_cluster_case.inputs.bank, f.empty_cluster_case.case, "empty");
-  const res = w.result(`K ∈ {${f.cases.map((c) => c.K).join(", ")}}${f.empty_cluster_case ? " + empty-cluster case" : ""}; matMul and host updates`);
-  if (mismatches > 0) return { ...res, status: "fail", detail: `${mismatches} assignment/count mismatches, first at ${where}; ${res.detail}` };
+  const res = w.result(
+    `K ∈ {${f.cases.map((c) => c.K).join(", ")}}${f.empty_cluster_case ? " + empty-cluster case" : ""}; matMul and host updates`,
+  );
+  if (mismatches > 0)
+    return {
+      ...res,
+      status: "fail",
+      detail: `${mismatches} assignment/count mismatches, first at ${where}; ${res.detail}`,
+    };
   return res;
 }

@@ -10,7 +10,13 @@ interface Mode {
   clustering_weights: number[];
 }
 interface D {
-  inputs: { voice_emb: number[][]; face_emb: number[][]; batch_indices: number[]; voice_clusters: GoldenClusters; face_clusters: GoldenClusters };
+  inputs: {
+    voice_emb: number[][];
+    face_emb: number[][];
+    batch_indices: number[];
+    voice_clusters: GoldenClusters;
+    face_clusters: GoldenClusters;
+  };
   code_literal: Mode;
   intended: Mode;
 }
@@ -23,7 +29,10 @@ export async function check(fixture: unknown): Promise<TopicResult> {
   const vc = toClusterResults(f.inputs.voice_clusters);
   const fc = toClusterResults(f.inputs.face_clusters);
   const w = new Worst(1e-4, "rel");
-  for (const [mode, codeLiteral] of [["code_literal", true], ["intended", false]] as const) {
+  for (const [mode, codeLiteral] of [
+    ["code_literal", true],
+    ["intended", false],
+  ] as const) {
     const e = f[mode];
     const r = prototypeContrast(v, fa, f.inputs.batch_indices, vc, fc, { codeLiteral });
     w.compare(`${mode}.loss_v2f_per_item`, await r.v2f.data(), e.loss_v2f_per_item);

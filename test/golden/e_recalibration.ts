@@ -33,7 +33,13 @@ export function check(fixture: unknown): TopicResult {
     else {
       const v = tf.tensor2d(i.voice_emb!);
       const fa = tf.tensor2d(i.face_emb!);
-      const r = recalibrationRho(v, fa, i.batch_indices!, toClusterResults(i.voice_clusters!), toClusterResults(i.face_clusters!));
+      const r = recalibrationRho(
+        v,
+        fa,
+        i.batch_indices!,
+        toClusterResults(i.voice_clusters!),
+        toClusterResults(i.face_clusters!),
+      );
       tf.dispose([v, fa]);
       if (c.expected?.instance_cos) w.compare(`${c.name}.instance_cos`, r.instanceCos, c.expected.instance_cos);
       if (c.expected?.proto_dot_sum) w.compare(`${c.name}.proto_dot_sum`, r.protoDotSum, c.expected.proto_dot_sum);
@@ -41,7 +47,12 @@ export function check(fixture: unknown): TopicResult {
       rho = r.rho;
     }
     if (c.expected) w.compare(`${c.name}.weights`, recalibrationWeights(rho, opts), c.expected.weights);
-    if (c.code_literal) w.compare(`${c.name}.code_literal.weights`, recalibrationWeights(rho, { ...opts, codeLiteral: true }), c.code_literal.weights);
+    if (c.code_literal)
+      w.compare(
+        `${c.name}.code_literal.weights`,
+        recalibrationWeights(rho, { ...opts, codeLiteral: true }),
+        c.code_literal.weights,
+      );
     if (c.intended) w.compare(`${c.name}.intended.weights`, recalibrationWeights(rho, opts), c.intended.weights);
   }
   return w.result(`${f.cases.length} cases`);

@@ -61,13 +61,33 @@ export function check(fixture: unknown): TopicResult {
 
   const { voice_ids, face_ids, voice_emb, face_emb } = f.retrieval.inputs;
   // the cosine score matrix itself (float64 from the float32 embeddings)
-  const cos = voice_emb.map((v) => cosineScores(face_emb.map(() => v), face_emb));
+  const cos = voice_emb.map((v) =>
+    cosineScores(
+      face_emb.map(() => v),
+      face_emb,
+    ),
+  );
   const cosCase = f.retrieval.cases.find((c) => c.name === "cosine");
-  if (cosCase) w.compare("retrieval.cosine.score_matrix", cos.flatMap((r) => Array.from(r)), flat(cosCase.score_matrix));
+  if (cosCase)
+    w.compare(
+      "retrieval.cosine.score_matrix",
+      cos.flatMap((r) => Array.from(r)),
+      flat(cosCase.score_matrix),
+    );
   for (const c of f.retrieval.cases) {
     const m = c.score_matrix;
-    const v2f = m.map((row, i) => averagePrecision(face_ids.map((id) => (id === voice_ids[i] ? 1 : 0)), row));
-    const f2v = face_ids.map((fid, j) => averagePrecision(voice_ids.map((id) => (id === fid ? 1 : 0)), m.map((row) => row[j]!)));
+    const v2f = m.map((row, i) =>
+      averagePrecision(
+        face_ids.map((id) => (id === voice_ids[i] ? 1 : 0)),
+        row,
+      ),
+    );
+    const f2v = face_ids.map((fid, j) =>
+      averagePrecision(
+        voice_ids.map((id) => (id === fid ? 1 : 0)),
+        m.map((row) => row[j]!),
+      ),
+    );
     w.compare(`${c.name}.ap_v2f`, v2f, c.ap_v2f_per_query);
     w.compare(`${c.name}.ap_f2v`, f2v, c.ap_f2v_per_query);
     w.compare(`${c.name}.map_v2f`, [meanAveragePrecision(v2f)], [c.map_v2f]);

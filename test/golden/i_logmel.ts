@@ -39,6 +39,7 @@ export async function check(fixture: unknown, dir: string): Promise<TopicResult>
   }
   // The float64 rows are compared to 1e-12 absolute (JS and numpy log/exp may differ in the last ulp).
   const detail = `64x${frames}; ${atFloor} at floor (fixture ${f.expected.n_clipped_at_floor}); filterbank worst ${fbErr.worst.toExponential(1)}`;
-  if (fbErr.worst > 1e-12) return { ...w.result(detail), status: "fail", detail: `${detail}; filterbank mismatch at ${fbErr.where}` };
+  if (fbErr.worst > 1e-12)
+    return { ...w.result(detail), status: "fail", detail: `${detail}; filterbank mismatch at ${fbErr.where}` };
   return w.result(detail);
 }

@@ -13,7 +13,15 @@ import * as h from "./h_metrics.ts";
 import * as i from "./i_logmel.ts";
 
 const TOPICS: Record<string, TopicCheck> = {
-  a: a.check, b: b.check, c: c.check, d: d.check, e: e.check, f: f.check, g: g.check, h: h.check, i: i.check,
+  a: a.check,
+  b: b.check,
+  c: c.check,
+  d: d.check,
+  e: e.check,
+  f: f.check,
+  g: g.check,
+  h: h.check,
+  i: i.check,
 };
 
 /** One checked fixture file. */
@@ -38,7 +46,13 @@ export async function runGolden(dir: string): Promise<GoldenLine[]> {
       const fixture: unknown = JSON.parse(await readFile(join(dir, file), "utf8"));
       r = await check(fixture, dir);
     } catch (err) {
-      r = { status: "fail", worst: Infinity, tolerance: NaN, metric: "", detail: `threw: ${err instanceof Error ? err.message : String(err)}` };
+      r = {
+        status: "fail",
+        worst: Infinity,
+        tolerance: NaN,
+        metric: "",
+        detail: `threw: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     out.push({ topic, file, ...r });
   }
@@ -48,6 +62,7 @@ export async function runGolden(dir: string): Promise<GoldenLine[]> {
 /** Formats one line: `a_cid.json  PASS  worst 1.2e-7 rel <= 1e-4  B=8`. */
 export function formatLine(l: GoldenLine): string {
   const tag = l.status.toUpperCase().padEnd(4);
-  const nums = l.status === "skip" ? "" : `worst ${l.worst.toExponential(2)} ${l.metric} <= ${l.tolerance.toExponential(0)}  `;
+  const nums =
+    l.status === "skip" ? "" : `worst ${l.worst.toExponential(2)} ${l.metric} <= ${l.tolerance.toExponential(0)}  `;
   return `${l.file.padEnd(24)} ${tag}  ${nums}${l.detail}`;
 }

@@ -120,7 +120,12 @@ export function fusedConv2D(args: KernelArgs): Info {
   const gemm = usable(backend, x, filter, attrs);
   const cout = filter.shape[3] ?? 0;
   const biasOk = bias === null || (bias.dtype === "float32" && bias.shape.reduce((a, b) => a * b, 1) === cout);
-  if (gemm === null || !biasOk || inputs["preluActivationWeights"] != null || (activation !== "linear" && activation !== "relu")) {
+  if (
+    gemm === null ||
+    !biasOk ||
+    inputs["preluActivationWeights"] != null ||
+    (activation !== "linear" && activation !== "relu")
+  ) {
     return stock("FusedConv2D", args);
   }
   return convOnGemm(backend, gemm, x, filter, convInfo(x, filter, attrs), bias, activation === "relu");

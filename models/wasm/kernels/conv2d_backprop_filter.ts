@@ -17,8 +17,26 @@
  * @module
  */
 import { tf } from "../../_tf.ts";
-import { freeScratch, gemmFor, heapOffset, scratch as heapScratch, simdKernels, type GemmThreads, type RelaxedGemm } from "../simd/_simd_module.ts";
-import { alloc, free, heapF32, type Info, type KernelArgs, matMul, transpose, view, type WasmBackend } from "../_util.ts";
+import {
+  freeScratch,
+  gemmFor,
+  heapOffset,
+  scratch as heapScratch,
+  simdKernels,
+  type GemmThreads,
+  type RelaxedGemm,
+} from "../simd/_simd_module.ts";
+import {
+  alloc,
+  free,
+  heapF32,
+  type Info,
+  type KernelArgs,
+  matMul,
+  transpose,
+  view,
+  type WasmBackend,
+} from "../_util.ts";
 
 let scratch = new Float32Array(0);
 function scratchFor(size: number): Float32Array {
@@ -238,7 +256,14 @@ const DW_BLOCK = 256;
  * MB for a 3×3 64→64 conv on a batch of 32 28×28 maps) and the transpose of
  * x; the helper threads split the rows of dW.
  */
-function implicitFilterGrad(backend: WasmBackend, gemm: RelaxedGemm, threads: GemmThreads | null, x: Info, dy: Info, g: ReturnType<typeof geometry>): Info {
+function implicitFilterGrad(
+  backend: WasmBackend,
+  gemm: RelaxedGemm,
+  threads: GemmThreads | null,
+  x: Info,
+  dy: Info,
+  g: ReturnType<typeof geometry>,
+): Info {
   const m = g.n * g.oh * g.ow;
   const k = g.fh * g.fw * g.cin;
   const out = alloc(backend, [k, g.cout]);
@@ -317,7 +342,22 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
       const simd = simdKernels(backend);
       if (simd !== null) {
         const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
-        simd.im2col_t(heapOffset(backend, xT.dataId), heapOffset(backend, colsT.dataId), n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft);
+        simd.im2col_t(
+          heapOffset(backend, xT.dataId),
+          heapOffset(backend, colsT.dataId),
+          n,
+          h,
+          w,
+          cin,
+          fh,
+          fw,
+          oh,
+          ow,
+          sh,
+          sw,
+          padTop,
+          padLeft,
+        );
       } else {
         const heap = new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
         im2colTransposedFromXT(heap, heapOffset(backend, xT.dataId) / 4, heapOffset(backend, colsT.dataId) / 4, g);

@@ -91,7 +91,13 @@ function subFilter(w: Float32Array, out: Float32Array, g: ConvGeometry, ph: Axis
 
 /** A stride-1 NHWC conv through the registered `Conv2D` (relaxed-SIMD GEMM where it applies, else XNNPACK). */
 function stride1Conv(backend: KernelArgs["backend"], x: Info, filter: Info, pad: "same" | "valid"): Info {
-  const attrs = { strides: [1, 1], pad, dilations: [1, 1], dataFormat: "NHWC", dimRoundingMode: null as unknown as string };
+  const attrs = {
+    strides: [1, 1],
+    pad,
+    dilations: [1, 1],
+    dataFormat: "NHWC",
+    dimRoundingMode: null as unknown as string,
+  };
   return conv2D({ backend, inputs: { x, filter }, attrs });
 }
 
@@ -155,7 +161,12 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
       if (ph.count === 0 || pw.count === 0) continue;
       if (ph.taps === 0 || pw.taps === 0) continue;
       covered += ph.count * pw.count;
-      jobs.push({ ph, pw, x: alloc(backend, [g.n, ph.len, pw.len, g.cout]), f: alloc(backend, [ph.taps, pw.taps, g.cout, g.cin]) });
+      jobs.push({
+        ph,
+        pw,
+        x: alloc(backend, [g.n, ph.len, pw.len, g.cout]),
+        f: alloc(backend, [ph.taps, pw.taps, g.cout, g.cin]),
+      });
     }
   }
   // Views only after every allocation: growing the heap detaches them.

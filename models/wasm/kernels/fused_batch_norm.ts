@@ -109,6 +109,7 @@ export function batchNormTrainGradKernel(args: KernelArgs): Info[] {
 /** Whether the active backend runs the fused training BatchNorm kernels. */
 export function hasFusedBatchNorm(): boolean {
   if (tf.getBackend() !== "wasm") return false;
-  if (tf.getKernel(BATCH_NORM_TRAIN, "wasm") === undefined || tf.getKernel(BATCH_NORM_TRAIN_GRAD, "wasm") === undefined) return false;
+  if (tf.getKernel(BATCH_NORM_TRAIN, "wasm") === undefined || tf.getKernel(BATCH_NORM_TRAIN_GRAD, "wasm") === undefined)
+    return false;
   return simdKernels(tf.backend() as unknown as WasmBackend) !== null;
 }

@@ -50,7 +50,23 @@ export function maxPoolGrad(args: KernelArgs): Info {
   dx.fill(0);
   const simd = simdKernels(backend);
   if (simd !== null) {
-    simd.max_pool_grad(heapOffset(backend, input.dataId), heapOffset(backend, dy.dataId), heapOffset(backend, out.dataId), n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft);
+    simd.max_pool_grad(
+      heapOffset(backend, input.dataId),
+      heapOffset(backend, dy.dataId),
+      heapOffset(backend, out.dataId),
+      n,
+      h,
+      w,
+      c,
+      oh,
+      ow,
+      fh,
+      fw,
+      sh,
+      sw,
+      padTop,
+      padLeft,
+    );
     return out;
   }
   const taps = new Int32Array(fh * fw);

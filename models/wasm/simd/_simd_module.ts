@@ -11,15 +11,39 @@
  * @module
  */
 import { tfWasm } from "../../_tf.ts";
-import { RELAXED_GEMM_PLAIN, RELAXED_GEMM_SHARED, SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from "./_simd_module_wasm.ts";
+import {
+  RELAXED_GEMM_PLAIN,
+  RELAXED_GEMM_SHARED,
+  SIMD_KERNELS_PLAIN,
+  SIMD_KERNELS_SHARED,
+} from "./_simd_module_wasm.ts";
 import type { WasmBackend } from "../_util.ts";
 
 /** The exports of models/wasm/simd/kernels.c (pointers are byte offsets in the heap). */
 export interface SimdKernels {
   bn_moments(x: number, m: number, c: number, mean: number, variance: number, acc: number, tot: number): void;
   bn_apply(x: number, m: number, c: number, mean: number, scale: number, shift: number, y: number): void;
-  bn_grad_sums(dy: number, x: number, m: number, c: number, mean: number, sumDy: number, sumDyXc: number, acc: number): void;
-  bn_grad_apply(dy: number, x: number, m: number, c: number, mean: number, a: number, b: number, c0: number, dx: number): void;
+  bn_grad_sums(
+    dy: number,
+    x: number,
+    m: number,
+    c: number,
+    mean: number,
+    sumDy: number,
+    sumDyXc: number,
+    acc: number,
+  ): void;
+  bn_grad_apply(
+    dy: number,
+    x: number,
+    m: number,
+    c: number,
+    mean: number,
+    a: number,
+    b: number,
+    c0: number,
+    dx: number,
+  ): void;
   max_pool_grad(
     x: number,
     dy: number,
@@ -128,13 +152,14 @@ let gemmThreads: GemmThreads | null = null;
 /** Sets (or clears) the threads the relaxed-SIMD GEMM splits its work over. */
 export function setGemmThreads(threads: GemmThreads | null): void {
   gemmThreads = threads;
-  if (threads !== null && bound?.gemm != null && bound.memory.buffer instanceof SharedArrayBuffer) threads.bind(bound.memory, bytes(RELAXED_GEMM_SHARED));
+  if (threads !== null && bound?.gemm != null && bound.memory.buffer instanceof SharedArrayBuffer)
+    threads.bind(bound.memory, bytes(RELAXED_GEMM_SHARED));
 }
 
 /** The GEMM threads bound to `backend`'s memory, or null (single-threaded). */
 export function boundGemmThreads(backend: WasmBackend): GemmThreads | null {
   if (gemmThreads === null || relaxedGemm(backend) === null) return null;
-  return (bound?.memory.buffer instanceof SharedArrayBuffer) ? gemmThreads : null;
+  return bound?.memory.buffer instanceof SharedArrayBuffer ? gemmThreads : null;
 }
 
 /**
@@ -243,7 +268,8 @@ export function heapOffset(backend: WasmBackend, dataId: object): number {
 export function scratch(backend: WasmBackend, nbytes: number): number {
   // `>>> 0`: _malloc returns an i32, negative for addresses above 2 GB (as in tfjs's own allocator).
   const ptr = (backend.wasm as unknown as EmscriptenWasm)._malloc(nbytes) >>> 0;
-  if (ptr === 0 && nbytes > 0) throw new RangeError(`Cannot allocate ${nbytes} bytes of scratch on the wasm heap (out of memory)`);
+  if (ptr === 0 && nbytes > 0)
+    throw new RangeError(`Cannot allocate ${nbytes} bytes of scratch on the wasm heap (out of memory)`);
   return ptr;
 }
 
