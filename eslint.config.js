@@ -3,7 +3,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".scratch/**", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  {
+    ignores: ["dist/**", "node_modules/**", ".scratch/**", "test/.doc_examples/**", "**/*.js", "**/*.mjs", "**/*.cjs"],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -58,6 +58,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  *
  * @example
  * ```ts
+ * import { deserializeTrainState, serializeTrainState, type TrainState } from "cmpc-stream/models";
+ * declare const state: TrainState;
  * const bytes = serializeTrainState(state);
  * const again = deserializeTrainState(bytes);
  * console.assert(again.step === state.step);
@@ -151,6 +153,8 @@ export function serializeTrainState(state: TrainState): Uint8Array {
  *
  * @example
  * ```ts
+ * import { readFile } from "node:fs/promises";
+ * import { deserializeTrainState } from "cmpc-stream/models";
  * const state = deserializeTrainState(await readFile("run/checkpoints/1000/state.bin"));
  * ```
  */

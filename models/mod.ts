@@ -92,6 +92,7 @@ export { AdamL2, learningRate, type AdamL2Options, type AdamL2State } from "./op
 export {
   FaceDetector,
   LOG_MEL_PARAMS,
+  centredSquare,
   cropFace,
   cropFaceRgb,
   cutWindow,

@@ -18,6 +18,7 @@ export {
   detectFaces,
   paperFrontEnd,
   toLogMel,
+  toUtterances,
   type AugmentFacesOptions,
   type BuildFeatureCacheOptions,
   type CacheEvent,
@@ -26,9 +27,12 @@ export {
   type FaceCropEvent,
   type FaceDetection,
   type FeatureFrontEnd,
+  type FrontEndVideo,
   type LogMelUtterance,
   type PaperFrontEndOptions,
   type ToLogMelOptions,
+  type ToUtterancesOptions,
+  type Utterance,
 } from "./front_end/mod.ts";
 
 // Training

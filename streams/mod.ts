@@ -68,6 +68,8 @@ export {
 export {
   MemoryFeatureStore,
   contentHash,
+  faceCropFromStore,
+  logMelWindowFromStore,
   type CachedVideo,
   type ContentHashOptions,
   type FeatureCache,

@@ -9,10 +9,18 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { lastValueFrom, tap, toArray } from "rxjs";
+import { from, lastValueFrom, tap, toArray } from "rxjs";
 import { cropFaceRgb, FaceDetector, logMel, type CmpcConfig } from "../../models/mod.ts";
-import { buildFeatureCache, paperFrontEnd } from "../../operators/mod.ts";
-import { decodeJpeg, parseWav, type CachedVideo, type DatasetVideo, type FeatureCache } from "../../streams/mod.ts";
+import { buildFeatureCache, embedFace, embedVoice, paperFrontEnd, type TowerLike } from "../../operators/mod.ts";
+import {
+  decodeJpeg,
+  faceCropFromStore,
+  logMelWindowFromStore,
+  parseWav,
+  type CachedVideo,
+  type DatasetVideo,
+  type FeatureCache,
+} from "../../streams/mod.ts";
 import {
   datasetVideoBytes,
   decodeDatasetVideo,
@@ -21,9 +29,38 @@ import {
   videoFolderSource,
   voxceleb1Source,
 } from "../../streams/node/mod.ts";
-import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { progress } from "./_progress.ts";
+
+/** A tower in eval mode, as the inference operators take it. */
+export type Tower = Pick<TowerLike, "apply">;
+
+/** Windows or crops per forward pass. */
+const BATCH = 16;
+
+/**
+ * Embeds log-mel windows read frame-major from a feature store (`have × mels`
+ * each, `have ≤ frames`), each padded symmetrically with 0 dB to `frames`.
+ */
+export function embedStoredVoice(
+  tower: Tower,
+  windows: readonly { data: Float32Array; have: number }[],
+  mels: number,
+  frames: number,
+): Promise<Float32Array[]> {
+  const inputs = windows.map((w) => logMelWindowFromStore(w.data, mels, frames, Math.floor((frames - w.have) / 2)));
+  return lastValueFrom(from(inputs).pipe(embedVoice(tower, { batchSize: BATCH }), toArray()));
+}
+
+/** Embeds uint8 RGB face crops (`size × size × 3`, as the feature store keeps them). */
+export function embedStoredFaces(tower: Tower, crops: readonly Uint8Array[], size: number): Promise<Float32Array[]> {
+  const inputs = crops.map((c) => {
+    if (c.length !== size * size * 3)
+      throw new RangeError(`Cannot embed a face crop of ${c.length} bytes: the model wants ${size}×${size}×3`);
+    return faceCropFromStore(c, size);
+  });
+  return lastValueFrom(from(inputs).pipe(embedFace(tower, { batchSize: BATCH }), toArray()));
+}
 
 const IMAGE = new Set([".jpg", ".jpeg"]);
 const AUDIO = new Set([".wav"]);
@@ -217,7 +254,7 @@ export async function embedCachedVideo(
   let voice: VoiceWindowEmbedding[] = [];
   if (which.voice) {
     const windows = await voiceWindows(cache, video, config.voice.frames);
-    const emb = embedVoiceWindows(towers.voice, windows, config.voice.frames);
+    const emb = await embedStoredVoice(towers.voice, windows, video.summary.mels, config.voice.frames);
     voice = windows.map((w, i) => ({ utterance: w.utterance, start: w.start, end: w.end, embedding: emb[i]! }));
   }
   let face: Float32Array[] = [];
@@ -229,7 +266,7 @@ export async function embedCachedVideo(
     }
     const crops: Uint8Array[] = [];
     for (let f = 0; f < video.summary.faceCount; f++) crops.push(await cache.store.readFace(video.key, f));
-    face = embedFaceCrops(towers.face, crops, config.face.size);
+    face = await embedStoredFaces(towers.face, crops, config.face.size);
   }
   return { voice, face };
 }
@@ -279,7 +316,7 @@ export async function embedStandalone(
       height: side,
     };
     const crop = cropFaceRgb(frame, box, { size: config.face.size, scale: 1 });
-    return { voice: [], face: embedFaceCrops(towers.face, [crop], config.face.size) };
+    return { voice: [], face: await embedStoredFaces(towers.face, [crop], config.face.size) };
   }
   if (!which.voice) return { voice: [], face: [] };
   const wav = parseWav(bytes, basename(path));
@@ -294,7 +331,7 @@ export async function embedStandalone(
       for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + s + t]!;
     windows.push({ start: s / FRAMES_PER_SECOND, end: (s + have) / FRAMES_PER_SECOND, data, have });
   }
-  const emb = embedVoiceWindows(towers.voice, windows, frames);
+  const emb = await embedStoredVoice(towers.voice, windows, lm.mels, frames);
   return { voice: windows.map((w, i) => ({ utterance: 0, start: w.start, end: w.end, embedding: emb[i]! })), face: [] };
 }
 

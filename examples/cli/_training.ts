@@ -21,7 +21,7 @@ import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoin
 import { startBackend } from "./_backend.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
-import { barSvg, lineSvg, type PlotRow } from "./_plots.ts";
+import { barSvg, lineSvg, type PlotRow } from "../_plots.ts";
 import { progress } from "./_progress.ts";
 
 /** What {@linkcode runTraining} needs. */

@@ -22,10 +22,16 @@ import {
 } from "../../operators/mod.ts";
 import { decodeJpeg, parseWav } from "../../streams/mod.ts";
 import { readCmpcProtocol, voxceleb1Source } from "../../streams/node/mod.ts";
-import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command, type CommandIo } from "./_command.ts";
-import { cacheVideos, isVoxceleb1Root, listInputs } from "./_features.ts";
+import {
+  cacheVideos,
+  embedStoredFaces,
+  embedStoredVoice,
+  isVoxceleb1Root,
+  listInputs,
+  type Tower,
+} from "./_features.ts";
 import { resolveModel } from "./_model.ts";
 import { progress } from "./_progress.ts";
 
@@ -154,7 +160,7 @@ function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): Evalua
       const data = new Float32Array(have * lm.mels);
       for (let t = 0; t < have; t++)
         for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + start + t]!;
-      return embedVoiceWindows(towers.voice, [{ data, have }], W)[0]!;
+      return (await embedStoredVoice(towers.voice, [{ data, have }], lm.mels, W))[0]!;
     },
     face: async (item, view) => {
       const file = join(root, "unzippedFaces", item);
@@ -170,7 +176,7 @@ function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): Evalua
         },
         { size, scale: 1 },
       );
-      return embedFaceCrops(towers.face, [view.flip ? flip(crop, size) : crop], size)[0]!;
+      return (await embedStoredFaces(towers.face, [view.flip ? flip(crop, size) : crop], size))[0]!;
     },
   };
 }
@@ -278,11 +284,11 @@ async function vfal(
         const total = video.summary.utteranceFrames[Number(u)]!;
         const have = Math.min(W, total);
         const data = await cache.store.readLogMel(key, Number(u), Math.max(0, Math.floor((total - W) / 2)), have);
-        return embedVoiceWindows(towers.voice, [{ data, have }], W)[0]!;
+        return (await embedStoredVoice(towers.voice, [{ data, have }], video.summary.mels, W))[0]!;
       },
       face: async (item) => {
         const [key, f] = item.split("|") as [string, string];
-        return embedFaceCrops(towers.face, [await cache.store.readFace(key, Number(f))], size)[0]!;
+        return (await embedStoredFaces(towers.face, [await cache.store.readFace(key, Number(f))], size))[0]!;
       },
     };
     const verification = await evaluateVerification(protocol.verification, embedders, {

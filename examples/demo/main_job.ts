@@ -12,14 +12,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { filter, lastValueFrom, tap, toArray } from "rxjs";
+import { filter, from, lastValueFrom, tap, toArray } from "rxjs";
 import {
   cmpcConfig,
-  createTowers,
   FaceDetector,
   initBackend,
   makeVfalEvaProtocol,
-  Rng,
   serializeTrainState,
   type CmpcConfig,
   type TrainState,
@@ -28,14 +26,18 @@ import {
 import {
   augmentFaces,
   buildFeatureCache,
+  embedFace,
+  embedVoice,
   evaluateVfalEva,
+  loadTowers,
   paperFrontEnd,
   samplePairs,
   trainCmpc,
   type StepEvent,
+  type TowerLike,
   type VfalEvaResult,
 } from "../../operators/mod.ts";
-import type { FeatureCache } from "../../streams/mod.ts";
+import { faceCropFromStore, logMelWindowFromStore, type FeatureCache } from "../../streams/mod.ts";
 import {
   appendLog,
   datasetVideoBytes,
@@ -46,10 +48,9 @@ import {
   writeCheckpoint,
 } from "../../streams/node/mod.ts";
 import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
-import { embedFaceCrops, embedVoiceWindows, type Tower } from "../_embedder.ts";
 import { startNodeBackend } from "../_node_backend.ts";
 import { linearProbe, type ProbeResult } from "./linear_probe.ts";
-import { lineChartSvg } from "./line_chart_svg.ts";
+import { lineSvg, type PlotRow } from "../_plots.ts";
 
 /** Options for {@linkcode runMainJob}. */
 export interface MainJobOptions {
@@ -198,7 +199,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   const results: ModelResult[] = [];
   let config = demoConfig(trainCache.videos.length, steps, seeds[0] ?? 0);
   let backend = choice.summary;
-  const curves: Record<string, { x: number; y: number }[]> = {};
+  const curves: PlotRow[] = [];
   for (const seed of seeds) {
     for (const method of ["CMPC", "CID"] as const) {
       config = demoConfig(trainCache.videos.length, steps, seed);
@@ -235,7 +236,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
             last = e;
             backend = e.backend;
             if (e.clustering.reclustered) reclusterings += 1;
-            (curves[`${method} seed ${seed}`] ??= []).push({ x: e.step, y: e.loss.total });
+            curves.push({ x: e.step, y: e.loss.total, series: `${method} seed ${seed}` });
             if (e.step % 25 === 0 || e.step === 1) {
               log(
                 `  ${method} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`,
@@ -295,7 +296,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   await mkdir(join(dir, "plots"), { recursive: true });
   await writeFile(
     join(dir, "plots", "loss.svg"),
-    lineChartSvg(curves, { title: "training loss (total)", xLabel: "step", yLabel: "loss" }),
+    await lineSvg(curves, { title: "training loss (total)", x: "step", y: "loss" }),
   );
   await writeFile(join(dir, "model"), `${join(dir, `cmpc-seed${seeds[0] ?? 0}`)}\n`);
   return report;
@@ -304,9 +305,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 /** Embeds the test set with the trained weights (on wasm; each voice item is its whole utterance, each face item one crop) and scores a vfal-eva-style protocol. */
 async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: number): Promise<VfalEvaResult> {
   await initBackend({ prefer: "wasm" });
-  const { voice, face } = createTowers(state.config, new Rng(0));
-  voice.setWeights(state.weights, { strict: false });
-  face.setWeights(state.weights, { strict: false });
+  const { voice, face } = loadTowers(state);
   const frames = state.config.voice.frames;
   const size = state.config.face.size;
   const byId = new Map<string, VfalIdentity & { voices: string[]; faces: string[] }>();
@@ -334,11 +333,12 @@ async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: numb
         // The whole utterance (the towers end in global average pooling), at least one training window long.
         const total = video.summary.utteranceFrames[Number(u)]!;
         const data = await cache.store.readLogMel(key, Number(u), 0, total);
-        return embedVoiceWindow(voice, data, total, Math.max(frames, total));
+        const width = Math.max(frames, total);
+        return embedOne(voice, logMelWindowFromStore(data, video.summary.mels, width, Math.floor((width - total) / 2)));
       },
       face: async (item) => {
         const [key, f] = item.split("|") as [string, string];
-        return embedFaceCrops(face, [await cache.store.readFace(key, Number(f))], size)[0]!;
+        return embedOne(face, faceCropFromStore(await cache.store.readFace(key, Number(f)), size));
       },
     });
   } finally {
@@ -347,8 +347,13 @@ async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: numb
   }
 }
 
-function embedVoiceWindow(tower: Tower, data: Float32Array, have: number, frames: number): Float32Array {
-  return embedVoiceWindows(tower, [{ data, have }], frames)[0]!;
+/** One eval-mode embedding through the inference operators. */
+async function embedOne(
+  tower: Pick<TowerLike, "apply">,
+  input: { data: Float32Array; mels: number; frames: number } | { data: Float32Array; height: number; width: number },
+): Promise<Float32Array> {
+  const op = "mels" in input ? from([input]).pipe(embedVoice(tower)) : from([input]).pipe(embedFace(tower));
+  return (await lastValueFrom(op.pipe(toArray())))[0]!;
 }
 
 function pct(x: number): string {

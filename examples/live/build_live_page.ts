@@ -34,6 +34,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  *
  * @example
  * ```ts
+ * import { buildLivePage } from "./build_live_page.ts";
  * const b = await buildLivePage();
  * console.log(`${b.outDir}/main.js: ${(b.bytes / 1e6).toFixed(1)} MB`);
  * ```

@@ -1,20 +1,20 @@
 /**
  * The live page's browser entry (bundled by build_live_page.ts): microphone
  * and webcam in, the voice matched to every face on camera out. A thin shell
- * around the library: `logMel` + `cutWindow` for the voice, `FaceDetector` +
- * `cropFace` for the faces, and the `embedVoice`, `embedFace` and
- * `matchVoiceToFaces` operators on the wasm backend.
+ * around the library: `logMel` + `cutWindow` for the newest window of the
+ * voice buffer, the `detectFaces` and `cropFaces` front-end operators for
+ * the faces, and the `embedVoice`, `embedFace` and `matchVoiceToFaces`
+ * operators on the wasm backend; `loadTowers` for the model.
  *
  * The page reports what it is doing in `#state` (JSON, also in its
  * `data-state` attribute) so that a browser test can read it.
  *
  * @module
  */
-import { exhaustMap, from, interval, lastValueFrom, of, startWith, toArray } from "rxjs";
+import { exhaustMap, filter, from, interval, lastValueFrom, of, startWith, toArray } from "rxjs";
 import {
   cmpcConfig,
   createTowers,
-  cropFace,
   cutWindow,
   deserializeTrainState,
   FaceDetector,
@@ -26,7 +26,15 @@ import {
   type FaceBox,
   type GraphModelJson,
 } from "../../models/mod.ts";
-import { embedFace, embedVoice, matchVoiceToFaces, type TowerLike } from "../../operators/mod.ts";
+import {
+  cropFaces,
+  detectFaces,
+  embedFace,
+  embedVoice,
+  loadTowers,
+  matchVoiceToFaces,
+  type TowerLike,
+} from "../../operators/mod.ts";
 
 /** What the page reports in `#state`. */
 interface LiveState {
@@ -142,9 +150,7 @@ async function loadModel(): Promise<{ config: CmpcConfig; voice: TowerLike; face
   if (info.available) {
     const bytes = new Uint8Array(await (await fetch("/model.bin")).arrayBuffer());
     const saved = deserializeTrainState(bytes);
-    const towers = createTowers(saved.config, new Rng(saved.config.seed), { initWeights: false });
-    towers.voice.setWeights(saved.weights);
-    towers.face.setWeights(saved.weights);
+    const towers = loadTowers(saved);
     state.model = { trained: true, step: saved.step, run: info.run ?? null, note: info.message };
     banner(`Trained model: checkpoint of step ${saved.step} from ${info.run ?? "the run folder"}.`, "info");
     return { config: saved.config, ...towers };
@@ -342,13 +348,19 @@ async function main(): Promise<void> {
     let boxes: FaceBox[] = [];
     let faceEmbs: Float32Array[] = [];
     if (frame !== null) {
-      boxes = await detector.detect(frame, { maxFaces: 6 });
-      const crops = boxes.map((b) => ({
-        data: cropFace(frame, b, { size: faceSize }),
-        height: faceSize,
-        width: faceSize,
-      }));
-      faceEmbs = await lastValueFrom(from(crops).pipe(embedFace(model.face, { normalize: true }), toArray()));
+      const sample = { videoId: "camera", t: state.ticks, audio: new Float32Array(0), sampleRate: SAMPLE_RATE, frame };
+      const crops = await lastValueFrom(
+        of(sample).pipe(
+          detectFaces(detector, { maxFaces: 6 }),
+          cropFaces({ size: faceSize, faces: "all" }),
+          filter((e) => e.kind === "face"),
+          toArray(),
+        ),
+      );
+      boxes = crops.map((e) => e.box as FaceBox);
+      faceEmbs = await lastValueFrom(
+        from(crops.map((e) => e.face)).pipe(embedFace(model.face, { normalize: true }), toArray()),
+      );
     }
     let scores: ArrayLike<number> = [];
     let best = -1;

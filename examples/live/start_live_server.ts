@@ -77,6 +77,7 @@ function wasmDir(): string {
  *
  * @example
  * ```ts
+ * import { startLiveServer } from "./start_live_server.ts";
  * const server = await startLiveServer({ port: 0 });
  * console.log(server.url, (await server.model()).message);
  * await server.close();

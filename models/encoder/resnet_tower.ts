@@ -346,6 +346,8 @@ export class ResNetTower {
    *
    * @example
    * ```ts
+   * import type { ResNetTower } from "cmpc-stream/models";
+   * declare const tower: ResNetTower; // a "voice" tower, widths [64, …]
    * const w = tower.getWeights();
    * console.log(w["voice/bn1.running_var"]!.shape); // [64]
    * ```
@@ -370,7 +372,10 @@ export class ResNetTower {
    *
    * @example
    * ```ts
-   * other.setWeights(tower.getWeights()); // same name and config
+   * import type { ResNetTower } from "cmpc-stream/models";
+   * declare const tower: ResNetTower;
+   * declare const other: ResNetTower; // same name and config
+   * other.setWeights(tower.getWeights());
    * ```
    */
   setWeights(weights: Record<string, HostArray>, options: SetWeightsOptions = {}): void {

@@ -13,6 +13,21 @@ export interface CropFaceOptions {
   flip?: boolean;
 }
 
+/**
+ * The largest centred square of a `width × height` frame, in whole pixels
+ * (the face of a frame that is already a face crop, e.g. VoxCeleb1's jpgs).
+ *
+ * @example
+ * ```ts
+ * import { centredSquare } from "./crop_face_rgb.ts";
+ * console.assert(centredSquare(64, 48).x === 8 && centredSquare(65, 48).x === 8);
+ * ```
+ */
+export function centredSquare(width: number, height: number): PixelBox {
+  const side = Math.min(width, height);
+  return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
+}
+
 /** The square region {@linkcode cropFace} takes from the frame, in integer frame pixels (may reach outside it). */
 export function faceCropRegion(box: PixelBox, scale = 1.6): { left: number; top: number; side: number } {
   const side = Math.max(1, Math.round(Math.max(box.width, box.height) * scale));

@@ -21,4 +21,4 @@ export { voiceCropStart } from "./voice_crop_start.ts";
 // Faces
 export { FaceDetector, type DetectOptions, type FaceBox, type GraphModelJson, type PixelBox } from "./face_detector.ts";
 export { cropFace } from "./crop_face.ts";
-export { cropFaceRgb, faceCropRegion, type CropFaceOptions } from "./crop_face_rgb.ts";
+export { centredSquare, cropFaceRgb, faceCropRegion, type CropFaceOptions } from "./crop_face_rgb.ts";

@@ -25,9 +25,8 @@ export interface InstanceContrastOptions {
  * @example
  * ```ts
  * import { tf } from "../_tf.ts";
-import { l2Normalize } from "../l2_normalize.ts";
  * import { instanceContrast } from "./instance_contrast.ts";
- * const v = tf.randomNormal([4, 8]), f = tf.randomNormal([4, 8]);
+ * const v = tf.randomNormal<tf.Rank.R2>([4, 8]), f = tf.randomNormal<tf.Rank.R2>([4, 8]);
  * const { v2f, f2v } = instanceContrast(v, f);
  * console.assert(v2f.shape[0] === 4);
  * tf.dispose([v, f, v2f, f2v]);

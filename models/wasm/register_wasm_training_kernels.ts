@@ -38,6 +38,7 @@ let registered = false;
  *
  * @example
  * ```ts
+ * import { tf } from "../_tf.ts";
  * import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
  * registerWasmTrainingKernels();
  * console.assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);

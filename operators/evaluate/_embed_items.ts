@@ -1,6 +1,24 @@
 // This module is browser compatible.
 import { Rng } from "../../models/mod.ts";
-import type { DroppedReport, EvaluateEmbedders } from "./evaluate_embedders.ts";
+import type { DroppedReport, EvaluateCommonOptions, EvaluateEmbedders } from "./evaluate_embedders.ts";
+
+/** {@linkcode EvaluateCommonOptions} with their defaults, defined once for every evaluate function. */
+export function commonOptions(
+  options: EvaluateCommonOptions,
+  name = "",
+): {
+  name: string;
+  seed: number;
+  concurrency: number;
+  onProgress: ((done: number, total: number) => void) | undefined;
+} {
+  return {
+    name: options.name ?? name,
+    seed: options.seed ?? 100,
+    concurrency: options.concurrency ?? 4,
+    onProgress: options.onProgress,
+  };
+}
 
 /** Averaged embeddings per item, or null for an item that failed. */
 export type EmbeddingTable = Map<string, Float64Array | null>;

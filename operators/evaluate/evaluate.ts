@@ -53,7 +53,10 @@ export interface EvaluateOptions {
  *
  * @example
  * ```ts
- * import { from, toArray } from "rxjs";
+ * import { from, lastValueFrom, toArray } from "rxjs";
+ * import { evaluate, reportEvaluation, type EvaluateEmbedders, type EvaluationTask } from "cmpc-stream/operators";
+ * declare const tasks: EvaluationTask[];
+ * declare const embedders: EvaluateEmbedders;
  * const results = await lastValueFrom(from(tasks).pipe(evaluate(embedders), toArray()));
  * console.log(reportEvaluation(results).table);
  * ```

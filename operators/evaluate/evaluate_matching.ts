@@ -1,6 +1,6 @@
 // This module is browser compatible.
 import { cosineSimilarity, matchingAccuracy } from "../../models/mod.ts";
-import { ItemEmbedder } from "./_embed_items.ts";
+import { commonOptions, ItemEmbedder } from "./_embed_items.ts";
 import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A 1:N trial: probe and candidates (correct first); a {@linkcode MatchingTrial} fits. */
@@ -50,6 +50,9 @@ export interface MatchingResult {
  *
  * @example
  * ```ts
+ * import { evaluateMatching, type EvaluateEmbedders, type MatchingTrialInput } from "cmpc-stream/operators";
+ * declare const trials: MatchingTrialInput[];
+ * declare const embedders: EvaluateEmbedders;
  * const r = await evaluateMatching(trials, embedders, { direction: "f2v", name: "f2v_U" });
  * console.log(`${r.name}: ${(100 * r.accuracy).toFixed(1)} %`);
  * ```
@@ -59,15 +62,8 @@ export async function evaluateMatching(
   embedders: EvaluateEmbedders,
   options: EvaluateMatchingOptions = {},
 ): Promise<MatchingResult> {
-  const {
-    name = "",
-    seed = 100,
-    concurrency = 4,
-    voiceCrops = 1,
-    direction = "v2f",
-    ties = "wrong",
-    onProgress,
-  } = options;
+  const { name, seed, concurrency, onProgress } = commonOptions(options);
+  const { voiceCrops = 1, direction = "v2f", ties = "wrong" } = options;
   const emb = new ItemEmbedder(embedders, {
     seed,
     concurrency,

@@ -1,6 +1,6 @@
 // This module is browser compatible.
 import { chanceAveragePrecision, meanAveragePrecision, retrievalAveragePrecision, Rng } from "../../models/mod.ts";
-import { ItemEmbedder } from "./_embed_items.ts";
+import { commonOptions, ItemEmbedder } from "./_embed_items.ts";
 import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A retrieval item: a file and its identity ({@linkcode RetrievalListItem} fits). */
@@ -60,6 +60,11 @@ export interface RetrievalResult {
  *
  * @example
  * ```ts
+ * import { evaluateRetrieval, type EvaluateEmbedders } from "cmpc-stream/operators";
+ * import { readCmpcProtocol } from "cmpc-stream/streams/node";
+ * declare const embedders: EvaluateEmbedders;
+ * const p = await readCmpcProtocol("data");
+ * if (p.retrieval === null) throw new Error("no retrieval lists");
  * const r = await evaluateRetrieval({ voices: p.retrieval.voices, faces: p.retrieval.faces }, embedders);
  * console.log(`mAP v2f ${(100 * r.mapV2F).toFixed(2)} f2v ${(100 * r.mapF2V).toFixed(2)}`);
  * ```
@@ -72,15 +77,8 @@ export async function evaluateRetrieval(
   embedders: EvaluateEmbedders,
   options: EvaluateRetrievalOptions = {},
 ): Promise<RetrievalResult> {
-  const {
-    name = "",
-    seed = 100,
-    concurrency = 4,
-    blockSize = 512,
-    ap = "sklearn",
-    chance = false,
-    onProgress,
-  } = options;
+  const { name, seed, concurrency, onProgress } = commonOptions(options);
+  const { blockSize = 512, ap = "sklearn", chance = false } = options;
   const emb = new ItemEmbedder(embedders, {
     seed,
     concurrency,

@@ -1,6 +1,6 @@
 // This module is browser compatible.
 import { cosineSimilarity, equalErrorRate, rocAuc, rocCurve, type RocCurve } from "../../models/mod.ts";
-import { ItemEmbedder } from "./_embed_items.ts";
+import { commonOptions, ItemEmbedder } from "./_embed_items.ts";
 import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** A verification pair (a {@linkcode VerificationListEntry} or a vfal-eva pair fits). */
@@ -63,6 +63,10 @@ export interface VerificationResult {
  *
  * @example
  * ```ts
+ * import { evaluateVerification, type EvaluateEmbedders, type VerificationPairInput } from "cmpc-stream/operators";
+ * declare const pairs: VerificationPairInput[];
+ * declare const embedVoiceFile: EvaluateEmbedders["voice"];
+ * declare const embedFaceFile: EvaluateEmbedders["face"];
  * const r = await evaluateVerification(pairs, { voice: embedVoiceFile, face: embedFaceFile });
  * console.log(`AUC ${(100 * r.auc).toFixed(1)} EER ${(100 * r.eer).toFixed(1)} (dropped ${r.dropped.units})`);
  * ```
@@ -72,15 +76,8 @@ export async function evaluateVerification(
   embedders: EvaluateEmbedders,
   options: EvaluateVerificationOptions = {},
 ): Promise<VerificationResult> {
-  const {
-    name = "",
-    seed = 100,
-    concurrency = 4,
-    voiceCrops = 5,
-    faceFlip = true,
-    score = "cosine",
-    onProgress,
-  } = options;
+  const { name, seed, concurrency, onProgress } = commonOptions(options);
+  const { voiceCrops = 5, faceFlip = true, score = "cosine" } = options;
   const emb = new ItemEmbedder(embedders, {
     seed,
     concurrency,

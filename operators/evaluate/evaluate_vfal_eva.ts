@@ -9,7 +9,7 @@ import {
   type VfalPair,
   type VfalTrial,
 } from "../../models/mod.ts";
-import { ItemEmbedder } from "./_embed_items.ts";
+import { commonOptions, ItemEmbedder } from "./_embed_items.ts";
 import type { DroppedReport, EvaluateEmbedders, EvaluateCommonOptions } from "./evaluate_embedders.ts";
 
 /** Options for {@linkcode evaluateVfalEva}. */
@@ -48,6 +48,10 @@ export interface VfalEvaResult {
  *
  * @example
  * ```ts
+ * import { makeVfalEvaProtocol, type VfalIdentity } from "cmpc-stream/models";
+ * import { evaluateVfalEva, type EvaluateEmbedders } from "cmpc-stream/operators";
+ * declare const testIdentities: VfalIdentity[];
+ * declare const embedders: EvaluateEmbedders;
  * const p = makeVfalEvaProtocol(testIdentities);
  * const r = await evaluateVfalEva(p, embedders);
  * console.log(`AUC ${(100 * r.auc).toFixed(2)} 1:2 ${(100 * r.matchingV2F).toFixed(2)} mAP ${(100 * r.mapV2F).toFixed(2)}`);
@@ -58,7 +62,8 @@ export async function evaluateVfalEva(
   embedders: EvaluateEmbedders,
   options: EvaluateVfalEvaOptions = {},
 ): Promise<VfalEvaResult> {
-  const { name = "vfal-eva", seed = protocol.seed, concurrency = 4, onProgress } = options;
+  const { name, concurrency, onProgress } = commonOptions(options, "vfal-eva");
+  const seed = options.seed ?? protocol.seed;
   const emb = new ItemEmbedder(embedders, {
     seed,
     concurrency,

@@ -38,6 +38,11 @@ export interface EvaluationReport {
  *
  * @example
  * ```ts
+ * import { writeFile } from "node:fs/promises";
+ * import { reportEvaluation, type MatchingResult, type RetrievalResult, type VerificationResult } from "cmpc-stream/operators";
+ * declare const verif: VerificationResult;
+ * declare const v2f: MatchingResult, f2v: MatchingResult;
+ * declare const retrieval: RetrievalResult;
  * const report = reportEvaluation([verif, v2f, f2v, retrieval], { title: "CMPC step 25000" });
  * console.log(report.table);
  * await writeFile("roc.svg", report.rocSvg ?? "");

@@ -61,6 +61,8 @@ export interface AugmentFacesOptions {
  * @example
  * ```ts
  * import { augmentFaces, samplePairs, trainCmpc } from "cmpc-stream/operators";
+ * import type { FeatureCache } from "cmpc-stream/streams";
+ * declare const cache: FeatureCache;
  * trainCmpc(({ rng, samplesSeen }) =>
  *   samplePairs(cache, { rng }).pipe(augmentFaces({ seed: 1, start: samplesSeen })),
  * );

@@ -1,5 +1,5 @@
 // This module is browser compatible.
-import { Observable } from "rxjs";
+import { Observable, Subject } from "rxjs";
 import {
   contentHash,
   type AvSample,
@@ -117,9 +117,10 @@ export type CacheEvent =
  *
  * @example
  * ```ts
- * import { last } from "rxjs";
+ * import type { FaceDetector } from "cmpc-stream/models";
  * import { buildFeatureCache, paperFrontEnd } from "cmpc-stream/operators";
  * import { videoFolderSource, datasetVideoBytes, decodeDatasetVideo, NodeFeatureStore } from "cmpc-stream/streams/node";
+ * declare const detector: FaceDetector;
  * const videos = await videoFolderSource("clips", { manifest: "clips/manifest.csv" });
  * buildFeatureCache(videos, {
  *   store: await NodeFeatureStore.open("cache"), frontEnd: paperFrontEnd({ detector }),
@@ -272,8 +273,8 @@ async function buildOne(
   },
   onCancel: (cancel: () => Promise<void>) => void,
 ): Promise<{ summary: FeatureSummary; faceMisses: number }> {
-  const { frontEnd } = options;
   const presegmented = video.utterances !== undefined;
+  const frontEndVideo = { presegmented, utteranceSeconds: settings.utteranceSeconds };
   const writer: FeatureWriter = await options.store.create(key, video.videoId);
   const stream = options.decode(video, {
     fps: settings.fps,
@@ -291,15 +292,62 @@ async function buildOne(
   let faces = 0;
   let faceMisses = 0;
   let frames = 0;
-  let sampleRate = 16000;
   let audioSeconds = 0;
   const every = options.progressSeconds ?? 60;
   let nextProgress = every > 0 ? every : Infinity;
-  const pending = new AudioBuffer();
-  const addUtterance = async (pcm: Float32Array, rate: number): Promise<void> => {
-    if (pcm.length === 0) return;
-    await writer.addUtterance(await frontEnd.logMel(pcm, rate));
-    utterances++;
+
+  // The front-end operators run on this video's samples, pushed one at a time:
+  // the next sample is read only after the previous one's features are stored.
+  const samples = new Subject<AvSample>();
+  const withFrames = new Subject<AvSample>();
+  let writes: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | null = null;
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+  };
+  const write = (task: () => Promise<void>): void => {
+    writes = writes.then(() => (failure === null ? task() : undefined)).catch(fail);
+  };
+  let faceEvents = 0;
+  let faceWaiter: (() => void) | null = null;
+  const voiceDone = new Promise<void>((resolve) => {
+    samples.pipe(options.frontEnd.voice(frontEndVideo)).subscribe({
+      next: (lm) => {
+        write(async () => {
+          await writer.addUtterance(lm);
+          utterances++;
+        });
+      },
+      error: (e: unknown) => {
+        fail(e);
+        resolve();
+      },
+      complete: resolve,
+    });
+  });
+  const facesDone = new Promise<void>((resolve) => {
+    withFrames.pipe(options.frontEnd.faces(frontEndVideo)).subscribe({
+      next: (crop) => {
+        faceEvents++;
+        if (crop === null) faceMisses++;
+        else {
+          write(async () => {
+            await writer.addFace(crop);
+            faces++;
+          });
+        }
+        faceWaiter?.();
+      },
+      error: (e: unknown) => {
+        fail(e);
+        faceWaiter?.();
+        resolve();
+      },
+      complete: resolve,
+    });
+  });
+  const check = (): void => {
+    if (failure !== null) throw failure.error;
   };
   try {
     for (;;) {
@@ -312,33 +360,26 @@ async function buildOne(
           settings.onProgress(audioSeconds);
           nextProgress = (Math.floor(audioSeconds / every) + 1) * every;
         }
-        if (presegmented) {
-          await addUtterance(value.audio, value.sampleRate);
-        } else {
-          sampleRate = value.sampleRate;
-          pending.push(value.audio);
-          const max = Math.round(settings.utteranceSeconds * sampleRate);
-          while (pending.length >= 2 * max) await addUtterance(pending.take(max), sampleRate);
-        }
       }
+      samples.next(value);
       if (value.frame !== null) {
         frames++;
-        const crop = await frontEnd.face(value.frame, presegmented);
-        if (crop === null) faceMisses++;
-        else {
-          await writer.addFace(crop);
-          faces++;
-        }
+        const want = frames;
+        const answered = new Promise<void>((resolve) => {
+          faceWaiter = resolve;
+        });
+        withFrames.next(value);
+        if (faceEvents < want && failure === null) await answered;
+        faceWaiter = null;
       }
+      await writes;
+      check();
     }
-    if (!presegmented && pending.length > 0) {
-      const max = Math.round(settings.utteranceSeconds * sampleRate);
-      const rest = pending.take(pending.length);
-      const parts = Math.ceil(rest.length / max);
-      const len = Math.ceil(rest.length / parts);
-      for (let p = 0; p < parts; p++)
-        await addUtterance(rest.subarray(p * len, Math.min(rest.length, (p + 1) * len)), sampleRate);
-    }
+    samples.complete();
+    withFrames.complete();
+    await Promise.all([voiceDone, facesDone]);
+    await writes;
+    check();
     if (utterances === 0) throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
     if (faces === 0) {
       throw new RangeError(
@@ -349,35 +390,10 @@ async function buildOne(
     aborted = true;
     return { summary, faceMisses };
   } catch (e) {
+    samples.complete();
+    withFrames.complete();
     await abort();
     throw e;
-  }
-}
-
-/** A growable FIFO of PCM chunks. */
-class AudioBuffer {
-  #chunks: Float32Array[] = [];
-  length = 0;
-
-  push(chunk: Float32Array): void {
-    this.#chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  /** Removes and returns the first `n` samples. */
-  take(n: number): Float32Array {
-    const out = new Float32Array(n);
-    let at = 0;
-    while (at < n) {
-      const c = this.#chunks[0]!;
-      const k = Math.min(c.length, n - at);
-      out.set(c.subarray(0, k), at);
-      at += k;
-      if (k === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(k);
-    }
-    this.length -= n;
-    return out;
   }
 }
 

@@ -1,27 +1,43 @@
 import t from "tap";
-import { lastValueFrom, toArray } from "rxjs";
+import { filter, lastValueFrom, map, pipe, toArray } from "rxjs";
 import { MemoryFeatureStore, type AvSample, type DatasetVideo } from "../../streams/mod.ts";
 import { buildFeatureCache, type BuildFeatureCacheOptions, type CacheEvent } from "./build_feature_cache.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
+import { toUtterances } from "./to_utterances.ts";
 
 /** A cheap front end: one frame per 160 samples holding the frame's mean, 4 mels; faces are 2×2 crops of the frame's first pixel. */
 function fakeFrontEnd(tag = "a"): FeatureFrontEnd {
   return {
     config: { tag },
-    logMel(pcm) {
-      const frames = 1 + Math.floor(pcm.length / 160);
-      const data = new Float32Array(4 * frames);
-      for (let f = 0; f < frames; f++) for (let m = 0; m < 4; m++) data[m * frames + f] = (pcm[f * 160] ?? 0) * 10 + m;
-      return { data, mels: 4, frames };
-    },
-    face(frame) {
-      if (frame.data[0] === 0) return null; // "no face"
-      return {
-        data: new Uint8Array(12).fill(frame.data[0]!),
-        width: 2,
-        height: 2,
-      };
-    },
+    voice: (video) =>
+      pipe(
+        video.presegmented
+          ? pipe(
+              filter((s: AvSample) => s.audio.length > 0),
+              map((s) => s.audio),
+            )
+          : pipe(
+              toUtterances({ maxSeconds: video.utteranceSeconds }),
+              map((u) => u.pcm),
+            ),
+        map((pcm) => {
+          const frames = 1 + Math.floor(pcm.length / 160);
+          const data = new Float32Array(4 * frames);
+          for (let f = 0; f < frames; f++)
+            for (let m = 0; m < 4; m++) data[m * frames + f] = (pcm[f * 160] ?? 0) * 10 + m;
+          return { data, mels: 4, frames };
+        }),
+      ),
+    faces: () =>
+      map((s: AvSample) => {
+        const frame = s.frame!;
+        if (frame.data[0] === 0) return null; // "no face"
+        return {
+          data: new Uint8Array(12).fill(frame.data[0]!),
+          width: 2,
+          height: 2,
+        };
+      }),
   };
 }
 
@@ -221,9 +237,9 @@ t.test("buildFeatureCache() treats listed utterances as whole and frames as read
     faces: ["1.jpg"],
   };
   const crops: boolean[] = [];
-  const frontEnd = {
+  const frontEnd: FeatureFrontEnd = {
     ...fakeFrontEnd(),
-    face: (_f: unknown, cropped: boolean) => (crops.push(cropped), { data: new Uint8Array(12), width: 2, height: 2 }),
+    faces: (v) => map(() => (crops.push(v.presegmented), { data: new Uint8Array(12), width: 2, height: 2 })),
   };
   const samples: AvSample[] = [
     {
@@ -288,13 +304,17 @@ t.test("buildFeatureCache() pulls decoded samples only as fast as it stores them
       { highWaterMark: 0 },
     );
   const base = fakeFrontEnd();
-  const frontEnd = {
+  const frontEnd: FeatureFrontEnd = {
     ...base,
-    face: (frame: import("../../streams/mod.ts").RgbFrame, cropped: boolean) => {
-      processed++;
-      maxAhead = Math.max(maxAhead, pulled - processed);
-      return base.face(frame, cropped);
-    },
+    faces: (video) =>
+      pipe(
+        base.faces(video),
+        map((crop) => {
+          processed++;
+          maxAhead = Math.max(maxAhead, pulled - processed);
+          return crop;
+        }),
+      ),
   };
   const video: DatasetVideo = {
     index: 0,

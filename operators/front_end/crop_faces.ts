@@ -1,6 +1,6 @@
 // This module is browser compatible.
 import { mergeMap, type OperatorFunction } from "rxjs";
-import { cropFace, type FaceBox, type PixelBox } from "../../models/mod.ts";
+import { centredSquare, cropFace, type FaceBox, type PixelBox } from "../../models/mod.ts";
 import type { AvSample } from "../../streams/mod.ts";
 import type { FaceDetection } from "./detect_faces.ts";
 
@@ -51,7 +51,8 @@ export interface CropFacesOptions {
  * {@linkcode cropFace} (box ×1.6, squared, Pillow-exact bicubic to 224,
  * (x − 127.5)/127.5). A frame without a face gives a `{kind: "miss",
  * reason}` event, never a crop of the whole frame — unless `detect: false`,
- * which takes plain samples and crops each frame's centred square.
+ * which takes plain samples and crops each frame's centred square
+ * (`centredSquare`, whole pixels).
  *
  * @example
  * ```ts
@@ -83,15 +84,7 @@ export function cropFaces(options: CropFacesOptions = {}): OperatorFunction<Face
       }
       sample = input;
       if (sample.frame === null) return [{ kind: "miss", sample, reason: "no frame" }];
-      const side = Math.min(sample.frame.width, sample.frame.height);
-      boxes = [
-        {
-          x: (sample.frame.width - side) / 2,
-          y: (sample.frame.height - side) / 2,
-          width: side,
-          height: side,
-        },
-      ];
+      boxes = [centredSquare(sample.frame.width, sample.frame.height)];
       cropOptions = { size, scale: 1 };
     }
     const frame = sample.frame!;

@@ -1,22 +1,39 @@
 // This module is browser compatible.
-import type { LogMelFeatures, RgbFrame } from "../../streams/mod.ts";
+import type { OperatorFunction } from "rxjs";
+import type { AvSample, LogMelFeatures, RgbFrame } from "../../streams/mod.ts";
+
+/** How one video's samples come, as {@linkcode FeatureFrontEnd}'s operators are told. */
+export interface FrontEndVideo {
+  /**
+   * True for data sets that list their utterances and face crops
+   * (VoxCeleb1's wav + unzippedFaces): each sample with audio is one whole
+   * utterance and each frame a ready-made face crop (only resized).
+   */
+  presegmented: boolean;
+  /**
+   * Longest utterance of a continuous video in seconds; its audio is cut as
+   * {@linkcode toLogMel} cuts it (the last two share the rest equally).
+   */
+  utteranceSeconds: number;
+}
 
 /**
- * The front ends the feature cache runs once per video: the log-mel of each
- * utterance and a face crop of each sampled frame. `config` describes them;
- * its hash is part of every cache key, so changing any setting rebuilds the
- * cache. {@linkcode paperFrontEnd} is the paper's; tests and other pipelines
- * can pass their own.
+ * The front ends the feature cache runs once per video, as operators on the
+ * video's decoded samples: the log-mel of each utterance, and one face event
+ * per frame. `config` describes them; its hash is part of every cache key,
+ * so changing any setting rebuilds the cache. {@linkcode paperFrontEnd} is
+ * the paper's (built from `toLogMel`, `detectFaces` and `cropFaces`); tests
+ * and other pipelines can pass their own.
  */
 export interface FeatureFrontEnd {
   /** A JSON-serialisable description of every setting that changes the output. */
   readonly config: Readonly<Record<string, unknown>>;
-  /** The log-mel (`mels × frames`, dB) of one whole utterance of mono PCM. */
-  logMel(pcm: Float32Array, sampleRate: number): LogMelFeatures | Promise<LogMelFeatures>;
+  /** Samples of one video → the log-mel (`mels × frames`, dB) of each utterance, in order. */
+  voice(video: FrontEndVideo): OperatorFunction<AvSample, LogMelFeatures>;
   /**
-   * The uint8 RGB face crop of a frame (before the [-1, 1] scaling), or null
-   * when the frame has no face. `cropped` is true for ready-made face crops
-   * (VoxCeleb1's `unzippedFaces`), which are only resized.
+   * Samples of one video that have a frame → exactly one event per sample, in
+   * order: the uint8 RGB face crop (before the [−1, 1] scaling), or null when
+   * the frame has no face.
    */
-  face(frame: RgbFrame, cropped: boolean): RgbFrame | null | Promise<RgbFrame | null>;
+  faces(video: FrontEndVideo): OperatorFunction<AvSample, RgbFrame | null>;
 }

@@ -7,6 +7,7 @@
  */
 
 // Voice
+export { toUtterances, type ToUtterancesOptions, type Utterance } from "./to_utterances.ts";
 export { toLogMel, type LogMelUtterance, type ToLogMelOptions } from "./to_log_mel.ts";
 
 // Faces
@@ -15,6 +16,6 @@ export { cropFaces, type CropFacesOptions, type FaceCropEvent } from "./crop_fac
 export { augmentFaces, type AugmentFacesOptions } from "./augment_faces.ts";
 
 // Feature cache
-export { type FeatureFrontEnd } from "./feature_front_end.ts";
+export { type FeatureFrontEnd, type FrontEndVideo } from "./feature_front_end.ts";
 export { paperFrontEnd, type PaperFrontEndOptions } from "./paper_front_end.ts";
 export { buildFeatureCache, type BuildFeatureCacheOptions, type CacheEvent } from "./build_feature_cache.ts";

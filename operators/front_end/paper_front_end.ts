@@ -1,7 +1,11 @@
 // This module is browser compatible.
-import { cropFace, logMel, LOG_MEL_PARAMS, type FaceDetector } from "../../models/mod.ts";
+import { filter, map, pipe } from "rxjs";
+import { LOG_MEL_PARAMS, logMel, type FaceDetector } from "../../models/mod.ts";
 import type { RgbFrame } from "../../streams/mod.ts";
+import { cropFaces, type FaceCropEvent } from "./crop_faces.ts";
+import { detectFaces } from "./detect_faces.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
+import { toLogMel } from "./to_log_mel.ts";
 
 /** Options for {@linkcode paperFrontEnd}. */
 export interface PaperFrontEndOptions {
@@ -35,11 +39,12 @@ export interface PaperFrontEndOptions {
 }
 
 /**
- * The paper's front ends for the feature cache: librosa-exact log-mel
- * (`logMel` of models/, 64 mels, 80 dB floor per utterance, 16 kHz only) and
- * BlazeFace detection with VoxCeleb-style 1.6× square crops resized to 224
- * with Pillow-exact bicubic (`cropFace`), kept as uint8 RGB. Ready-made crops
- * (VoxCeleb1 jpgs) are resized from their centred square.
+ * The paper's front ends for the feature cache, composed from the front-end
+ * operators: `toLogMel` (librosa-exact log-mel of `models/`, 64 mels, 80 dB
+ * floor per utterance, 16 kHz only; whole utterances, no windows) and
+ * `detectFaces` (BlazeFace, the best face) then `cropFaces` (VoxCeleb-style
+ * 1.6× square, Pillow-exact bicubic to `size`), kept as uint8 RGB.
+ * Ready-made crops (VoxCeleb1 jpgs) are resized from their centred square.
  *
  * @example
  * ```ts
@@ -62,20 +67,13 @@ export function paperFrontEnd(options: PaperFrontEndOptions = {}): FeatureFrontE
       "Cannot build the paper front end: pass a FaceDetector as `detector`, or `detect: false` for ready-made face tracks",
     );
   }
-  const toUint8 = (crop: Float32Array): RgbFrame => {
+  // The cache keeps uint8; (x − 127.5)/127.5 and back rounds to the same bytes.
+  const toUint8 = (e: FaceCropEvent): RgbFrame | null => {
+    if (e.kind === "miss") return null;
+    const crop = e.face.data;
     const data = new Uint8Array(crop.length);
     for (let i = 0; i < crop.length; i++) data[i] = Math.round(crop[i]! * 127.5 + 127.5);
     return { data, width: size, height: size };
-  };
-  const centred = (frame: RgbFrame): RgbFrame => {
-    const side = Math.min(frame.width, frame.height);
-    const box = {
-      x: Math.floor((frame.width - side) / 2),
-      y: Math.floor((frame.height - side) / 2),
-      width: side,
-      height: side,
-    };
-    return toUint8(cropFace(frame, box, { size, scale: 1 }));
   };
   return {
     config: {
@@ -89,14 +87,19 @@ export function paperFrontEnd(options: PaperFrontEndOptions = {}): FeatureFrontE
         store: "uint8",
       },
     },
-    logMel(pcm: Float32Array, sampleRate: number) {
-      return logMel(pcm, { sampleRate });
-    },
-    async face(frame: RgbFrame, cropped: boolean): Promise<RgbFrame | null> {
-      if (cropped || !detect) return centred(frame);
-      const boxes = await detector!.detect(frame, { maxFaces: 1, minScore });
-      const box = boxes[0];
-      return box === undefined ? null : toUint8(cropFace(frame, box, { size, scale }));
-    },
+    voice: (video) =>
+      video.presegmented
+        ? pipe(
+            filter((s) => s.audio.length > 0),
+            map((s) => logMel(s.audio, { sampleRate: s.sampleRate })),
+          )
+        : pipe(
+            toLogMel({ maxSeconds: video.utteranceSeconds, windows: false }),
+            map((u) => u.logMel),
+          ),
+    faces: (video) =>
+      video.presegmented || !detect
+        ? pipe(cropFaces({ detect: false, size }), map(toUint8))
+        : pipe(detectFaces(detector!, { maxFaces: 1, minScore }), cropFaces({ size, scale }), map(toUint8)),
   };
 }

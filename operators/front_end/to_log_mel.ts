@@ -1,7 +1,8 @@
 // This module is browser compatible.
-import { Observable, type OperatorFunction } from "rxjs";
+import { map, pipe, type OperatorFunction } from "rxjs";
 import { logMel, logMelWindows, type LogMel, type LogMelWindow } from "../../models/mod.ts";
 import type { AvSample } from "../../streams/mod.ts";
+import { toUtterances } from "./to_utterances.ts";
 
 /** One utterance's log-mel and its windows, as {@linkcode toLogMel} emits it. */
 export interface LogMelUtterance {
@@ -29,16 +30,16 @@ export interface ToLogMelOptions {
   dropSilent?: boolean;
   /** How far below the utterance's speech level a window is near-silent, in dB. @default {30} */
   silenceDb?: number;
+  /** Cut windows at all (`false`: `windows` is empty, e.g. for a feature cache that keeps whole utterances). @default {true} */
+  windows?: boolean;
 }
 
 /**
- * Turns decoded samples into log-mel utterances: the audio of consecutive
- * samples of one video is joined and cut into utterances of `maxSeconds`;
- * what is left at the end of a video (a change of `videoId` or the end of the
- * stream) becomes one utterance, or two equal ones when longer than
- * `maxSeconds`, so none is shorter than `maxSeconds / 2` unless the whole
- * video is. An utterance is emitted once `2 · maxSeconds` of audio are
- * buffered or the video ends (the latency for live input). Each utterance's log-mel is computed as a whole with
+ * Turns decoded samples into log-mel utterances: the audio is cut into
+ * utterances by {@linkcode toUtterances} (at most `maxSeconds`, none shorter
+ * than `maxSeconds / 2` unless the whole video is; emitted once
+ * `2 · maxSeconds` of audio are buffered or the video ends, the latency for
+ * live input). Each utterance's log-mel is computed as a whole with
  * {@linkcode logMel} (librosa 0.6.2 exact) and its windows are cut with
  * {@linkcode logMelWindows}. Samples with no audio add nothing; a sample
  * rate other than 16 kHz errors the stream with a RangeError. Emits plain
@@ -53,89 +54,25 @@ export interface ToLogMelOptions {
  * ```
  */
 export function toLogMel(options: ToLogMelOptions = {}): OperatorFunction<AvSample, LogMelUtterance> {
-  const maxSeconds = options.maxSeconds ?? 10;
   const windowFrames = options.windowFrames ?? 500;
+  const cutWindows = options.windows ?? true;
   const windowOptions = {
     frames: windowFrames,
     hop: options.hop ?? windowFrames,
     ...(options.dropSilent === undefined ? {} : { dropSilent: options.dropSilent }),
     ...(options.silenceDb === undefined ? {} : { silenceDb: options.silenceDb }),
   };
-  const rate = 16000;
-  const max = Math.floor(maxSeconds * rate);
-  if (!(max >= 160)) throw new RangeError(`Cannot cut utterances of ${maxSeconds} s: expected at least 0.01 s`);
-  return (source) =>
-    new Observable<LogMelUtterance>((subscriber) => {
-      let videoId: string | null = null;
-      let t0 = 0;
-      let chunks: Float32Array[] = [];
-      let length = 0;
-      const emit = (n: number): void => {
-        const pcm = new Float32Array(n);
-        let o = 0;
-        const rest: Float32Array[] = [];
-        for (const c of chunks) {
-          if (o >= n) rest.push(c);
-          else if (o + c.length <= n) pcm.set(c, o);
-          else {
-            pcm.set(c.subarray(0, n - o), o);
-            rest.push(c.subarray(n - o));
-          }
-          o += c.length;
-        }
-        chunks = rest;
-        length -= n;
-        const lm = logMel(pcm);
-        subscriber.next({
-          videoId: videoId!,
-          t: t0,
-          duration: n / rate,
-          logMel: lm,
-          windows: logMelWindows(lm, windowOptions),
-        });
-        t0 += n / rate;
+  return pipe(
+    toUtterances(options.maxSeconds === undefined ? {} : { maxSeconds: options.maxSeconds }),
+    map((u): LogMelUtterance => {
+      const lm = logMel(u.pcm);
+      return {
+        videoId: u.videoId,
+        t: u.t,
+        duration: u.duration,
+        logMel: lm,
+        windows: cutWindows ? logMelWindows(lm, windowOptions) : [],
       };
-      const flush = (): void => {
-        // the tail: one utterance, or two equal halves when longer than max,
-        // so no utterance is shorter than max / 2 unless the whole video is
-        if (length > max) emit(Math.ceil(length / 2));
-        if (length > 0) emit(length);
-        chunks = [];
-        length = 0;
-      };
-      return source.subscribe({
-        next(s) {
-          try {
-            if (s.sampleRate !== rate) {
-              throw new RangeError(
-                `Cannot compute a log-mel for "${s.videoId}" at ${s.sampleRate} Hz: decode at 16000 Hz`,
-              );
-            }
-            if (s.videoId !== videoId) {
-              flush();
-              videoId = s.videoId;
-              t0 = s.t;
-            }
-            if (s.audio.length === 0) return;
-            if (length === 0) t0 = s.t;
-            chunks.push(s.audio);
-            length += s.audio.length;
-            while (length >= 2 * max) emit(max);
-          } catch (e) {
-            subscriber.error(e);
-          }
-        },
-        error(e: unknown) {
-          subscriber.error(e);
-        },
-        complete() {
-          try {
-            flush();
-            subscriber.complete();
-          } catch (e) {
-            subscriber.error(e);
-          }
-        },
-      });
-    });
+    }),
+  );
 }

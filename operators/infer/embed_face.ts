@@ -27,6 +27,11 @@ export interface EmbedFaceOptions {
  * @example
  * ```ts
  * import { from } from "rxjs";
+ * import type { TrainState } from "cmpc-stream/models";
+ * import { embedFace, loadTowers } from "cmpc-stream/operators";
+ * import type { EncoderPair } from "cmpc-stream/streams";
+ * declare const state: TrainState;
+ * declare const crops: EncoderPair["face"][];
  * const { face } = loadTowers(state);
  * from(crops).pipe(embedFace(face)).subscribe((e) => console.log(e.length));
  * ```

@@ -29,6 +29,11 @@ export interface EmbedVoiceOptions {
  * @example
  * ```ts
  * import { from } from "rxjs";
+ * import type { TrainState } from "cmpc-stream/models";
+ * import { embedVoice, loadTowers } from "cmpc-stream/operators";
+ * import type { EncoderPair } from "cmpc-stream/streams";
+ * declare const state: TrainState;
+ * declare const windows: EncoderPair["logMel"][];
  * const { voice } = loadTowers(state);
  * from(windows).pipe(embedVoice(voice, { batchSize: 16 })).subscribe((e) => console.log(e.length));
  * ```

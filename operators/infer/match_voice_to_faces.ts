@@ -34,6 +34,7 @@ export interface MatchVoiceToFacesOptions {
  * @example
  * ```ts
  * import { of } from "rxjs";
+ * import { matchVoiceToFaces } from "./match_voice_to_faces.ts";
  * of({ voice: [1, 0], faces: [[0, 1], [1, 0.1]] })
  *   .pipe(matchVoiceToFaces())
  *   .subscribe((m) => console.log(m.best)); // 1

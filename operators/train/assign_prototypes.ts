@@ -27,6 +27,11 @@ export interface AssignPrototypesOptions {
  *
  * @example
  * ```ts
+ * import type { Observable } from "rxjs";
+ * import { assignPrototypes, encode, recalibratedLoss, trainStep, updateMemoryBank } from "cmpc-stream/operators";
+ * import type { Batch, TrainSession } from "cmpc-stream/operators";
+ * declare const session: TrainSession;
+ * declare const batches: Observable<Batch>;
  * batches.pipe(encode(session), updateMemoryBank(session),
  *   assignPrototypes(session, { onCluster: (c) => console.error(`clustered in ${c.ms} ms`) }),
  *   recalibratedLoss(session), trainStep(session));

@@ -41,7 +41,9 @@ export interface BatchPairsOptions {
  * @example
  * ```ts
  * import { from } from "rxjs";
- * import { batchPairs } from "./batch_pairs.ts";
+ * import type { EncoderPair } from "cmpc-stream/streams";
+ * import { batchPairs } from "cmpc-stream/operators";
+ * declare const pairs: EncoderPair[];
  * from(pairs).pipe(batchPairs({ batchSize: 16 })).subscribe((b) => {
  *   console.log(b.voice.shape, b.indices);
  *   b.voice.dispose();

@@ -39,6 +39,11 @@ export interface CheckpointEveryOptions {
  *
  * @example
  * ```ts
+ * import type { Observable } from "rxjs";
+ * import type { TrainState } from "cmpc-stream/models";
+ * import { checkpointEvery, type StepEvent, type TrainSession } from "cmpc-stream/operators";
+ * declare const session: TrainSession;
+ * declare const events: Observable<StepEvent>;
  * const states: TrainState[] = [];
  * events.pipe(checkpointEvery(session, { every: 100, write: async (s) => { states.push(s); } }));
  * ```

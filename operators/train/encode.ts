@@ -15,6 +15,19 @@ import type { TrainSession } from "./train_session.ts";
  *
  * @example
  * ```ts
+ * import type { Observable } from "rxjs";
+ * import type { EncoderPair } from "cmpc-stream/streams";
+ * import {
+ *   assignPrototypes,
+ *   batchPairs,
+ *   encode,
+ *   recalibratedLoss,
+ *   trainStep,
+ *   updateMemoryBank,
+ *   type TrainSession,
+ * } from "cmpc-stream/operators";
+ * declare const session: TrainSession;
+ * declare const source: Observable<EncoderPair>;
  * source.pipe(batchPairs({ batchSize: 16 }), encode(session), updateMemoryBank(session),
  *   assignPrototypes(session), recalibratedLoss(session), trainStep(session));
  * ```

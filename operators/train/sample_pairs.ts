@@ -1,7 +1,13 @@
 // This module is browser compatible.
 import { Observable } from "rxjs";
 import { Rng, type RngState } from "../../models/mod.ts";
-import type { CachedVideo, EncoderPair, FeatureCache } from "../../streams/mod.ts";
+import {
+  faceCropFromStore,
+  logMelWindowFromStore,
+  type CachedVideo,
+  type EncoderPair,
+  type FeatureCache,
+} from "../../streams/mod.ts";
 
 /** Where a sampled pair came from, with the generator state right after its draw. */
 export interface PairDraw {
@@ -97,6 +103,8 @@ export interface SamplePairsOptions {
  * ```ts
  * import { take } from "rxjs";
  * import { samplePairs } from "cmpc-stream/operators";
+ * import type { FeatureCache } from "cmpc-stream/streams";
+ * declare const cache: FeatureCache;
  * samplePairs(cache, { seed: 1, windowFrames: 500 })
  *   .pipe(take(3))
  *   .subscribe((p) => console.log(p.videoIndex, p.logMel.frames, p.face.width)); // e.g. 17 500 224
@@ -266,9 +274,6 @@ function* sequentialPlan(videos: CachedVideo[], w: number): Generator<PlannedDra
   }
 }
 
-/** (x − 127.5) / 127.5 for every uint8 x. */
-const SCALE = Float32Array.from({ length: 256 }, (_, x) => (x - 127.5) / 127.5);
-
 async function readPair(cache: FeatureCache, d: PlannedDraw, w: number): Promise<SampledPair> {
   const { video } = d;
   const { mels, faceHeight, faceWidth } = video.summary;
@@ -276,19 +281,11 @@ async function readPair(cache: FeatureCache, d: PlannedDraw, w: number): Promise
     cache.store.readLogMel(video.key, d.utterance, d.readStart, d.readCount),
     cache.store.readFace(video.key, d.face),
   ]);
-  // Frame-major (count × mels) → mels × w, 0 dB outside the utterance.
-  const data = new Float32Array(mels * w);
-  for (let f = 0; f < d.readCount; f++) {
-    const col = d.padLeft + f;
-    const src = f * mels;
-    for (let m = 0; m < mels; m++) data[m * w + col] = frames[src + m]!;
-  }
-  const faceData = new Float32Array(face.length);
-  for (let i = 0; i < face.length; i++) faceData[i] = SCALE[face[i]!]!;
   return {
     videoIndex: video.index,
-    logMel: { data, mels, frames: w },
-    face: { data: faceData, height: faceHeight, width: faceWidth },
+    // Frame-major (count × mels) → mels × w, 0 dB outside the utterance.
+    logMel: logMelWindowFromStore(frames, mels, w, d.padLeft),
+    face: faceCropFromStore(face, faceHeight, faceWidth),
     draw: {
       videoId: video.videoId,
       utterance: d.utterance,

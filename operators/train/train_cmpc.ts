@@ -107,10 +107,13 @@ export interface TrainCmpcOptions {
  * @example
  * ```ts
  * import { cmpcConfig } from "cmpc-stream/models";
- * import { trainCmpc } from "cmpc-stream/operators";
+ * import { samplePairs, trainCmpc, type CheckpointWriter } from "cmpc-stream/operators";
+ * import type { FeatureCache } from "cmpc-stream/streams";
+ * declare const cache: FeatureCache;
+ * declare const save: CheckpointWriter; // e.g. writeCheckpoint from cmpc-stream/streams/node
  * trainCmpc(({ rng }) => samplePairs(cache, { rng }), {
- *   config: cmpcConfig("small", { bankSize: cache.size, totalSteps: 2000 }),
- *   checkpoint: { every: 100, write: async (s) => save(s) },
+ *   config: cmpcConfig("small", { bankSize: cache.videos.length, totalSteps: 2000 }),
+ *   checkpoint: { every: 100, write: save },
  * }).subscribe((e) => console.log(e.step, e.loss.total));
  * ```
  */

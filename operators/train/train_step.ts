@@ -30,6 +30,11 @@ export interface TrainStepOptions {
  *
  * @example
  * ```ts
+ * import type { Observable } from "rxjs";
+ * import { assignPrototypes, encode, recalibratedLoss, trainStep, updateMemoryBank } from "cmpc-stream/operators";
+ * import type { Batch, TrainSession } from "cmpc-stream/operators";
+ * declare const session: TrainSession;
+ * declare const batches: Observable<Batch>;
  * batches.pipe(encode(session), updateMemoryBank(session), assignPrototypes(session),
  *   recalibratedLoss(session), trainStep(session)).subscribe((e) => console.log(e.step, e.loss.total));
  * ```

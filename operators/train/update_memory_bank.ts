@@ -13,6 +13,11 @@ import type { TrainSession } from "./train_session.ts";
  *
  * @example
  * ```ts
+ * import type { Observable } from "rxjs";
+ * import { assignPrototypes, encode, recalibratedLoss, trainStep, updateMemoryBank } from "cmpc-stream/operators";
+ * import type { Batch, TrainSession } from "cmpc-stream/operators";
+ * declare const session: TrainSession;
+ * declare const batches: Observable<Batch>;
  * batches.pipe(encode(session), updateMemoryBank(session), assignPrototypes(session),
  *   recalibratedLoss(session), trainStep(session));
  * ```

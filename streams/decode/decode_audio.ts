@@ -1,6 +1,6 @@
 // This module is browser compatible.
 import { DecodeHost } from "./_decode_host.ts";
-import type { DecoderWorkerFactory } from "./decoder_worker.ts";
+import type { DecoderOptions } from "./decoder_worker.ts";
 import type { VideoSource } from "../sources/video_source.ts";
 
 /** One window of a decoded audio track. */
@@ -15,26 +15,11 @@ export interface AudioChunk {
 }
 
 /** Options of {@linkcode decodeAudio}. */
-export interface DecodeAudioOptions {
-  /** Audio sample rate in Hz. @default 16000 */
-  sampleRate?: number;
+export interface DecodeAudioOptions extends DecoderOptions {
   /** Seconds per chunk (the decode window). @default 10 */
   windowSeconds?: number;
   /** Chunks decoded ahead of the reader. @default 1 */
   highWaterMark?: number;
-  /** Starts the decoder worker. @default the source's worker */
-  worker?: DecoderWorkerFactory;
-  /**
-   * Keep the worker (with ffmpeg.wasm loaded) for the next decode after this
-   * one ends cleanly: one idle worker per factory. Failed and cancelled
-   * decodes always terminate their worker.
-   * @default true
-   */
-  reuseWorker?: boolean;
-  /** URL of `@ffmpeg/core`'s ESM script for Web Workers. */
-  coreURL?: string;
-  /** URL of `ffmpeg-core.wasm` for Web Workers. */
-  wasmURL?: string;
 }
 
 /**

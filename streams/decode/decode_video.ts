@@ -1,19 +1,17 @@
 // This module is browser compatible.
 import { DecodeHost } from "./_decode_host.ts";
 import type { AvSample, RgbFrame } from "./av_sample.ts";
-import type { DecoderWorkerFactory } from "./decoder_worker.ts";
+import type { DecoderOptions } from "./decoder_worker.ts";
 import type { VideoSource } from "../sources/video_source.ts";
 
 /** Options of {@linkcode decodeVideo}. */
-export interface DecodeOptions {
+export interface DecodeOptions extends DecoderOptions {
   /**
    * Video frames per second (ffmpeg's `fps` filter: frames at t = k / fps).
    * Any rate up to the native one is useful; above it frames repeat.
    * @default 1
    */
   fps?: number;
-  /** Audio sample rate in Hz (mono, float PCM). @default 16000 */
-  sampleRate?: number;
   /**
    * Seconds of audio carried by each sample: `[t, t + audioSecondsPerSample)`.
    * With the default the clips tile the track (concatenating them gives the
@@ -31,19 +29,6 @@ export interface DecodeOptions {
   windowSeconds?: number;
   /** Samples the stream decodes ahead of the reader (its queue size). @default 2 */
   highWaterMark?: number;
-  /** Starts the decoder worker. @default the source's worker (Node sources), else an error */
-  worker?: DecoderWorkerFactory;
-  /**
-   * Keep the worker (with ffmpeg.wasm loaded) for the next decode after this
-   * one ends cleanly: one idle worker per factory. Failed and cancelled
-   * decodes always terminate their worker.
-   * @default true
-   */
-  reuseWorker?: boolean;
-  /** URL of `@ffmpeg/core`'s ESM script for Web Workers. @default resolved by the bundler */
-  coreURL?: string;
-  /** URL of `ffmpeg-core.wasm` for Web Workers. @default next to `coreURL` */
-  wasmURL?: string;
 }
 
 function check(name: string, what: string, v: number, min: number, max: number): number {

@@ -21,3 +21,22 @@ export interface DecoderWorker {
 
 /** Starts a fresh {@linkcode DecoderWorker}. */
 export type DecoderWorkerFactory = () => DecoderWorker;
+
+/** The options every decoder of `streams/decode` takes (`decodeVideo`, `decodeAudio`, `decodeVideos`). */
+export interface DecoderOptions {
+  /** Audio sample rate in Hz (mono, float PCM), in [1000, 192000]. @default 16000 */
+  sampleRate?: number;
+  /** Starts the decoder worker. @default the source's worker (Node sources), else an error */
+  worker?: DecoderWorkerFactory;
+  /**
+   * Keep the worker (with ffmpeg.wasm loaded) for the next decode after this
+   * one ends cleanly: one idle worker per factory. Failed and cancelled
+   * decodes always terminate their worker.
+   * @default true
+   */
+  reuseWorker?: boolean;
+  /** URL of `@ffmpeg/core`'s ESM script for Web Workers. @default resolved by the bundler */
+  coreURL?: string;
+  /** URL of `ffmpeg-core.wasm` for Web Workers. @default next to `coreURL` */
+  wasmURL?: string;
+}

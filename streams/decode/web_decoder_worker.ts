@@ -15,6 +15,7 @@ import type { DecoderWorker } from "./decoder_worker.ts";
  * @example
  * ```ts
  * import { blobSource, decodeVideo, webDecoderWorker } from "cmpc-stream/streams";
+ * declare const file: File; // e.g. from an <input type="file">
  * const samples = decodeVideo(blobSource(file), { worker: webDecoderWorker, coreURL: "/ffmpeg-core.js" });
  * ```
  */

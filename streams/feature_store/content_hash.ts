@@ -25,6 +25,7 @@ export interface ContentHashOptions {
  *
  * @example
  * ```ts
+ * import { contentHash } from "cmpc-stream/streams";
  * const hex = await contentHash(new TextEncoder().encode("abc"));
  * console.assert(hex.startsWith("ba7816bf"));
  * ```

@@ -17,6 +17,7 @@ interface Entry {
  *
  * @example
  * ```ts
+ * import { MemoryFeatureStore } from "cmpc-stream/streams";
  * const store = new MemoryFeatureStore();
  * const w = await store.create("key", "clip.mp4");
  * await w.addUtterance({ data: new Float32Array(64 * 300), mels: 64, frames: 300 });

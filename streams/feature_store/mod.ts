@@ -14,3 +14,7 @@ export { type CachedVideo, type FeatureCache } from "./feature_cache.ts";
 
 // Keys
 export { contentHash, type ContentHashOptions } from "./content_hash.ts";
+
+// Encoder inputs
+export { logMelWindowFromStore } from "./log_mel_window_from_store.ts";
+export { faceCropFromStore } from "./face_crop_from_store.ts";

@@ -23,6 +23,8 @@ export interface DecodeJpegOptions {
  *
  * @example
  * ```ts
+ * import { decodeJpeg } from "cmpc-stream/streams";
+ * declare const bytes: Uint8Array; // the contents of 00025.jpg
  * const frame = decodeJpeg(bytes, "00025.jpg");
  * console.log(frame.width, frame.height);
  * ```

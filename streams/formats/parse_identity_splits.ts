@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { parseIdentitySplits } from "cmpc-stream/streams";
  * const splits = parseIdentitySplits("A.J._Buckley 1 \nA.R._Rahman 4 \n");
  * console.assert(splits.get("A.R._Rahman") === 4);
  * ```

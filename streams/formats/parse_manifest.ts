@@ -22,6 +22,7 @@ export interface ManifestRow {
  *
  * @example
  * ```ts
+ * import { parseManifest } from "cmpc-stream/streams";
  * const rows = parseManifest("file,identity\na.mp4,alice\n");
  * console.assert(rows[0]?.identity === "alice");
  * ```

@@ -25,6 +25,7 @@ export interface Voxceleb1MetaRow {
  *
  * @example
  * ```ts
+ * import { parseVoxceleb1Meta } from "cmpc-stream/streams";
  * const rows = parseVoxceleb1Meta("VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\nid10001\tA.J._Buckley\tm\tIreland\tdev\n");
  * console.assert(rows[0]?.name === "A.J._Buckley");
  * ```

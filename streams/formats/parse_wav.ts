@@ -28,6 +28,7 @@ export interface WavAudio {
  *
  * @example
  * ```ts
+ * import { parseWav } from "cmpc-stream/streams";
  * const bytes = await (await fetch("utt.wav")).arrayBuffer();
  * const { samples, sampleRate } = parseWav(new Uint8Array(bytes), "utt.wav");
  * ```

@@ -21,9 +21,10 @@ export interface DatasetVideoBytesOptions {
  *
  * @example
  * ```ts
- * import { contentHash } from "cmpc-stream/streams";
+ * import { contentHash, type DatasetVideo } from "cmpc-stream/streams";
  * import { datasetVideoBytes } from "cmpc-stream/streams/node";
- * const key = await contentHash(datasetVideoBytes(videos[0]));
+ * declare const video: DatasetVideo; // e.g. from videoFolderSource or voxceleb1Source
+ * const key = await contentHash(datasetVideoBytes(video));
  * ```
  */
 export function datasetVideoBytes(

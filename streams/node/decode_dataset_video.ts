@@ -13,8 +13,11 @@ import { voxceleb1Samples } from "./voxceleb1_samples.ts";
  *
  * @example
  * ```ts
- * import { buildFeatureCache } from "cmpc-stream/operators";
+ * import { buildFeatureCache, type FeatureFrontEnd } from "cmpc-stream/operators";
+ * import type { DatasetVideo } from "cmpc-stream/streams";
  * import { datasetVideoBytes, decodeDatasetVideo, NodeFeatureStore } from "cmpc-stream/streams/node";
+ * declare const videos: DatasetVideo[];
+ * declare const frontEnd: FeatureFrontEnd; // paperFrontEnd(...)
  * const events = buildFeatureCache(videos, {
  *   store: await NodeFeatureStore.open("cache"), frontEnd, readBytes: datasetVideoBytes, decode: decodeDatasetVideo,
  * });

@@ -12,6 +12,7 @@ import type { DecoderWorker } from "../decode/decoder_worker.ts";
  * ```ts
  * import { bytesSource, decodeVideo } from "cmpc-stream/streams";
  * import { nodeDecoderWorker } from "cmpc-stream/streams/node";
+ * declare const bytes: Uint8Array; // the contents of clip.mp4
  * const samples = decodeVideo(bytesSource(bytes, "clip.mp4"), { worker: nodeDecoderWorker });
  * ```
  */

@@ -80,6 +80,8 @@ export async function initRunFolder(
  *
  * @example
  * ```ts
+ * import type { CmpcConfig } from "cmpc-stream/models";
+ * import { readRunConfig } from "cmpc-stream/streams/node";
  * const config = (await readRunConfig("runs/a")) as CmpcConfig;
  * ```
  */
@@ -104,6 +106,7 @@ export async function readRunConfig(runDir: string): Promise<unknown> {
  *
  * @example
  * ```ts
+ * import { appendLog } from "cmpc-stream/streams/node";
  * await appendLog("runs/a", { kind: "step", step: 10, loss: 4.2 });
  * ```
  */
@@ -120,6 +123,7 @@ export async function appendLog(runDir: string, entry: object): Promise<void> {
  *
  * @example
  * ```ts
+ * import { readLog } from "cmpc-stream/streams/node";
  * const steps = (await readLog("runs/a")).filter((e) => e["kind"] === "step");
  * ```
  */
@@ -157,7 +161,9 @@ export interface WriteCheckpointOptions {
  *
  * @example
  * ```ts
- * import { serializeTrainState } from "cmpc-stream/models";
+ * import { serializeTrainState, type TrainState } from "cmpc-stream/models";
+ * import { writeCheckpoint } from "cmpc-stream/streams/node";
+ * declare const state: TrainState;
  * await writeCheckpoint("runs/a", state.step, serializeTrainState(state), { keep: 3 });
  * ```
  */
@@ -192,6 +198,7 @@ export async function writeCheckpoint(
  *
  * @example
  * ```ts
+ * import { listCheckpoints } from "cmpc-stream/streams/node";
  * console.log(await listCheckpoints("runs/a")); // [1000, 2000]
  * ```
  */
@@ -228,6 +235,7 @@ export interface StoredCheckpoint {
  * @example
  * ```ts
  * import { deserializeTrainState } from "cmpc-stream/models";
+ * import { readLatestCheckpoint } from "cmpc-stream/streams/node";
  * const c = await readLatestCheckpoint("runs/a");
  * const state = c === null ? null : deserializeTrainState(c.bytes);
  * ```

@@ -20,8 +20,10 @@ import { decodeJpeg } from "../formats/decode_jpeg.ts";
  *
  * @example
  * ```ts
+ * import type { DatasetVideo } from "cmpc-stream/streams";
  * import { voxceleb1Samples } from "cmpc-stream/streams/node";
- * const reader = voxceleb1Samples(videos[0]).getReader();
+ * declare const video: DatasetVideo; // an instance from voxceleb1Source
+ * const reader = voxceleb1Samples(video).getReader();
  * const { value } = await reader.read(); // the first utterance
  * ```
  */

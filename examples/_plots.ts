@@ -1,5 +1,5 @@
 /**
- * Run-folder plots rendered offline: vega-lite compiled to vega, drawn by
+ * Run-folder plots of the CLI and the main job, rendered offline: vega-lite compiled to vega, drawn by
  * vega's headless SVG renderer (no browser, no canvas).
  */
 import * as vega from "vega";
