@@ -162,7 +162,9 @@ export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {
           : sequentialPlan(videos, windowFrames);
       let delivered = 0;
       if (!(count > 0)) return;
-      for (const draw of plan) {
+      // Wait for credit first, then draw: nothing is drawn (and the rng does not move) without credit.
+      const draws = plan[Symbol.iterator]();
+      for (;;) {
         if (closed) return;
         while (credit <= 0) {
           if (demandDone) return;
@@ -171,6 +173,9 @@ export function samplePairs(cache: FeatureCache, options: SamplePairsOptions = {
           });
           if (closed) return;
         }
+        const next = draws.next();
+        if (next.done === true) return;
+        const draw = next.value;
         credit--;
         const pair = await readPair(cache, draw, windowFrames);
         if (closed) return;

@@ -151,6 +151,25 @@ t.test("samplePairs() delivers only what demand credits and reads nothing ahead"
   t.ok(seen > 10 && maxAhead <= 0, `${seen} pairs, reads never ahead of delivery (max ${maxAhead})`);
 });
 
+t.test("samplePairs() with demand draws nothing before it has credit (the rng does not move)", async (t) => {
+  const cache = await syntheticCache([[40], [40]], { mels: 2 });
+  const rng = new Rng(5);
+  const before = JSON.stringify(rng.state());
+  const demand = new Subject<number>();
+  const got: SampledPair[] = [];
+  const sub = samplePairs(cache, { rng, windowFrames: 10, demand }).subscribe((p) => got.push(p));
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(JSON.stringify(rng.state()), before, "no draw without credit");
+  demand.next(2);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(got.length, 2);
+  const afterTwo = JSON.stringify(rng.state());
+  t.equal(afterTwo, JSON.stringify(got[1]!.draw.rngState), "after two credits the rng is exactly past the second pair");
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(JSON.stringify(rng.state()), afterTwo, "and no third pair is drawn ahead");
+  sub.unsubscribe();
+});
+
 t.test("samplePairs() reports unusable caches and store errors on the error channel", async (t) => {
   const cache = await syntheticCache([[40]], { faces: 0 });
   await t.rejects(firstValueFrom(samplePairs(cache)), {
