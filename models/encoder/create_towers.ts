@@ -7,8 +7,10 @@ import type { Rng } from "../rng.ts";
  * Builds the voice (1-channel log-mel, N×mels×frames×1) and face (RGB,
  * N×size×size×3) towers of a configuration, voice first from the same `rng`
  * so that a seed always gives the same weights. With `config.codeLiteral`
- * the voice tower's conv1 gets PyTorch's default init, as the official code
- * (which replaces conv1 after torchvision's Kaiming-normal init loop).
+ * conv1 of both towers gets PyTorch's default init (Kaiming-uniform, a = √5),
+ * as in the official code, whose `resnet34()` replaces conv1 of every tower
+ * after torchvision's Kaiming-normal init loop; the default keeps
+ * Kaiming-normal for every conv, the paper's stated init.
  * `initWeights: false` skips the random init (and draws nothing from `rng`)
  * for towers about to receive a checkpoint's weights. The caller disposes
  * both towers.
@@ -30,10 +32,8 @@ export function createTowers(
   options: { initWeights?: boolean } = {},
 ): { voice: ResNetTower; face: ResNetTower } {
   const initWeights = options.initWeights ?? true;
-  const voice = new ResNetTower("voice", 1, config.voice.tower, rng, {
-    conv1Init: config.codeLiteral ? "torchDefault" : "kaimingNormal",
-    initWeights,
-  });
-  const face = new ResNetTower("face", 3, config.face.tower, rng, { initWeights });
+  const conv1Init = config.codeLiteral ? "torchDefault" : "kaimingNormal";
+  const voice = new ResNetTower("voice", 1, config.voice.tower, rng, { conv1Init, initWeights });
+  const face = new ResNetTower("face", 3, config.face.tower, rng, { conv1Init, initWeights });
   return { voice, face };
 }
