@@ -68,7 +68,13 @@ export interface CmpcConfigOptions {
   codeLiteral?: boolean;
   /** Memory-bank size (number of training videos); scales K and the schedule for non-paper presets. @default {null} */
   bankSize?: number | null;
-  /** Training length in steps; scales the schedule for non-paper presets. @default {preset's} */
+  /**
+   * Training length in steps; scales the schedule for non-paper presets. The
+   * learning-rate warm-up follows it: `paper` warms up over ⌊totalSteps / 10⌋
+   * steps (the official `T_max // 10`); `small`/`tiny` keep theirs (100, 20)
+   * unless the run is shorter, then ⌊totalSteps / 10⌋.
+   * @default {preset's}
+   */
   totalSteps?: number;
   /** @default {0} */
   seed?: number;
@@ -144,7 +150,16 @@ export function cmpcConfig(preset: CmpcPreset = "paper", options: CmpcConfigOpti
   }
   if (options.seed !== undefined) c.seed = options.seed;
   if (options.batchSize !== undefined) c.batchSize = options.batchSize;
-  if (options.totalSteps !== undefined) c.optimizer.totalSteps = options.totalSteps;
+  if (options.totalSteps !== undefined) {
+    const t = options.totalSteps;
+    if (!(Number.isInteger(t) && t > 0)) {
+      throw new RangeError(`Cannot build config "${preset}": totalSteps must be a positive integer, got ${t}`);
+    }
+    c.optimizer.totalSteps = t;
+    // The official train.py warms up over T_max // 10 steps; small/tiny keep
+    // their own warm-up unless it would not fit in the run.
+    if (preset === "paper" || c.optimizer.warmupSteps >= t) c.optimizer.warmupSteps = Math.floor(t / 10);
+  }
   if (options.bankSize !== undefined) c.bankSize = options.bankSize;
   else if (preset !== "paper") c.bankSize = null;
   if (preset !== "paper") scaleSchedule(c);
