@@ -27,6 +27,11 @@ export interface ClusteringConfig {
   emptyCluster: "nan" | "keep";
   /** Keep prototypes between re-clusterings (paper) or drop them after one step (official code). */
   keepPrototypes: boolean;
+  /**
+   * Lowest concentration φ as a fraction of the mean φ (`concentration`'s
+   * `floor`); `codeLiteral` sets 0, the official code. Absent: 0.1.
+   */
+  concentrationFloor?: number;
 }
 
 /** Adam with coupled L2 and the warm-up cosine schedule (§3.7). */
@@ -122,8 +127,8 @@ const PAPER: CmpcConfig = {
  * `tiny` are CPU-sized: their K, warm-up and re-clustering interval scale to
  * `bankSize` and `totalSteps` so that a short run still re-clusters several
  * times. `codeLiteral: true` switches to the official code's behaviour
- * (first-K init, NaN empty clusters, prototypes dropped after one step, the
- * code's φ indexing and clustering weights).
+ * (first-K init, NaN empty clusters, prototypes dropped after one step, no
+ * floor under φ, the code's φ indexing and clustering weights).
  *
  * @example
  * ```ts
@@ -168,6 +173,7 @@ export function cmpcConfig(preset: CmpcPreset = "paper", options: CmpcConfigOpti
     c.clustering.init = "firstK";
     c.clustering.emptyCluster = "nan";
     c.clustering.keepPrototypes = false;
+    c.clustering.concentrationFloor = 0;
   }
   for (const [i, k] of c.clustering.ks.entries()) {
     if (c.bankSize !== null && k >= c.bankSize) {

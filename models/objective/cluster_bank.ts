@@ -8,6 +8,8 @@ import type { ClusterResult } from "../train_state.ts";
 export interface ClusterBankOptions extends KmeansOptions {
   /** Mean concentration φ (PCL's temperature). @default {0.2} */
   temperature?: number;
+  /** Lowest φ as a fraction of the mean (see `concentration`); 0 is the official code. @default {0.1} */
+  concentrationFloor?: number;
   /** Receives warnings (a K too large for the bank is clipped to N − 1). @default {undefined: silent} */
   logger?: (message: string) => void;
 }
@@ -38,7 +40,7 @@ export function clusterBank(
 ): ClusterResult[] {
   const n = bank.shape[0];
   if (n < 2) throw new RangeError(`Cannot cluster a memory bank of ${n} rows: need at least 2`);
-  const { temperature, logger, ...km } = options;
+  const { temperature, concentrationFloor, logger, ...km } = options;
   return ks.map((k0) => {
     let k = k0;
     if (!Number.isInteger(k) || k < 1)
@@ -48,13 +50,10 @@ export function clusterBank(
       logger?.(`K = ${k0} is not below the memory bank's ${n} rows: clipped to ${k}`);
     }
     const r = kmeans(bank, k, km);
-    const density = concentration(
-      r.distSq,
-      r.assignments,
-      r.counts,
-      k,
-      temperature === undefined ? {} : { temperature },
-    );
+    const density = concentration(r.distSq, r.assignments, r.counts, k, {
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(concentrationFloor === undefined ? {} : { floor: concentrationFloor }),
+    });
     return { k, inst2cluster: r.assignments, centroids: r.centroids, density };
   });
 }

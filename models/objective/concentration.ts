@@ -4,6 +4,17 @@
 export interface ConcentrationOptions {
   /** Mean φ after rescaling (PCL's temperature). @default {0.2} */
   temperature?: number;
+  /**
+   * Lowest φ as a fraction of the mean φ, applied after the percentile clip
+   * and before the rescale. When 10% or more of the clusters have zero
+   * spread (duplicated bank rows, a collapsed encoder) the clip keeps φ = 0
+   * for them, and a prototype logit divided by 0 is infinite; the floor keeps
+   * those clusters as sharp as 1/`floor` times the average one instead. `0`
+   * is the official code (φ = 0 stays: infinite logits, NaN loss; our loss
+   * refuses such a clustering with a RangeError naming φ = 0).
+   * @default {0.1}
+   */
+  floor?: number;
 }
 
 /**
@@ -12,7 +23,8 @@ export interface ConcentrationOptions {
  * 1. clusters with more than one member: mean(√distSq of members) / ln(count + 10);
  * 2. clusters with 0 or 1 member get the largest value of step 1;
  * 3. clip to the [10th, 90th] percentile (numpy's linear interpolation);
- * 4. rescale so that mean(φ) = `temperature`.
+ * 4. (not in the official code) raise φ below `floor` × mean(φ) to that floor;
+ * 5. rescale so that mean(φ) = `temperature`.
  *
  * Where every value is 0 (all members sit on their centroids), every φ is
  * `temperature` instead of the official 0/0 = NaN.
@@ -32,6 +44,8 @@ export function concentration(
   options: ConcentrationOptions = {},
 ): Float32Array {
   const temperature = options.temperature ?? 0.2;
+  const floor = options.floor ?? 0.1;
+  if (!(floor >= 0 && floor <= 1)) throw new RangeError(`Cannot compute concentration: floor must be in [0, 1], got ${floor}`);
   if (distSq.length !== assignments.length || counts.length !== k) {
     throw new RangeError(
       `Cannot compute concentration: ${distSq.length} distances, ${assignments.length} assignments and ${counts.length} counts for K = ${k}`,
@@ -66,6 +80,15 @@ export function concentration(
     mean += phi[c]!;
   }
   mean /= k;
+  const least = floor * mean;
+  if (phi.some((v) => v < least)) {
+    mean = 0;
+    for (let c = 0; c < k; c++) {
+      phi[c] = Math.max(least, phi[c]!);
+      mean += phi[c]!;
+    }
+    mean /= k;
+  }
   const out = new Float32Array(k);
   for (let c = 0; c < k; c++) out[c] = mean > 0 ? (temperature * phi[c]!) / mean : temperature;
   return out;

@@ -128,6 +128,7 @@ export const modelParts: TrainParts = {
       iterations: c.iterations,
       init: c.init,
       emptyCluster: c.emptyCluster,
+      ...(c.concentrationFloor === undefined ? {} : { concentrationFloor: c.concentrationFloor }),
       rng,
     }),
   cmpcLoss(voice, face, indices, prototypes, config) {
