@@ -56,17 +56,17 @@ for (;;) {
 /**
  * Creates `threads − 1` helper threads (spawned when `initBackend` binds
  * them to the wasm backend's memory) for the relaxed-SIMD convs and GEMM.
- * Pass the result as `initBackend({ gemmThreads })`, after
- * `enableWasmThreads(threads)` and `enableWasmRelaxedSimd()`.
+ * Pass the result as `initBackend({ gemmThreads })`, with `wasmThreads` from
+ * `enableWasmThreads(threads)`, after `enableWasmRelaxedSimd()`.
  *
  * @example
  * ```ts
  * import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "cmpc-stream/streams/node";
  * import { initBackend } from "cmpc-stream/models";
- * enableWasmThreads(2);
+ * const wasmThreads = enableWasmThreads(2);
  * enableWasmRelaxedSimd();
  * const gemmThreads = enableWasmGemmThreads(2);
- * await initBackend({ prefer: "wasm", threads: 2, gemmThreads });
+ * await initBackend({ prefer: "wasm", threads: 2, wasmThreads, gemmThreads });
  * ```
  */
 export function enableWasmGemmThreads(threads: number): WasmGemmThreads {
