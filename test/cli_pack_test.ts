@@ -35,6 +35,21 @@ t.test(
     t.equal(pack.code, 0, pack.stderr.slice(-2000));
     const tarball = readdirSync(root).find((f) => f.endsWith(".tgz"));
     if (tarball === undefined) return;
+    // Only library code in the package: no tests, no fixtures, no test runner.
+    const listing = run("tar", ["-tzf", join(root, tarball)], root);
+    t.equal(listing.code, 0, listing.stderr);
+    const files = listing.stdout.split("\n").filter((f) => f !== "");
+    t.ok(files.length > 50, `${files.length} files packed`);
+    t.same(
+      files.filter((f) => /_test\.(js|d\.ts|js\.map)$|\/test\/|fixtures|golden|standin|synthetic_/.test(f)),
+      [],
+      "no test code or fixtures in the package",
+    );
+    const unpacked = join(root, "unpacked");
+    await mkdir(unpacked);
+    t.equal(run("tar", ["-xzf", join(root, tarball), "-C", unpacked], root).code, 0);
+    const tapImports = run("grep", ["-rlE", 'from "tap"|require\\("tap"\\)|@tapjs/', join(unpacked, "package")], root);
+    t.equal(tapImports.stdout.trim(), "", "no packed file imports tap");
     const app = join(root, "app");
     await mkdir(app);
     await writeFile(

@@ -35,7 +35,7 @@ export function stockKernel(name: string): tf.KernelFunc | undefined {
 }
 
 /** Calls the wasm backend's stock kernel `name`; throws if it has none. */
-export function callStock(
+function callStock(
   name: string,
   backend: WasmBackend,
   inputs: tf.NamedTensorInfoMap,

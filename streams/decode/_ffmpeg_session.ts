@@ -315,7 +315,7 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
 }
 
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
-export function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
+function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
   const text = log.join("\n");
   const errLine = (
     [...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ??

@@ -11,7 +11,7 @@ const jobs = new WeakMap<DecoderWorker, number>();
  * over many execs in one instance (seen here: "memory access out of bounds"
  * after about 100 short files), so a worker is retired well before that.
  */
-export const JOBS_PER_WORKER = 24;
+const JOBS_PER_WORKER = 24;
 
 /** An idle worker made by `factory`, or a new one. */
 export function acquireWorker(factory: DecoderWorkerFactory): DecoderWorker {

@@ -35,7 +35,7 @@ function usable(
 }
 
 /** The conv on the relaxed GEMM (bias: size Cout or none; relu or linear). */
-export function convOnGemm(
+function convOnGemm(
   backend: WasmBackend,
   { gemm, threads }: GemmOn,
   x: Info,

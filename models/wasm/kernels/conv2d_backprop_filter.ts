@@ -66,7 +66,7 @@ export interface ConvGeometry {
  * from index 0 (row-major `[m1 − m0, FH·FW·Cin]`, columns ordered like a HWIO
  * filter; row m = (n, oh, ow)). Zero outside the image.
  */
-export function im2colRows(x: Float32Array, cols: Float32Array, g: ConvGeometry, m0: number, m1: number): void {
+function im2colRows(x: Float32Array, cols: Float32Array, g: ConvGeometry, m0: number, m1: number): void {
   const { h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
   const k = fh * fw * cin;
   const rowBlock = fw * cin;
@@ -128,7 +128,7 @@ const BLOCK = 64;
  * that the GEMM's large operand is already in the layout XNNPACK reads
  * without packing.
  */
-export function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: Float32Array, g: ConvGeometry): void {
+function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: Float32Array, g: ConvGeometry): void {
   const m = g.n * g.oh * g.ow;
   const k = g.fh * g.fw * g.cin;
   for (let m0 = 0; m0 < m; m0 += BLOCK) {
@@ -149,7 +149,7 @@ export function im2colTransposed(x: Float32Array, colsT: Float32Array, scratch: 
  * `copyWithin` calls on the heap. `heap` views the whole wasm heap; offsets
  * are in floats.
  */
-export function im2colTransposedFromXT(heap: Float32Array, xOff: number, colsOff: number, g: ConvGeometry): void {
+function im2colTransposedFromXT(heap: Float32Array, xOff: number, colsOff: number, g: ConvGeometry): void {
   const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
   const m = n * oh * ow;
   // Native fill/copyWithin only pay off on long runs: a call costs about as
