@@ -267,29 +267,32 @@ t.test("ResNetTower.setWeights() round-trips and lists missing, unexpected and m
   t.throws(() => a.voice.getWeights(), /disposed/);
 });
 
-t.test("createTowers() with codeLiteral gives conv1 of both towers PyTorch's default init (official resnet34 replaces both)", async (t) => {
-  await initBackend({ prefer: "cpu" });
-  const config = cmpcConfig("tiny", { codeLiteral: true });
-  const { voice, face } = createTowers(config, new Rng(0));
-  for (const [tower, inChannels] of [
-    [voice, 1],
-    [face, 3],
-  ] as const) {
-    const name = `${tower.name}/conv1.weight`;
-    const w = tower.getWeights()[name]!.data;
-    const bound = 1 / Math.sqrt(inChannels * 49);
-    const max = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
-    t.ok(max <= bound, `${name}: |w| ≤ 1/√fan_in = ${bound.toFixed(4)} (max ${max.toFixed(4)})`);
-    t.ok(Math.abs(std / (bound / Math.sqrt(3)) - 1) < 0.1, `${name}: std ${std.toFixed(4)} ≈ bound/√3 (uniform)`);
-  }
-  // Without codeLiteral both keep torchvision's Kaiming-normal (fan_out): wider than the uniform's bound.
-  const plain = createTowers(cmpcConfig("tiny"), new Rng(0));
-  const f = plain.face.getWeights()["face/conv1.weight"]!.data;
-  const bound = 1 / Math.sqrt(3 * 49);
-  t.ok(
-    f.some((v) => Math.abs(v) > bound),
-    "the default face conv1 is Kaiming-normal (some |w| above the uniform's bound)",
-  );
-  for (const x of [voice, face, plain.voice, plain.face]) x.dispose();
-});
+t.test(
+  "createTowers() with codeLiteral gives conv1 of both towers PyTorch's default init (official resnet34 replaces both)",
+  async (t) => {
+    await initBackend({ prefer: "cpu" });
+    const config = cmpcConfig("tiny", { codeLiteral: true });
+    const { voice, face } = createTowers(config, new Rng(0));
+    for (const [tower, inChannels] of [
+      [voice, 1],
+      [face, 3],
+    ] as const) {
+      const name = `${tower.name}/conv1.weight`;
+      const w = tower.getWeights()[name]!.data;
+      const bound = 1 / Math.sqrt(inChannels * 49);
+      const max = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+      t.ok(max <= bound, `${name}: |w| ≤ 1/√fan_in = ${bound.toFixed(4)} (max ${max.toFixed(4)})`);
+      t.ok(Math.abs(std / (bound / Math.sqrt(3)) - 1) < 0.1, `${name}: std ${std.toFixed(4)} ≈ bound/√3 (uniform)`);
+    }
+    // Without codeLiteral both keep torchvision's Kaiming-normal (fan_out): wider than the uniform's bound.
+    const plain = createTowers(cmpcConfig("tiny"), new Rng(0));
+    const f = plain.face.getWeights()["face/conv1.weight"]!.data;
+    const bound = 1 / Math.sqrt(3 * 49);
+    t.ok(
+      f.some((v) => Math.abs(v) > bound),
+      "the default face conv1 is Kaiming-normal (some |w| above the uniform's bound)",
+    );
+    for (const x of [voice, face, plain.voice, plain.face]) x.dispose();
+  },
+);

@@ -45,7 +45,8 @@ export function concentration(
 ): Float32Array {
   const temperature = options.temperature ?? 0.2;
   const floor = options.floor ?? 0.1;
-  if (!(floor >= 0 && floor <= 1)) throw new RangeError(`Cannot compute concentration: floor must be in [0, 1], got ${floor}`);
+  if (!(floor >= 0 && floor <= 1))
+    throw new RangeError(`Cannot compute concentration: floor must be in [0, 1], got ${floor}`);
   if (distSq.length !== assignments.length || counts.length !== k) {
     throw new RangeError(
       `Cannot compute concentration: ${distSq.length} distances, ${assignments.length} assignments and ${counts.length} counts for K = ${k}`,
