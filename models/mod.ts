@@ -130,6 +130,7 @@ export {
   makeVfalEvaProtocol,
   matchingAccuracy,
   meanAveragePrecision,
+  normalizedMutualInformation,
   rankAveragePrecision,
   renderRocSvg,
   retrievalAveragePrecision,

@@ -38,6 +38,7 @@ export {
 // Training
 export {
   TrainSession,
+  TrainingDiagnostics,
   assignPrototypes,
   batchPairs,
   checkpointEvery,
@@ -60,10 +61,12 @@ export {
   type LossParts,
   type OptimizerLike,
   type PairDraw,
+  type PrototypeNmi,
   type Prototypes,
   type RecalibrationStats,
   type SamplePairsOptions,
   type SampledPair,
+  type StepBatch,
   type StepEvent,
   type StepLoss,
   type StepPlan,
@@ -73,6 +76,8 @@ export {
   type TrainSessionOptions,
   type TrainSource,
   type TrainStepOptions,
+  type TrainingDiagnosticsSummary,
+  type VideoTruth,
 } from "./train/mod.ts";
 
 // Inference

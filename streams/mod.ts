@@ -33,6 +33,7 @@ export {
   type DecodeEvent,
   type DecodeOptions,
   type DecodeVideosOptions,
+  type DecoderOptions,
   type DecoderWorker,
   type DecoderWorkerFactory,
   type EncoderPair,

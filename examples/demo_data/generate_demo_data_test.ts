@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateDemoData } from "./generate_demo_data.ts";
 import { faceTraits, voiceTraits, type IdentityAttributes } from "./identity.ts";
+import { nonSpeech } from "./soundtrack.ts";
 import { synthVoice } from "./synth_voice.ts";
 import { Rng } from "../../models/mod.ts";
 
@@ -129,5 +130,87 @@ t.test("synthVoice() is harmonic at the identity's pitch", (t) => {
   for (let d = -2; d <= 2; d++) best = Math.max(best, ac(period + d) / ac(0));
   t.ok(best > 0.3, `normalised autocorrelation at the pitch period ${best.toFixed(2)}`);
   t.ok(ac(Math.round(period * 1.5)) / ac(0) < best, "lower half a period later");
+  t.end();
+});
+
+t.test("generateDemoData() with faults: truth labels, group attribute, clean test videos", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "cmpc-demo-faults-"));
+  t.teardown(() => rm(dir, { recursive: true }));
+  const set = await generateDemoData(dir, {
+    trainIdentities: 6,
+    testIdentities: 2,
+    trainVideosPerIdentity: 4,
+    testVideosPerIdentity: 2,
+    seconds: 1,
+    fps: 2,
+    size: 64,
+    seed: 3,
+    groupShare: 0.5,
+    deviatingFraction: 0.5,
+  });
+  t.equal(set.videos.length, 6 * 4 + 2 * 2, "per-split videos per identity");
+  const train = set.videos.filter((v) => v.split === "train");
+  const test = set.videos.filter((v) => v.split === "test");
+  t.ok(
+    test.every((v) => v.truth === "own"),
+    "test videos stay clean",
+  );
+  const deviating = train.filter((v) => v.truth !== "own");
+  t.ok(
+    deviating.length >= 6 && deviating.length <= 18,
+    `${deviating.length} of 24 training videos deviate (0.5 asked)`,
+  );
+  const ids = new Set(train.map((v) => v.identity));
+  for (const v of deviating) {
+    t.match(v.truth, /^(other:train\d{3}|music|noise|silence)$/, `${v.file}: ${v.truth}`);
+    if (v.truth.startsWith("other:")) {
+      const other = v.truth.slice(6);
+      t.ok(ids.has(other) && other !== v.identity, `${v.file}: the voice-over is another training identity`);
+    }
+  }
+  t.ok(
+    set.videos.every((v) => v.group === 0 || v.group === 1),
+    "every video carries its identity's group",
+  );
+  t.same(new Set(set.identities.map((i) => i.attributes.group)), new Set([0, 1]), "both groups occur");
+  const manifest = (await readFile(set.manifest, "utf8")).trim().split("\n");
+  t.match(manifest[0], /,truth,group$/, "the manifest records truth and group");
+  for (const v of set.videos)
+    t.ok(manifest.some((row) => row.startsWith(`${v.file},`) && row.includes(`,${v.truth},`)));
+  // Without the new options the data is what it was: no truth/group columns, no group attribute.
+  const plain = await generateDemoData(join(dir, "plain"), {
+    trainIdentities: 1,
+    testIdentities: 0,
+    videosPerIdentity: 1,
+    seconds: 1,
+    fps: 2,
+    size: 64,
+  });
+  t.match((await readFile(plain.manifest, "utf8")).split("\n")[0], /audio_channels$/);
+  t.equal(plain.identities[0]!.attributes.group, undefined);
+});
+
+t.test("group 1 speaks an octave up and has a longer, narrower face", (t) => {
+  const a: IdentityAttributes = { size: 0.4, tract: 0.5, spread: 0.5 };
+  const g0 = { ...a, group: 0 as const };
+  const g1 = { ...a, group: 1 as const };
+  t.equal(voiceTraits(g1).f0, 2 * voiceTraits(g0).f0);
+  t.equal(voiceTraits(g0).f0, voiceTraits(a).f0, "group 0 is the data of earlier versions");
+  t.ok(faceTraits(g1).aspect > faceTraits(g0).aspect * 1.15);
+  t.ok(faceTraits(g1).eyeSpacing < faceTraits(g0).eyeSpacing);
+  t.end();
+});
+
+t.test("nonSpeech() soundtracks: music is harmonic, noise is not, silence is near-silent", (t) => {
+  const level = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+  const music = nonSpeech("music", 1, new Rng(1));
+  const noise = nonSpeech("noise", 1, new Rng(1));
+  const silence = nonSpeech("silence", 1, new Rng(1));
+  t.ok(
+    level(silence) < level(noise) / 100,
+    `silence ${level(silence).toExponential(1)} ≪ noise ${level(noise).toFixed(3)}`,
+  );
+  t.ok(level(music) > 0.02 && level(noise) > 0.02);
+  t.ok([music, noise, silence].every((x) => x.length === 16000 && x.every(Number.isFinite)));
   t.end();
 });

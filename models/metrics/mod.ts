@@ -28,6 +28,9 @@ export { chanceAveragePrecision } from "./chance_average_precision.ts";
 export { matchingAccuracy, type MatchingAccuracyOptions } from "./matching_accuracy.ts";
 export { cosineScores, cosineSimilarity } from "./cosine_scores.ts";
 
+// Clusterings
+export { normalizedMutualInformation } from "./normalized_mutual_information.ts";
+
 // Protocols
 export {
   makeVfalEvaProtocol,

@@ -33,8 +33,20 @@ export { recalibratedLoss } from "./recalibrated_loss.ts";
 export { trainStep, type TrainStepOptions } from "./train_step.ts";
 export { checkpointEvery, type CheckpointEveryOptions, type CheckpointWriter } from "./checkpoint_every.ts";
 
-// Events
-export { type ClusteringStats, type RecalibrationStats, type StepEvent, type StepLoss } from "./step_event.ts";
+// Events and diagnostics
+export {
+  type ClusteringStats,
+  type RecalibrationStats,
+  type StepBatch,
+  type StepEvent,
+  type StepLoss,
+} from "./step_event.ts";
+export {
+  TrainingDiagnostics,
+  type PrototypeNmi,
+  type TrainingDiagnosticsSummary,
+  type VideoTruth,
+} from "./training_diagnostics.ts";
 
 // The whole graph
 export { trainCmpc, type TrainCmpcOptions, type TrainSource } from "./train_cmpc.ts";

@@ -36,6 +36,19 @@ export interface ClusteringStats {
   emptyClusters: { voice: number[]; face: number[] };
   /** Mean concentration φ per K, per modality (NaN when no prototypes exist). */
   meanPhi: { voice: number[]; face: number[] };
+  /**
+   * On steps that re-clustered: each clustering's assignment of every memory
+   * slot (`[k][slot]`), per modality, for diagnostics (`TrainingDiagnostics`).
+   */
+  assignments?: { voice: number[][]; face: number[][] };
+}
+
+/** The batch of one step, for diagnostics: memory slots and recalibration weights in batch order. */
+export interface StepBatch {
+  /** Memory slots (cached video indices) of the batch items. */
+  indices: number[];
+  /** Recalibration weight w of each item (all 1 without prototypes). */
+  weights: number[];
 }
 
 /** What one training step reports; {@linkcode trainCmpc} emits one per step. */
@@ -48,6 +61,7 @@ export interface StepEvent {
   learningRate: number;
   loss: StepLoss;
   weights: RecalibrationStats;
+  batch: StepBatch;
   clustering: ClusteringStats;
   /** Samples of this batch divided by the wall time since the previous step ended (data waiting included). */
   samplesPerSecond: number;

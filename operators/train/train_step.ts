@@ -111,10 +111,19 @@ export function trainStep(
         total: total ?? NaN,
       },
       weights: weightStats(p.weights),
+      batch: { indices: Array.from(plan.batch.indices), weights: Array.from(p.weights) },
       clustering: {
         reclustered: plan.reclustered,
         active,
         ...structuredClone(session.clusterStats),
+        ...(plan.reclustered && plan.prototypes !== null
+          ? {
+              assignments: {
+                voice: plan.prototypes.voice.map((c) => Array.from(c.inst2cluster)),
+                face: plan.prototypes.face.map((c) => Array.from(c.inst2cluster)),
+              },
+            }
+          : {}),
       },
       samplesPerSecond: b / Math.max(1e-9, (now - since) / 1000),
       backend: tf.getBackend(),

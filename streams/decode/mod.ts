@@ -18,5 +18,5 @@ export { decodeVideos, type DecodeEvent, type DecodeVideosOptions } from "./deco
 export { DecodeError, type DecodeErrorReason } from "./decode_error.ts";
 
 // Workers
-export { type DecoderWorker, type DecoderWorkerFactory } from "./decoder_worker.ts";
+export { type DecoderOptions, type DecoderWorker, type DecoderWorkerFactory } from "./decoder_worker.ts";
 export { webDecoderWorker } from "./web_decoder_worker.ts";

@@ -1,0 +1,173 @@
+// This module is browser compatible.
+import { normalizedMutualInformation, Rng, rocAuc } from "../../models/mod.ts";
+import type { StepEvent } from "./step_event.ts";
+
+/**
+ * What a training video really is, for diagnostics only (the training graph
+ * never reads it): its identity, an optional group attribute (like sex), and
+ * whose soundtrack it carries (`own`, `other:<identity>`, `music`, `noise`,
+ * `silence`).
+ */
+export interface VideoTruth {
+  identity: string;
+  group?: string | number | null;
+  soundtrack?: string;
+}
+
+/** What {@linkcode TrainingDiagnostics.summary} reports. */
+export interface TrainingDiagnosticsSummary {
+  /** Recalibration weights of the pairs of steps with prototypes, clean (`own`) against deviating (anything else). */
+  recalibration: {
+    steps: number;
+    clean: { pairs: number; meanWeight: number };
+    deviating: { pairs: number; meanWeight: number };
+    /**
+     * AUC of the weight at telling clean from deviating pairs: the chance
+     * that a clean pair weighs more than a deviating one (ties count half);
+     * 0.5 = blind; null without both kinds.
+     */
+    auc: number | null;
+    /** Counts of w in ten equal bins over [0, 1], per kind. */
+    histogram: { clean: number[]; deviating: number[] };
+  };
+  /**
+   * NMI of the latest clustering of each K against identity and against the
+   * group attribute, next to the same for a shuffled assignment (the floor
+   * that chance alone reaches with these cluster sizes). Null before the
+   * first clustering.
+   */
+  prototypes: {
+    step: number;
+    ks: number[];
+    voice: PrototypeNmi;
+    face: PrototypeNmi;
+  } | null;
+  /** Of all in-batch negatives (pairs i ≠ j of a batch), the share of the same identity and of the same group. */
+  falseNegatives: { negatives: number; sameIdentity: number; sameGroup: number | null };
+}
+
+/** NMI per K of one modality's clusterings. */
+export interface PrototypeNmi {
+  identity: number[];
+  identityShuffled: number[];
+  group: number[] | null;
+  groupShuffled: number[] | null;
+}
+
+/**
+ * Diagnostics of both CMPC mechanisms over a training run, from its
+ * `StepEvent`s (`batch` and `clustering.assignments`) and the truth of each
+ * memory slot: do recalibration weights separate deviating pairs from clean
+ * ones, do the prototypes follow identity and the group attribute, and how
+ * many in-batch negatives are false negatives. Cheap: a few counters per
+ * step and a few NMIs per clustering.
+ *
+ * @example
+ * ```ts
+ * import { TrainingDiagnostics } from "./training_diagnostics.ts";
+ * const d = new TrainingDiagnostics([
+ *   { identity: "a", group: 0, soundtrack: "own" },
+ *   { identity: "a", group: 0, soundtrack: "music" },
+ *   { identity: "b", group: 1, soundtrack: "own" },
+ * ]);
+ * console.assert(d.summary().falseNegatives.negatives === 0);
+ * ```
+ */
+export class TrainingDiagnostics {
+  readonly #truth: readonly VideoTruth[];
+  readonly #hasGroup: boolean;
+  readonly #seed: number;
+  #steps = 0;
+  #clean: number[] = [];
+  #deviating: number[] = [];
+  #negatives = 0;
+  #sameIdentity = 0;
+  #sameGroup = 0;
+  #prototypes: TrainingDiagnosticsSummary["prototypes"] = null;
+
+  /** `truth[i]` describes memory slot i (the cached video of index i); `seed` drives the shuffled baselines. */
+  constructor(truth: readonly VideoTruth[], seed = 0) {
+    this.#truth = truth;
+    this.#hasGroup = truth.length > 0 && truth.every((t) => t.group !== undefined && t.group !== null);
+    this.#seed = seed;
+  }
+
+  /** Takes one step's event (events without `batch` are ignored). */
+  add(event: StepEvent): void {
+    const batch = event.batch;
+    if (batch === undefined) return;
+    const truths = batch.indices.map((i) => {
+      const t = this.#truth[i];
+      if (t === undefined) throw new RangeError(`Cannot diagnose step ${event.step}: memory slot ${i} has no truth`);
+      return t;
+    });
+    for (let i = 0; i < truths.length; i++) {
+      for (let j = 0; j < truths.length; j++) {
+        if (i === j) continue;
+        this.#negatives++;
+        if (truths[i]!.identity === truths[j]!.identity) this.#sameIdentity++;
+        if (this.#hasGroup && truths[i]!.group === truths[j]!.group) this.#sameGroup++;
+      }
+    }
+    if (event.clustering.active) {
+      this.#steps++;
+      truths.forEach((t, i) => {
+        const w = batch.weights[i]!;
+        if ((t.soundtrack ?? "own") === "own") this.#clean.push(w);
+        else this.#deviating.push(w);
+      });
+    }
+    const a = event.clustering.assignments;
+    if (a !== undefined) {
+      const nmi = (assignments: readonly number[][]): PrototypeNmi => {
+        const rng = new Rng(this.#seed + event.step);
+        const ids = this.#truth.map((t) => t.identity);
+        const groups = this.#hasGroup ? this.#truth.map((t) => t.group) : null;
+        const shuffled = assignments.map((x) => shuffle(x, rng));
+        return {
+          identity: assignments.map((x) => normalizedMutualInformation(x, ids)),
+          identityShuffled: shuffled.map((x) => normalizedMutualInformation(x, ids)),
+          group: groups === null ? null : assignments.map((x) => normalizedMutualInformation(x, groups)),
+          groupShuffled: groups === null ? null : shuffled.map((x) => normalizedMutualInformation(x, groups)),
+        };
+      };
+      this.#prototypes = { step: event.step, ks: [...event.clustering.ks], voice: nmi(a.voice), face: nmi(a.face) };
+    }
+  }
+
+  summary(): TrainingDiagnosticsSummary {
+    const mean = (x: number[]): number => (x.length === 0 ? NaN : x.reduce((s, v) => s + v, 0) / x.length);
+    const hist = (x: number[]): number[] => {
+      const h = Array.from({ length: 10 }, () => 0);
+      for (const w of x) h[Math.min(9, Math.max(0, Math.floor(w * 10)))]! += 1;
+      return h;
+    };
+    const both = this.#clean.length > 0 && this.#deviating.length > 0;
+    return {
+      recalibration: {
+        steps: this.#steps,
+        clean: { pairs: this.#clean.length, meanWeight: mean(this.#clean) },
+        deviating: { pairs: this.#deviating.length, meanWeight: mean(this.#deviating) },
+        auc: both
+          ? rocAuc([...this.#clean.map(() => 1), ...this.#deviating.map(() => 0)], [...this.#clean, ...this.#deviating])
+          : null,
+        histogram: { clean: hist(this.#clean), deviating: hist(this.#deviating) },
+      },
+      prototypes: this.#prototypes === null ? null : structuredClone(this.#prototypes),
+      falseNegatives: {
+        negatives: this.#negatives,
+        sameIdentity: this.#negatives === 0 ? 0 : this.#sameIdentity / this.#negatives,
+        sameGroup: !this.#hasGroup ? null : this.#negatives === 0 ? 0 : this.#sameGroup / this.#negatives,
+      },
+    };
+  }
+}
+
+function shuffle(x: readonly number[], rng: Rng): number[] {
+  const out = [...x];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
