@@ -33,11 +33,14 @@ import {
   paperFrontEnd,
   samplePairs,
   trainCmpc,
+  TrainingDiagnostics,
   type StepEvent,
   type TowerLike,
+  type TrainingDiagnosticsSummary,
+  type VideoTruth,
   type VfalEvaResult,
 } from "../../operators/mod.ts";
-import { faceCropFromStore, logMelWindowFromStore, type FeatureCache } from "../../streams/mod.ts";
+import { faceCropFromStore, logMelWindowFromStore, parseManifest, type FeatureCache } from "../../streams/mod.ts";
 import {
   appendLog,
   datasetVideoBytes,
@@ -50,7 +53,7 @@ import {
 import { generateDemoData, type DemoDataOptions } from "../demo_data/generate_demo_data.ts";
 import { startNodeBackend } from "../_node_backend.ts";
 import { linearProbe, type ProbeResult } from "./linear_probe.ts";
-import { lineSvg, type PlotRow } from "../_plots.ts";
+import { barSvg, lineSvg, type PlotRow } from "../_plots.ts";
 
 /** Options for {@linkcode runMainJob}. */
 export interface MainJobOptions {
@@ -85,6 +88,8 @@ export interface ModelResult {
   finalLoss: number;
   trainSeconds: number;
   eval: VfalEvaResult;
+  /** Both mechanisms seen from the data's truth (the manifest's identity, group and truth columns; training never reads them). */
+  diagnostics: TrainingDiagnosticsSummary;
 }
 
 /** The report written to `<dir>/report.json`. */
@@ -195,6 +200,19 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
   const testCache = await buildCache("test");
   detector.dispose();
 
+  // The truth of each training video, for diagnostics only.
+  const manifestRows = parseManifest(await readFile(join(dataDir, "manifest.csv"), "utf8"));
+  const byFile = new Map(manifestRows.map((r) => [r.file, r]));
+  const truth: VideoTruth[] = trainCache.videos.map((v) => {
+    const row = byFile.get(v.videoId);
+    const group = row?.fields["group"];
+    return {
+      identity: v.identity ?? v.videoId,
+      ...(group === undefined || group === "" ? {} : { group }),
+      soundtrack: row?.fields["truth"] ?? "own",
+    };
+  });
+
   // 3. Train CMPC and CID with identical settings, per seed; evaluate each.
   const results: ModelResult[] = [];
   let config = demoConfig(trainCache.videos.length, steps, seeds[0] ?? 0);
@@ -212,6 +230,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
       let last: StepEvent | null = null;
       let reclusterings = 0;
       const runDir = join(dir, `${method.toLowerCase()}-seed${seed}`);
+      const diagnostics = new TrainingDiagnostics(truth, seed);
       await lastValueFrom(
         trainCmpc(
           ({ rng, samplesSeen }) => {
@@ -234,6 +253,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         ).pipe(
           tap((e) => {
             last = e;
+            diagnostics.add(e);
             backend = e.backend;
             if (e.clustering.reclustered) reclusterings += 1;
             curves.push({ x: e.step, y: e.loss.total, series: `${method} seed ${seed}` });
@@ -247,7 +267,9 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         ),
         { defaultValue: null },
       );
+      const diag = diagnostics.summary();
       await appendLog(runDir, { method, seed, steps, reclusterings });
+      await appendLog(runDir, { kind: "diagnostics", ...diag });
       if (final === null || last === null)
         throw new Error(`Cannot evaluate ${method}: training wrote no final checkpoint`);
       const trainSeconds = (Date.now() - t0) / 1000;
@@ -260,7 +282,13 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         finalLoss: (last as StepEvent).loss.total,
         trainSeconds,
         eval: evalResult,
+        diagnostics: diag,
       });
+      log(`  ${method} seed ${seed} diagnostics: ${diagnosticsLine(diag)}`);
+      if (method === "CMPC" && diag.recalibration.steps > 0) {
+        await mkdir(join(dir, "plots"), { recursive: true });
+        await writeFile(join(dir, "plots", `recalibration-seed${seed}.svg`), await weightHistogramSvg(diag));
+      }
       log(
         `  ${method} seed ${seed}: 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} AUC ${pct(evalResult.auc)} (${reclusterings} re-clusterings, ${trainSeconds.toFixed(0)} s)`,
       );
@@ -354,6 +382,40 @@ async function embedOne(
 ): Promise<Float32Array> {
   const op = "mels" in input ? from([input]).pipe(embedVoice(tower)) : from([input]).pipe(embedFace(tower));
   return (await lastValueFrom(op.pipe(toArray())))[0]!;
+}
+
+/** One line of the diagnostics for the log. */
+function diagnosticsLine(d: TrainingDiagnosticsSummary): string {
+  const r = d.recalibration;
+  const w = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "-");
+  const recal =
+    r.steps === 0
+      ? "no recalibration (no prototypes)"
+      : `mean w clean ${w(r.clean.meanWeight)} (${r.clean.pairs}) / deviating ${w(r.deviating.meanWeight)} (${r.deviating.pairs}), AUC ${r.auc === null ? "-" : r.auc.toFixed(3)}`;
+  const p = d.prototypes;
+  const nmi =
+    p === null
+      ? "no clustering"
+      : `NMI voice/face vs identity ${p.voice.identity.map(w).join(",")} / ${p.face.identity.map(w).join(",")} (shuffled ${p.voice.identityShuffled.map(w).join(",")})` +
+        (p.voice.group === null
+          ? ""
+          : `, vs group ${p.voice.group.map(w).join(",")} / ${p.face.group!.map(w).join(",")}`);
+  const f = d.falseNegatives;
+  const fn = `negatives of the same identity ${pct(f.sameIdentity)}${f.sameGroup === null ? "" : `, same group ${pct(f.sameGroup)}`}`;
+  return `${recal}; ${nmi}; ${fn}`;
+}
+
+/** The recalibration weights of clean and deviating pairs, as a vega-lite bar chart. */
+function weightHistogramSvg(d: TrainingDiagnosticsSummary): Promise<string> {
+  const rows = (["clean", "deviating"] as const).flatMap((kind) => {
+    const h = d.recalibration.histogram[kind];
+    const n = Math.max(
+      1,
+      h.reduce((a, b) => a + b, 0),
+    );
+    return h.map((c, i) => ({ x: `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`, y: c / n, series: kind }));
+  });
+  return barSvg(rows, { title: "recalibration weight w (share of pairs)", x: "w", y: "share" });
 }
 
 function pct(x: number): string {
