@@ -89,8 +89,11 @@ export function prototypeContrast(
           const logits = tf.div(s, phiRow);
           return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits, 1), tf.eye(b)), 1));
         }
-        const logits = tf.div(tf.reshape(tf.gather(tf.reshape(s, [-1]), rearrangement(b)), [b, b]), phiRow);
-        return tf.neg(tf.reshape(tf.slice(tf.logSoftmax(logits, 1), [0, 0], [b, 1]), [b]));
+        // The official code rearranges each row to [s_ii, s_ij for j ≠ i] and divides column k by φ_k; the
+        // positive's log-softmax does not depend on the order, so divide s in place by the φ each entry
+        // would have met (no gather: its gradient needs UnsortedSegmentSum, which tfjs-wasm lacks).
+        const logits = tf.div(s, tf.tensor2d(literalDivisors(phi, b), [b, b]));
+        return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits, 1), tf.eye(b)), 1));
       });
       return tf.stack(rows) as tf.Tensor2D;
     };
@@ -141,12 +144,15 @@ function gatherPrototypes(
   return { protos, phi };
 }
 
-/** Flat indices into a B×B matrix giving, per row i, [s_ii, s_ij for j ≠ i in order]. */
-function rearrangement(b: number): Int32Array {
-  const idx = new Int32Array(b * b);
+/**
+ * The official code's φ for every entry of the B×B similarity matrix: row i is
+ * rearranged to [s_ii, s_ij for j ≠ i in order] and column k divided by
+ * φ_k, so s_ii meets φ_0, s_ij (j < i) meets φ_{j+1} and s_ij (j > i) meets φ_j.
+ */
+function literalDivisors(phi: Float32Array, b: number): Float32Array {
+  const out = new Float32Array(b * b);
   for (let i = 0; i < b; i++) {
-    idx[i * b] = i * b + i;
-    for (let k = 1; k < b; k++) idx[i * b + k] = i * b + (k - 1 < i ? k - 1 : k);
+    for (let j = 0; j < b; j++) out[i * b + j] = phi[j === i ? 0 : j < i ? j + 1 : j]!;
   }
-  return idx;
+  return out;
 }
