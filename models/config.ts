@@ -65,6 +65,13 @@ export interface CmpcConfig {
   clustering: ClusteringConfig;
   recalibration: { delta: number; kappa: number };
   optimizer: OptimizerConfig;
+  /**
+   * Which terms of the objective are on, for ablations: `prototype: false`
+   * drops the prototype-contrast term (clustering stays on, recalibration
+   * needs the centroids); `recalibration: false` gives every pair weight 1.
+   * Absent: both on (CMPC).
+   */
+  terms?: { prototype: boolean; recalibration: boolean };
 }
 
 /** Overrides accepted by {@linkcode cmpcConfig}. */

@@ -63,7 +63,12 @@ export interface MainJobOptions {
   steps?: number;
   /** Seeds (each trains CMPC and CID once); the report gives the spread. @default {[0]} */
   seeds?: number[];
-  /** Demo-set options. @default {{ trainIdentities: 100, testIdentities: 20, videosPerIdentity: 2, seconds: 2.5 }} */
+  /**
+   * Demo-set options, over the defaults of {@linkcode demoDataOptions}: 60
+   * training identities × 6 videos, 50 unseen × 2, a group attribute on about
+   * half, 30% deviating training soundtracks.
+   * @default {faultyDataOptions(0.3)}
+   */
   data?: DemoDataOptions;
   /**
    * Augment training face crops ({@linkcode augmentFaces}: flip, greyscale,
@@ -107,11 +112,44 @@ export interface MainJobReport {
 }
 
 /** The demo's model configuration: the `tiny` preset on 64×64 faces and 1 s log-mel windows. */
-export function demoConfig(bankSize: number, steps: number, seed: number): CmpcConfig {
-  const c = cmpcConfig("tiny", { bankSize, totalSteps: steps, seed, batchSize: 32 });
+export function demoConfig(bankSize: number, steps: number, seed: number, codeLiteral = false): CmpcConfig {
+  const c = cmpcConfig("tiny", { bankSize, totalSteps: steps, seed, batchSize: 32, codeLiteral });
   c.optimizer.maxLr = 3e-3;
   c.optimizer.warmupSteps = Math.max(1, Math.round(steps * 0.1));
   return c;
+}
+
+/**
+ * The main job's demo data: {@linkcode faultyDataOptions} at a deviating
+ * fraction of 0.3, with `overrides` (a `videosPerIdentity` override sets both
+ * splits).
+ */
+export function demoDataOptions(overrides: DemoDataOptions = {}): DemoDataOptions {
+  const base = faultyDataOptions(0.3);
+  if (overrides.videosPerIdentity !== undefined) {
+    delete base.trainVideosPerIdentity;
+    delete base.testVideosPerIdentity;
+  }
+  return { ...base, ...overrides };
+}
+
+/**
+ * Demo data with the faults of real talking-face video (the ablation's):
+ * 60 training identities × 6 videos, 50 unseen identities × 2, a group
+ * attribute on about half of the identities, and `deviatingFraction` of the
+ * training videos with a soundtrack that is not the face's.
+ */
+export function faultyDataOptions(deviatingFraction: number, seed = 0): DemoDataOptions {
+  return {
+    trainIdentities: 60,
+    testIdentities: 50,
+    trainVideosPerIdentity: 6,
+    testVideosPerIdentity: 2,
+    seconds: 2.5,
+    groupShare: 0.5,
+    deviatingFraction,
+    seed,
+  };
 }
 
 /**
@@ -124,28 +162,34 @@ export function demoConfig(bankSize: number, steps: number, seed: number): CmpcC
  * console.log(report.results.map((r) => r.eval.matchingV2F));
  * ```
  */
-export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobReport> {
-  const started = Date.now();
-  const dir = resolve(options.dir ?? "runs/demo");
-  const steps = options.steps ?? 500;
-  const augment = options.augment ?? true;
-  const seeds = options.seeds ?? [0];
-  const log =
-    options.log ??
-    ((l: string) => {
-      console.error(l);
-    });
+/** What {@linkcode prepareDemoRun} made: the caches, the truth of each training video and the backend. */
+export interface PreparedDemoRun {
+  dir: string;
+  trainCache: FeatureCache;
+  testCache: FeatureCache;
+  /** The truth of each training memory slot (manifest identity, group, truth), for diagnostics only. */
+  truth: VideoTruth[];
+  backend: string;
+  threads: number;
+}
+
+/**
+ * Generates the demo data into `<dir>/data` (reused when the options match),
+ * starts the wasm backend and builds the train and test feature caches
+ * through the real decoder and front ends.
+ */
+export async function prepareDemoRun(options: {
+  dir: string;
+  data: DemoDataOptions;
+  threads?: number;
+  log: (line: string) => void;
+}): Promise<PreparedDemoRun> {
+  const { dir, log } = options;
+  const dataOptions = options.data;
   await mkdir(dir, { recursive: true });
 
   // 1. Demo data (reused when already generated with the same options).
   const dataDir = join(dir, "data");
-  const dataOptions: DemoDataOptions = {
-    trainIdentities: 100,
-    testIdentities: 20,
-    videosPerIdentity: 2,
-    seconds: 2.5,
-    ...options.data,
-  };
   const stamp = JSON.stringify(dataOptions);
   const stampFile = join(dataDir, "options.json");
   if (!existsSync(stampFile) || (await readFile(stampFile, "utf8")) !== stamp) {
@@ -213,10 +257,110 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
     };
   });
 
+  return { dir, trainCache, testCache, truth, backend: choice.summary, threads };
+}
+
+/** One training run of {@linkcode trainAndEvaluate}. */
+export interface DemoRunOptions {
+  /** Names the run in the log. */
+  label: string;
+  method: "CMPC" | "CID";
+  config: CmpcConfig;
+  steps: number;
+  seed: number;
+  runDir: string;
+  augment?: boolean;
+  log: (line: string) => void;
+  onStep?: (e: StepEvent) => void;
+}
+
+/** Trains one model on the prepared caches (checkpoint at the end), evaluates it on the unseen identities and diagnoses it. */
+export async function trainAndEvaluate(prepared: PreparedDemoRun, o: DemoRunOptions): Promise<ModelResult> {
+  const { trainCache, testCache, truth, threads } = prepared;
+  const { config, steps, seed, method, runDir, log } = o;
+  const augment = o.augment ?? true;
+  const t0 = Date.now();
+  let final: TrainState | null = null;
+  let last: StepEvent | null = null;
+  let reclusterings = 0;
+  const diagnostics = new TrainingDiagnostics(truth, seed);
+  await lastValueFrom(
+    trainCmpc(
+      ({ rng, samplesSeen }) => {
+        const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
+        return augment ? pairs.pipe(augmentFaces({ seed, start: samplesSeen })) : pairs;
+      },
+      {
+        config,
+        steps,
+        backend: "wasm",
+        threads,
+        checkpoint: {
+          every: steps,
+          write: async (state: TrainState) => {
+            final = state;
+            await writeCheckpoint(runDir, state.step, serializeTrainState(state));
+          },
+        },
+      },
+    ).pipe(
+      tap((e) => {
+        last = e;
+        diagnostics.add(e);
+        if (e.clustering.reclustered) reclusterings += 1;
+        o.onStep?.(e);
+        if (e.step % 25 === 0 || e.step === 1) {
+          log(
+            `  ${o.label} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`,
+          );
+        }
+      }),
+      filter(() => false),
+    ),
+    { defaultValue: null },
+  );
+  const diag = diagnostics.summary();
+  await appendLog(runDir, { method, seed, steps, reclusterings });
+  await appendLog(runDir, { kind: "diagnostics", ...diag });
+  if (final === null || last === null)
+    throw new Error(`Cannot evaluate ${o.label}: training wrote no final checkpoint`);
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const evalResult = await evaluateOnTest(final, testCache, seed);
+  log(`  ${o.label} seed ${seed} diagnostics: ${diagnosticsLine(diag)}`);
+  log(
+    `  ${o.label} seed ${seed}: 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} AUC ${pct(evalResult.auc)} (${reclusterings} re-clusterings, ${trainSeconds.toFixed(0)} s)`,
+  );
+  return {
+    method,
+    seed,
+    steps,
+    reclusterings,
+    finalLoss: (last as StepEvent).loss.total,
+    trainSeconds,
+    eval: evalResult,
+    diagnostics: diag,
+  };
+}
+
+export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobReport> {
+  const started = Date.now();
+  const dir = resolve(options.dir ?? "runs/demo");
+  const steps = options.steps ?? 500;
+  const augment = options.augment ?? true;
+  const seeds = options.seeds ?? [0];
+  const log =
+    options.log ??
+    ((l: string) => {
+      console.error(l);
+    });
+  const threads = options.threads ?? 2;
+  const prepared = await prepareDemoRun({ dir, data: demoDataOptions(options.data), threads, log });
+  const { trainCache, testCache } = prepared;
+
   // 3. Train CMPC and CID with identical settings, per seed; evaluate each.
   const results: ModelResult[] = [];
   let config = demoConfig(trainCache.videos.length, steps, seeds[0] ?? 0);
-  let backend = choice.summary;
+  let backend = prepared.backend;
   const curves: PlotRow[] = [];
   for (const seed of seeds) {
     for (const method of ["CMPC", "CID"] as const) {
@@ -225,73 +369,28 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
         // The baseline: identical run, clustering never starts (pure symmetric CID).
         config.clustering.warmupSamples = Number.MAX_SAFE_INTEGER;
       }
-      const t0 = Date.now();
-      let final: TrainState | null = null;
-      let last: StepEvent | null = null;
-      let reclusterings = 0;
-      const runDir = join(dir, `${method.toLowerCase()}-seed${seed}`);
-      const diagnostics = new TrainingDiagnostics(truth, seed);
-      await lastValueFrom(
-        trainCmpc(
-          ({ rng, samplesSeen }) => {
-            const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
-            return augment ? pairs.pipe(augmentFaces({ seed, start: samplesSeen })) : pairs;
-          },
-          {
-            config,
-            steps,
-            backend: "wasm",
-            threads,
-            checkpoint: {
-              every: steps,
-              write: async (state: TrainState) => {
-                final = state;
-                await writeCheckpoint(runDir, state.step, serializeTrainState(state));
-              },
-            },
-          },
-        ).pipe(
-          tap((e) => {
-            last = e;
-            diagnostics.add(e);
-            backend = e.backend;
-            if (e.clustering.reclustered) reclusterings += 1;
-            curves.push({ x: e.step, y: e.loss.total, series: `${method} seed ${seed}` });
-            if (e.step % 25 === 0 || e.step === 1) {
-              log(
-                `  ${method} seed ${seed} step ${e.step}/${steps} loss ${e.loss.total.toFixed(3)} (${e.samplesPerSecond.toFixed(0)} pairs/s)`,
-              );
-            }
-          }),
-          filter(() => false),
-        ),
-        { defaultValue: null },
-      );
-      const diag = diagnostics.summary();
-      await appendLog(runDir, { method, seed, steps, reclusterings });
-      await appendLog(runDir, { kind: "diagnostics", ...diag });
-      if (final === null || last === null)
-        throw new Error(`Cannot evaluate ${method}: training wrote no final checkpoint`);
-      const trainSeconds = (Date.now() - t0) / 1000;
-      const evalResult = await evaluateOnTest(final, testCache, seed);
-      results.push({
+      const result = await trainAndEvaluate(prepared, {
+        label: method,
         method,
-        seed,
+        config,
         steps,
-        reclusterings,
-        finalLoss: (last as StepEvent).loss.total,
-        trainSeconds,
-        eval: evalResult,
-        diagnostics: diag,
+        seed,
+        augment,
+        runDir: join(dir, `${method.toLowerCase()}-seed${seed}`),
+        log,
+        onStep: (e) => {
+          backend = e.backend;
+          curves.push({ x: e.step, y: e.loss.total, series: `${method} seed ${seed}` });
+        },
       });
-      log(`  ${method} seed ${seed} diagnostics: ${diagnosticsLine(diag)}`);
-      if (method === "CMPC" && diag.recalibration.steps > 0) {
+      results.push(result);
+      if (method === "CMPC" && result.diagnostics.recalibration.steps > 0) {
         await mkdir(join(dir, "plots"), { recursive: true });
-        await writeFile(join(dir, "plots", `recalibration-seed${seed}.svg`), await weightHistogramSvg(diag));
+        await writeFile(
+          join(dir, "plots", `recalibration-seed${seed}.svg`),
+          await weightHistogramSvg(result.diagnostics),
+        );
       }
-      log(
-        `  ${method} seed ${seed}: 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} AUC ${pct(evalResult.auc)} (${reclusterings} re-clusterings, ${trainSeconds.toFixed(0)} s)`,
-      );
     }
   }
 

@@ -24,6 +24,14 @@ export interface CmpcLossOptions {
   kappa?: number;
   /** Use these instance weights instead of computing them (e.g. for a gradient check). @default {undefined} */
   weights?: ArrayLike<number>;
+  /** Recalibrate (an ablation switch: `false` gives every pair weight 1, as without prototypes). @default {true} */
+  recalibrate?: boolean;
+  /**
+   * Add the prototype-contrast term to the loss (an ablation switch: `false`
+   * still computes and returns it, for reporting, but minimises CID alone,
+   * recalibrated). @default {true}
+   */
+  prototypeTerm?: boolean;
   /**
    * `tf.keep` every returned tensor, so that the parts survive an enclosing
    * `tf.tidy`/`tf.variableGrads` (the caller then disposes them). @default {false}
@@ -90,7 +98,7 @@ export function cmpcLoss(
     if (options.weights.length !== b)
       throw new RangeError(`Cannot use ${options.weights.length} instance weights for a batch of ${b}`);
     weights = Float64Array.from(options.weights);
-  } else if (clusters === null) {
+  } else if (clusters === null || options.recalibrate === false) {
     weights = new Float64Array(b).fill(1);
   } else {
     rho = recalibrationRho(voice, face, batchIndices, clusters.voice, clusters.face).rho;
@@ -113,8 +121,10 @@ export function cmpcLoss(
       const p = prototypeContrast(voice, face, batchIndices, clusters.voice, clusters.face, { codeLiteral: literal });
       named.protoV2f = p.v2f;
       named.protoF2v = p.f2v;
-      iiV = tf.add(iiV, p.v2f);
-      iiF = tf.add(iiF, p.f2v);
+      if (options.prototypeTerm !== false) {
+        iiV = tf.add(iiV, p.v2f);
+        iiF = tf.add(iiF, p.f2v);
+      }
     }
     let wSum = 0;
     for (const x of weights) wSum += x;

@@ -122,3 +122,32 @@ t.test("cmpcLoss() codeLiteral yields NaN when std(ρ) = 0; the default does not
   disposeAll(int);
   tf.dispose([v, f]);
 });
+
+t.test(
+  "cmpcLoss() ablation switches: recalibrate: false weighs every pair 1; prototypeTerm: false minimises CID alone",
+  async (t) => {
+    const { v, f, idx, clusters } = tiny(4);
+    const full = cmpcLoss(v, f, idx, clusters);
+    const noRecal = cmpcLoss(v, f, idx, clusters, { recalibrate: false });
+    t.same(Array.from(noRecal.weights), [1, 1, 1, 1], "weights 1");
+    const mean = (x: tf.Tensor) => tf.mean(x).dataSync()[0]!;
+    const expectNoRecal =
+      mean(noRecal.cidV2f) + mean(noRecal.protoV2f!) + mean(noRecal.cidF2v) + mean(noRecal.protoF2v!);
+    t.ok(Math.abs((await noRecal.total.data())[0]! - expectNoRecal) < 1e-5, "total = unweighted CID + prototype terms");
+    const noProto = cmpcLoss(v, f, idx, clusters, { prototypeTerm: false });
+    t.same(Array.from(noProto.weights), Array.from(full.weights), "the same recalibration weights as CMPC");
+    t.ok(noProto.protoV2f !== null, "the prototype term is still reported");
+    const w = tf.tensor1d(Float32Array.from(noProto.weights));
+    const wSum = noProto.weights.reduce((a, b) => a + b, 0);
+    const expectNoProto = tf.tidy(
+      () =>
+        tf
+          .add(tf.div(tf.sum(tf.mul(w, noProto.cidV2f)), wSum), tf.div(tf.sum(tf.mul(w, noProto.cidF2v)), wSum))
+          .dataSync()[0]!,
+    );
+    t.ok(Math.abs((await noProto.total.data())[0]! - expectNoProto) < 1e-5, "total = the recalibrated CID alone");
+    t.ok(Math.abs((await full.total.data())[0]! - expectNoProto) > 1e-3, "which differs from CMPC's total");
+    for (const r of [full, noRecal, noProto]) disposeAll(r);
+    tf.dispose([v, f, w]);
+  },
+);

@@ -138,6 +138,9 @@ export const modelParts: TrainParts = {
       codeLiteral: config.codeLiteral,
       delta: config.recalibration.delta,
       kappa: config.recalibration.kappa,
+      ...(config.terms === undefined
+        ? {}
+        : { recalibrate: config.terms.recalibration, prototypeTerm: config.terms.prototype }),
     });
     return {
       total: r.total,
