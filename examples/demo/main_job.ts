@@ -484,7 +484,7 @@ async function embedOne(
 }
 
 /** One line of the diagnostics for the log. */
-function diagnosticsLine(d: TrainingDiagnosticsSummary): string {
+export function diagnosticsLine(d: TrainingDiagnosticsSummary): string {
   const r = d.recalibration;
   const w = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "-");
   const recal =

@@ -5,7 +5,7 @@
  * `--no-augment` (train on the face crops as they are).
  */
 import { parseArgs } from "node:util";
-import { runMainJob } from "./main_job.ts";
+import { diagnosticsLine as diagnosticsText, runMainJob } from "./main_job.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +33,9 @@ Unseen identities: ${report.data.test.identities} (${report.data.test.videos} vi
 |--------|------|---------|---------|----------|----------------|
 ${rows.join("\n")}
 | probe  |    - | ${pct(report.probe.matchingV2F)} | ${pct(report.probe.matchingF2V)} |        - |            - |
+
+Diagnostics (training videos; the truth is read only for these):
+${report.results.map((r) => `  ${r.method} seed ${r.seed}: ${diagnosticsText(r.diagnostics)}`).join("\n")}
 
 CMPC − CID (1:2, mean of both directions): ${(100 * report.cmpcMinusCid.mean).toFixed(1)} points${report.cmpcMinusCid.perSeed.length > 1 ? ` ± ${(100 * report.cmpcMinusCid.std).toFixed(1)} (std over ${report.cmpcMinusCid.perSeed.length} seeds)` : " (one seed; run with --seeds 0,1,2 for the spread)"}
 Chance is 50%. Report, plots and models: ${report.config.preset} config, see ${values.dir ?? "runs/demo"} (report.json, plots/, cmpc-seed*/)
