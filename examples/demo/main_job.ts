@@ -490,7 +490,10 @@ export function diagnosticsLine(d: TrainingDiagnosticsSummary): string {
   const recal =
     r.steps === 0
       ? "no recalibration (no prototypes)"
-      : `mean w clean ${w(r.clean.meanWeight)} (${r.clean.pairs}) / deviating ${w(r.deviating.meanWeight)} (${r.deviating.pairs}), AUC ${r.auc === null ? "-" : r.auc.toFixed(3)}`;
+      : `mean w clean ${w(r.clean.meanWeight)} (${r.clean.pairs}) / deviating ${w(r.deviating.meanWeight)} (${r.deviating.pairs}), AUC ${r.auc === null ? "-" : r.auc.toFixed(3)}` +
+        (r.rho === null
+          ? ""
+          : ` (ρ = cos − Σ⟨c^V,c^F⟩: clean ${w(r.rho.clean.instanceCos)} − ${w(r.rho.clean.protoDotSum)}, deviating ${w(r.rho.deviating.instanceCos)} − ${w(r.rho.deviating.protoDotSum)}; AUC of cos ${w(r.rho.auc.instanceCos)}, of Σ⟨c^V,c^F⟩ ${w(r.rho.auc.protoDotSum)})`);
   const p = d.prototypes;
   const nmi =
     p === null

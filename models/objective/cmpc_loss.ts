@@ -3,7 +3,7 @@ import { tf } from "../_tf.ts";
 import { instanceContrast } from "./instance_contrast.ts";
 import { prototypeContrast } from "./prototype_contrast.ts";
 import { recalibrationWeights } from "./recalibration.ts";
-import { recalibrationRho } from "./recalibration_rho.ts";
+import { recalibrationRho, type RecalibrationRho } from "./recalibration_rho.ts";
 import type { ClusterResult } from "../train_state.ts";
 
 /** Both modalities' current prototypes, one {@linkcode ClusterResult} per K. */
@@ -59,6 +59,12 @@ export interface CmpcLossResult {
   weights: Float64Array;
   /** Recalibration scores ρ; null without clusters or with given weights. */
   rho: Float64Array | null;
+  /**
+   * The two parts of ρ (cos(v_i, f_i) and the summed centroid inner
+   * products), for diagnostics; computed whenever `clusters` are given and
+   * `weights` are not, even with `recalibrate: false`. Null otherwise.
+   */
+  rhoParts: Omit<RecalibrationRho, "rho"> | null;
 }
 
 /**
@@ -94,14 +100,19 @@ export function cmpcLoss(
   const literal = options.codeLiteral ?? false;
   let weights: Float64Array;
   let rho: Float64Array | null = null;
+  let rhoParts: CmpcLossResult["rhoParts"] = null;
+  if (options.weights === undefined && clusters !== null) {
+    const r = recalibrationRho(voice, face, batchIndices, clusters.voice, clusters.face);
+    rhoParts = { instanceCos: r.instanceCos, protoDotSum: r.protoDotSum };
+    rho = r.rho;
+  }
   if (options.weights !== undefined) {
     if (options.weights.length !== b)
       throw new RangeError(`Cannot use ${options.weights.length} instance weights for a batch of ${b}`);
     weights = Float64Array.from(options.weights);
-  } else if (clusters === null || options.recalibrate === false) {
+  } else if (rho === null || options.recalibrate === false) {
     weights = new Float64Array(b).fill(1);
   } else {
-    rho = recalibrationRho(voice, face, batchIndices, clusters.voice, clusters.face).rho;
     weights = recalibrationWeights(rho, {
       codeLiteral: literal,
       ...(options.delta === undefined ? {} : { delta: options.delta }),
@@ -145,5 +156,6 @@ export function cmpcLoss(
     protoF2v: (parts.protoF2v ?? null) as tf.Tensor1D | null,
     weights,
     rho,
+    rhoParts,
   };
 }

@@ -49,6 +49,12 @@ export interface StepBatch {
   indices: number[];
   /** Recalibration weight w of each item (all 1 without prototypes). */
   weights: number[];
+  /**
+   * With prototypes: the two parts of each item's recalibration score
+   * ρ = instanceCos − protoDotSum (cos(v_i, f_i), and the centroid inner
+   * products summed over the clusterings).
+   */
+  rho?: { instanceCos: number[]; protoDotSum: number[] };
 }
 
 /** What one training step reports; {@linkcode trainCmpc} emits one per step. */

@@ -71,6 +71,8 @@ export interface LossParts {
   protoF2v: number;
   /** Recalibration weight per batch item (all 1 without prototypes). */
   weights: Float64Array;
+  /** The two parts of ρ per batch item, with prototypes (for diagnostics). @default {undefined} */
+  rhoParts?: { instanceCos: Float64Array; protoDotSum: Float64Array } | null;
 }
 
 /** Prototypes of both modalities, one {@linkcode ClusterResult} per K. */
@@ -149,6 +151,7 @@ export const modelParts: TrainParts = {
       protoV2f: meanOf(r.protoV2f),
       protoF2v: meanOf(r.protoF2v),
       weights: r.weights,
+      rhoParts: r.rhoParts,
     };
   },
   createOptimizer: (c) =>

@@ -111,7 +111,15 @@ export function trainStep(
         total: total ?? NaN,
       },
       weights: weightStats(p.weights),
-      batch: { indices: Array.from(plan.batch.indices), weights: Array.from(p.weights) },
+      batch: {
+        indices: Array.from(plan.batch.indices),
+        weights: Array.from(p.weights),
+        ...(p.rhoParts === undefined || p.rhoParts === null
+          ? {}
+          : {
+              rho: { instanceCos: Array.from(p.rhoParts.instanceCos), protoDotSum: Array.from(p.rhoParts.protoDotSum) },
+            }),
+      },
       clustering: {
         reclustered: plan.reclustered,
         active,

@@ -29,6 +29,14 @@ export interface TrainingDiagnosticsSummary {
     auc: number | null;
     /** Counts of w in ten equal bins over [0, 1], per kind. */
     histogram: { clean: number[]; deviating: number[] };
+    /**
+     * The recalibration score ρ = instanceCos − protoDotSum taken apart, to
+     * see which part separates (or fails to separate) the kinds: per kind
+     * the mean of each part, and per part the AUC (the chance that a clean
+     * pair scores higher than a deviating one; 0.5 = blind, below 0.5 =
+     * the wrong way). Null without ρ (no prototypes yet) or without both kinds.
+     */
+    rho: RhoDiagnostics | null;
   };
   /**
    * NMI of the latest clustering of each K against identity and against the
@@ -44,6 +52,13 @@ export interface TrainingDiagnosticsSummary {
   } | null;
   /** Of all in-batch negatives (pairs i ≠ j of a batch), the share of the same identity and of the same group. */
   falseNegatives: { negatives: number; sameIdentity: number; sameGroup: number | null };
+}
+
+/** See {@linkcode TrainingDiagnosticsSummary}'s `recalibration.rho`. */
+export interface RhoDiagnostics {
+  clean: { instanceCos: number; protoDotSum: number; rho: number };
+  deviating: { instanceCos: number; protoDotSum: number; rho: number };
+  auc: { instanceCos: number; protoDotSum: number; rho: number };
 }
 
 /** NMI per K of one modality's clusterings. */
@@ -80,6 +95,10 @@ export class TrainingDiagnostics {
   #steps = 0;
   #clean: number[] = [];
   #deviating: number[] = [];
+  #rho = {
+    clean: { cos: [] as number[], dot: [] as number[] },
+    deviating: { cos: [] as number[], dot: [] as number[] },
+  };
   #negatives = 0;
   #sameIdentity = 0;
   #sameGroup = 0;
@@ -111,10 +130,15 @@ export class TrainingDiagnostics {
     }
     if (event.clustering.active) {
       this.#steps++;
+      const rho = batch.rho;
       truths.forEach((t, i) => {
         const w = batch.weights[i]!;
-        if ((t.soundtrack ?? "own") === "own") this.#clean.push(w);
-        else this.#deviating.push(w);
+        const kind = (t.soundtrack ?? "own") === "own" ? "clean" : "deviating";
+        (kind === "clean" ? this.#clean : this.#deviating).push(w);
+        if (rho !== undefined) {
+          this.#rho[kind].cos.push(rho.instanceCos[i]!);
+          this.#rho[kind].dot.push(rho.protoDotSum[i]!);
+        }
       });
     }
     const a = event.clustering.assignments;
@@ -143,15 +167,34 @@ export class TrainingDiagnostics {
       return h;
     };
     const both = this.#clean.length > 0 && this.#deviating.length > 0;
+    const auc = (clean: number[], deviating: number[]): number =>
+      rocAuc([...clean.map(() => 1), ...deviating.map(() => 0)], [...clean, ...deviating]);
+    const { clean: rc, deviating: rd } = this.#rho;
+    const minus = (a: number[], b: number[]) => a.map((x, i) => x - b[i]!);
+    const parts = (r: { cos: number[]; dot: number[] }) => ({
+      instanceCos: mean(r.cos),
+      protoDotSum: mean(r.dot),
+      rho: mean(r.cos) - mean(r.dot),
+    });
     return {
       recalibration: {
         steps: this.#steps,
         clean: { pairs: this.#clean.length, meanWeight: mean(this.#clean) },
         deviating: { pairs: this.#deviating.length, meanWeight: mean(this.#deviating) },
-        auc: both
-          ? rocAuc([...this.#clean.map(() => 1), ...this.#deviating.map(() => 0)], [...this.#clean, ...this.#deviating])
-          : null,
+        auc: both ? auc(this.#clean, this.#deviating) : null,
         histogram: { clean: hist(this.#clean), deviating: hist(this.#deviating) },
+        rho:
+          rc.cos.length > 0 && rd.cos.length > 0
+            ? {
+                clean: parts(rc),
+                deviating: parts(rd),
+                auc: {
+                  instanceCos: auc(rc.cos, rd.cos),
+                  protoDotSum: auc(rc.dot, rd.dot),
+                  rho: auc(minus(rc.cos, rc.dot), minus(rd.cos, rd.dot)),
+                },
+              }
+            : null,
       },
       prototypes: this.#prototypes === null ? null : structuredClone(this.#prototypes),
       falseNegatives: {

@@ -56,6 +56,23 @@ t.test("recalibration diagnostics: mean weights and the AUC of clean against dev
   t.end();
 });
 
+t.test("ρ taken apart: the means of its two parts per kind and the AUC of each part", (t) => {
+  const d = new TrainingDiagnostics(truth);
+  const e = event(1, [0, 1, 2, 5], [1, 0.1, 0.9, 0.2], true);
+  // Clean pairs 0 and 2: high cosine, high centroid products; deviating 1 and 5: low and low.
+  e.batch.rho = { instanceCos: [0.8, 0.1, 0.6, 0.0], protoDotSum: [1.5, 0.2, 1.1, -0.1] };
+  d.add(e);
+  const r = d.summary().recalibration.rho!;
+  t.ok(Math.abs(r.clean.instanceCos - 0.7) < 1e-12 && Math.abs(r.deviating.instanceCos - 0.05) < 1e-12);
+  t.ok(Math.abs(r.clean.protoDotSum - 1.3) < 1e-12 && Math.abs(r.deviating.protoDotSum - 0.05) < 1e-12);
+  t.ok(Math.abs(r.clean.rho - -0.6) < 1e-12 && Math.abs(r.deviating.rho - 0) < 1e-12);
+  t.equal(r.auc.instanceCos, 1, "the cosine alone separates the kinds");
+  t.equal(r.auc.protoDotSum, 1, "so do the centroid products");
+  t.equal(r.auc.rho, 0, "but their difference ranks every deviating pair above every clean one");
+  t.equal(new TrainingDiagnostics(truth).summary().recalibration.rho, null, "null before any ρ");
+  t.end();
+});
+
 t.test("false-negative share: in-batch negatives of the same identity and of the same group", (t) => {
   const d = new TrainingDiagnostics(truth);
   d.add(event(1, [0, 1, 2, 4], [1, 1, 1, 1], false));
