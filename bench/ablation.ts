@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ablation [-- --seeds 0,1,2,3,4 --fractions 0,0.3,0.5 --methods cid,cmpc-norecal,cmpc-noproto,cmpc,cmpc-literal --steps 500 --data-seed 0 --dir runs/ablation --threads 2]`
+ * `npm run bench:ablation [-- --seeds 0,1,2,3,4 --fractions 0,0.3,0.5 --methods cid,cmpc-norecal,cmpc-noproto,cmpc,cmpc-literal --steps 500 --data-seed 0 --dir runs/ablation --threads 2 --out ablation]`
  *
  * What CMPC buys over CID on the demo data with the faults of real
  * talking-face video (docs/demo.md): for each deviating fraction one data set
@@ -12,11 +12,13 @@
  * term), `cmpc`, `cmpc-literal` (`codeLiteral`). Per cell mean ± std over
  * seeds; per method the paired difference to CID over seeds (same seed, same
  * data) with a 95% t interval; the diagnostics of each run. Writes
- * bench/results/ablation.json and bench/results/ablation.svg. It prints its
+ * bench/results/<out>.json and bench/results/<out>.svg. It prints its
  * estimate at the start and the measured time at the end; cut fractions or
- * methods through the flags, not seeds or steps.
+ * methods through the flags, not seeds or steps. A run whose folder holds an
+ * `ablation-result.json` of the same steps and configuration is reused, not
+ * trained again, so cells can be added run by run (delete a folder to redo it).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { barSvg } from "../examples/_plots.ts";
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     "data-seed": { type: "string", default: "0" },
     dir: { type: "string", default: "runs/ablation" },
     threads: { type: "string", default: "2" },
+    out: { type: "string", default: "ablation" },
   },
 });
 const seeds = values.seeds.split(",").map(Number);
@@ -79,15 +82,28 @@ for (const fraction of fractions) {
   for (const seed of seeds) {
     for (const method of methods) {
       const config = configFor(method, prepared.trainCache.videos.length, seed);
+      const runDir = join(fdir, `${method}-seed${seed}`);
+      const saved = join(runDir, "ablation-result.json");
+      const key = JSON.stringify({ steps, config });
+      if (existsSync(saved)) {
+        const s = JSON.parse(readFileSync(saved, "utf8")) as { key: string; result: ModelResult };
+        if (s.key === key) {
+          log(`  ${method} seed ${seed}: reused ${saved} (delete the folder to train it again)`);
+          runs.push({ fraction, method, seed, result: s.result });
+          continue;
+        }
+      }
+      rmSync(runDir, { recursive: true, force: true });
       const result = await trainAndEvaluate(prepared, {
         label: method,
         method: method === "cid" ? "CID" : "CMPC",
         config,
         steps,
         seed,
-        runDir: join(fdir, `${method}-seed${seed}`),
+        runDir,
         log,
       });
+      writeFileSync(saved, `${JSON.stringify({ key, result })}\n`);
       runs.push({ fraction, method, seed, result });
     }
   }
@@ -129,9 +145,9 @@ const cells = fractions.flatMap((fraction) =>
 const seconds = (Date.now() - started) / 1000;
 const out = { steps, seeds, fractions, methods, dataSeed, seconds, cells, runs };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/ablation.json", import.meta.url), `${JSON.stringify(out, null, 1)}\n`);
+writeFileSync(new URL(`./results/${values.out}.json`, import.meta.url), `${JSON.stringify(out, null, 1)}\n`);
 writeFileSync(
-  new URL("./results/ablation.svg", import.meta.url),
+  new URL(`./results/${values.out}.svg`, import.meta.url),
   await barSvg(
     cells.map((c) => ({
       x: `dev ${c.fraction}`,
@@ -156,5 +172,5 @@ for (const c of cells) {
   );
 }
 console.error(
-  `bench:ablation: measured ${(seconds / 60).toFixed(1)} min (estimated ${estimate.toFixed(0)}); bench/results/ablation.json, ablation.svg`,
+  `bench:ablation: measured ${(seconds / 60).toFixed(1)} min (estimated ${estimate.toFixed(0)}); bench/results/${values.out}.json, ${values.out}.svg`,
 );
