@@ -80,6 +80,20 @@ export {
   type VideoTruth,
 } from "./train/mod.ts";
 
+// Low-shot fine-tuning
+export {
+  CLASSIFIER_KEY,
+  LabelLeakError,
+  fineTuneConfig,
+  fineTuneParts,
+  selectLabelled,
+  type FineTuneConfigOptions,
+  type FineTuneOptions,
+  type LabelSkip,
+  type LabelledSelection,
+  type SelectLabelledOptions,
+} from "./finetune/mod.ts";
+
 // Inference
 export {
   embedFace,

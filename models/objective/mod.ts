@@ -32,3 +32,6 @@ export { recalibrationWeights, type RecalibrationOptions } from "./recalibration
 
 // Total loss
 export { cmpcLoss, type CmpcClusters, type CmpcLossOptions, type CmpcLossResult } from "./cmpc_loss.ts";
+
+// Supervised fine-tuning
+export { identityCrossEntropy, type IdentityCrossEntropyOptions } from "./identity_cross_entropy.ts";

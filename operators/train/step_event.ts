@@ -12,6 +12,8 @@ export interface StepLoss {
   protoF2v: number;
   /** The loss that was minimised (w-weighted, both directions). */
   total: number;
+  /** Identity cross-entropy of each tower's embeddings, when fine-tuning with labels (`fineTuneParts`). */
+  identity?: { voice: number; face: number };
 }
 
 /** Statistics of the recalibration weights w of one batch (all 1 without prototypes). */

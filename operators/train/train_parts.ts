@@ -71,6 +71,8 @@ export interface LossParts {
   protoF2v: number;
   /** Recalibration weight per batch item (all 1 without prototypes). */
   weights: Float64Array;
+  /** Batch means of the identity cross-entropies, when fine-tuning with labels. @default {undefined} */
+  identity?: { voice: number; face: number };
   /** The two parts of ρ per batch item, with prototypes (for diagnostics). @default {undefined} */
   rhoParts?: { instanceCos: Float64Array; protoDotSum: Float64Array } | null;
 }

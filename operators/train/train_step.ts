@@ -109,6 +109,7 @@ export function trainStep(
         protoV2f: p.protoV2f,
         protoF2v: p.protoF2v,
         total: total ?? NaN,
+        ...(p.identity === undefined ? {} : { identity: { ...p.identity } }),
       },
       weights: weightStats(p.weights),
       batch: {
