@@ -16,7 +16,19 @@ import {
   type CmpcPreset,
   type TrainState,
 } from "../../models/mod.ts";
-import { augmentFaces, samplePairs, trainCmpc, type StepEvent, type TrainSession } from "../../operators/mod.ts";
+import {
+  augmentFaces,
+  fineTuneConfig,
+  fineTuneParts,
+  samplePairs,
+  selectLabelled,
+  trainCmpc,
+  type LabelSkip,
+  type StepEvent,
+  type TrainParts,
+  type TrainSession,
+} from "../../operators/mod.ts";
+import type { FeatureCache } from "../../streams/mod.ts";
 import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node/mod.ts";
 import { startBackend } from "./_backend.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
@@ -44,6 +56,35 @@ export interface TrainingOptions extends ListInputsOptions {
   augmentFaces?: boolean;
   /** wasm threads: above 1, the threaded build with this project's GEMM helper threads (docs/performance.md); default 1. */
   threads?: number;
+  /** Fine-tune with identity labels instead of training CMPC (`cmpc finetune`). */
+  fineTune?: FineTuneSetup;
+}
+
+/** What `cmpc finetune` adds to a training run. */
+export interface FineTuneSetup {
+  /** The pretrained model (a CMPC or CID run's latest checkpoint), or null for random towers of `config`. */
+  init: TrainState | null;
+  /** Where `init` came from, for the record. */
+  initFrom: string | null;
+  fraction?: number;
+  count?: number;
+  /** Identity by video id from a label file; default: the inputs' own identities (manifest, VoxCeleb1 layout). */
+  labels?: Map<string, string>;
+  /** Identities of the evaluation set: their unlabelled videos are left out; labelling one is refused. */
+  testIdentities?: Set<string>;
+  linearProbe: boolean;
+  contrastiveWeight?: number;
+}
+
+/** How the labelled identities of a fine-tuning run were chosen (also in `<run>/labels.json`). */
+export interface FineTuneReport {
+  init: string;
+  classes: string[];
+  videos: number;
+  eligible: number;
+  unlabelled: number;
+  leftOutTest: number;
+  skipped: LabelSkip[];
 }
 
 /** How a training run ended. */
@@ -54,6 +95,8 @@ export interface TrainingResult {
   backend: string;
   videos: number;
   finalLoss: number | null;
+  /** Fine-tuning runs only. */
+  labelled?: { identities: number; videos: number; skipped: number };
 }
 
 /** Builds the configuration named on the command line. */
@@ -115,21 +158,42 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     if (cache.videos.length < 2)
       throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
     const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
-    const config: CmpcConfig =
-      resumeFrom?.config ??
-      (base.preset === "paper"
-        ? { ...base, bankSize: cache.videos.length }
-        : cmpcConfigLike(base, cache.videos.length, steps, o));
-    if (resumeFrom !== undefined && resumeFrom.config.bankSize !== cache.videos.length) {
+    let trainCache: FeatureCache = cache;
+    let parts: Partial<TrainParts> | undefined;
+    let fineTuneReport: FineTuneReport | undefined;
+    let config: CmpcConfig;
+    if (o.fineTune !== undefined) {
+      const ft = labelledRun(cache, o.fineTune, o.seed ?? 0, io);
+      trainCache = ft.cache;
+      parts = ft.parts;
+      fineTuneReport = ft.report;
+      config =
+        resumeFrom?.config ??
+        fineTuneConfig(o.fineTune.init?.config ?? base, {
+          videos: trainCache.videos.length,
+          steps,
+          seed: o.seed ?? 0,
+          ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+        });
+    } else {
+      config =
+        resumeFrom?.config ??
+        (base.preset === "paper"
+          ? { ...base, bankSize: cache.videos.length }
+          : cmpcConfigLike(base, cache.videos.length, steps, o));
+    }
+    if (resumeFrom !== undefined && resumeFrom.config.bankSize !== trainCache.videos.length) {
       throw new TypeError(
-        `Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${cache.videos.length}`,
+        `Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${trainCache.videos.length}`,
       );
     }
     await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
     await writeFile(
       join(runDir, "inputs.json"),
-      `${JSON.stringify({ inputs: o.inputs, videos: cache.videos.map((v) => v.videoId) }, null, 1)}\n`,
+      `${JSON.stringify({ inputs: o.inputs, videos: trainCache.videos.map((v) => v.videoId) }, null, 1)}\n`,
     );
+    if (fineTuneReport !== undefined)
+      await writeFile(join(runDir, "labels.json"), `${JSON.stringify(fineTuneReport, null, 1)}\n`);
     const every = o.checkpointEvery ?? Math.max(1, Math.min(1000, Math.ceil(steps / 5)));
     const startStep = resumeFrom?.step ?? 0;
     if (startStep >= steps)
@@ -155,7 +219,7 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     await lastValueFrom(
       trainCmpc(
         ({ rng, samplesSeen }) => {
-          const pairs = samplePairs(cache, { rng, windowFrames: config.voice.frames });
+          const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
           return o.augmentFaces === true ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen })) : pairs;
         },
         {
@@ -163,6 +227,7 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
           steps,
           backend: "current",
           ...(resumeFrom === undefined ? {} : { resumeFrom }),
+          ...(parts === undefined ? {} : { parts }),
           checkpoint: { every, write, final: true },
           onSession: (s) => {
             session = s;
@@ -207,12 +272,68 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
       step: finalStep,
       interrupted: stopped !== null,
       backend: choice.summary,
-      videos: cache.videos.length,
+      videos: trainCache.videos.length,
       finalLoss: finalEvent?.loss.total ?? null,
+      ...(fineTuneReport === undefined
+        ? {}
+        : {
+            labelled: {
+              identities: fineTuneReport.classes.length,
+              videos: fineTuneReport.videos,
+              skipped: fineTuneReport.skipped.length,
+            },
+          }),
     };
   } finally {
     await cleanup();
   }
+}
+
+/** The labelled cache and fine-tuning parts of a `cmpc finetune` run; skips are reported on stderr. */
+function labelledRun(
+  cache: FeatureCache,
+  ft: FineTuneSetup,
+  seed: number,
+  io: CommandIo,
+): { cache: FeatureCache; parts: Partial<TrainParts>; report: FineTuneReport } {
+  const test = ft.testIdentities ?? new Set<string>();
+  // Unlabelled videos of evaluation identities are not training data; an explicit label for one is refused below.
+  const kept = cache.videos.filter(
+    (v) => ft.labels?.has(v.videoId) === true || v.identity === null || !test.has(v.identity),
+  );
+  const leftOutTest = cache.videos.length - kept.length;
+  if (leftOutTest > 0) say(io, `left out ${leftOutTest} videos of evaluation identities`);
+  const pool: FeatureCache = { ...cache, videos: kept.map((v, i) => ({ ...v, index: i })) };
+  const picked = selectLabelled(pool, {
+    seed,
+    exclude: test,
+    ...(ft.labels === undefined ? {} : { labels: ft.labels }),
+    ...(ft.count === undefined ? { fraction: ft.fraction ?? 0.1 } : { count: ft.count }),
+  });
+  for (const s of picked.skipped) say(io, `skipped: ${s.message}`);
+  say(
+    io,
+    `labelled ${picked.classes.length} of ${picked.eligible} identities (${picked.cache.videos.length} videos; ${picked.skipped.length} skipped, ${picked.unlabelled} unlabelled)`,
+  );
+  return {
+    cache: picked.cache,
+    parts: fineTuneParts({
+      init: ft.init,
+      labels: picked.labels,
+      classes: picked.classes.length,
+      linearProbe: ft.linearProbe,
+      ...(ft.contrastiveWeight === undefined ? {} : { contrastiveWeight: ft.contrastiveWeight }),
+    }),
+    report: {
+      init: ft.initFrom ?? "random",
+      classes: picked.classes,
+      videos: picked.cache.videos.length,
+      eligible: picked.eligible,
+      unlabelled: picked.unlabelled,
+      leftOutTest,
+      skipped: picked.skipped,
+    },
+  };
 }
 
 function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: TrainingOptions): CmpcConfig {

@@ -430,7 +430,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 }
 
 /** Embeds the test set with the trained weights (on wasm; each voice item is its whole utterance, each face item one crop) and scores a vfal-eva-style protocol. */
-async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: number): Promise<VfalEvaResult> {
+export async function evaluateOnTest(state: TrainState, cache: FeatureCache, seed: number): Promise<VfalEvaResult> {
   await initBackend({ prefer: "wasm" });
   const { voice, face } = loadTowers(state);
   const frames = state.config.voice.frames;

@@ -1,6 +1,7 @@
 // This module is browser compatible.
 import {
   cosineSimilarity,
+  equalErrorRate,
   matchingAccuracy,
   meanAveragePrecision,
   retrievalAveragePrecision,
@@ -21,6 +22,8 @@ export interface VfalEvaResult {
   name: string;
   /** Verification AUC on (cos + 1)/2. */
   auc: number;
+  /** Verification equal error rate on the same pairs (at the ROC point where FPR = 1 − TPR). */
+  eer: number;
   /** Gender-constrained verification AUC, or null. */
   aucG: number | null;
   /** 1:2 matching accuracy. */
@@ -82,7 +85,7 @@ export async function evaluateVfalEva(
   const V = (k: string) => emb.voices.get(k) ?? null;
   const F = (k: string) => emb.faces.get(k) ?? null;
 
-  const auc = (list: readonly VfalPair[]): number => {
+  const scored = (list: readonly VfalPair[]): { labels: number[]; scores: number[] } => {
     const labels: number[] = [];
     const scores: number[] = [];
     for (const p of list) {
@@ -95,8 +98,13 @@ export async function evaluateVfalEva(
       labels.push(p.label);
       scores.push((cosineSimilarity(v, f) + 1) / 2);
     }
+    return { labels, scores };
+  };
+  const auc = (list: readonly VfalPair[]): number => {
+    const { labels, scores } = scored(list);
     return rocAuc(labels, scores);
   };
+  const verification = scored(protocol.verification);
   const rows = (list: readonly VfalTrial[], v2f: boolean): number[][] => {
     const out: number[][] = [];
     for (const t of list) {
@@ -141,7 +149,8 @@ export async function evaluateVfalEva(
   return {
     kind: "vfal-eva",
     name,
-    auc: auc(protocol.verification),
+    auc: rocAuc(verification.labels, verification.scores),
+    eer: equalErrorRate(verification.labels, verification.scores).eer,
     aucG: protocol.verificationG === null ? null : auc(protocol.verificationG),
     matchingV2F: matchingAccuracy(rows(protocol.matching, true)),
     matchingF2V: matchingAccuracy(rows(protocol.matching, false)),
