@@ -493,7 +493,7 @@ export function diagnosticsLine(d: TrainingDiagnosticsSummary): string {
       : `mean w clean ${w(r.clean.meanWeight)} (${r.clean.pairs}) / deviating ${w(r.deviating.meanWeight)} (${r.deviating.pairs}), AUC ${r.auc === null ? "-" : r.auc.toFixed(3)}` +
         (r.rho === null
           ? ""
-          : ` (ρ = cos − Σ⟨c^V,c^F⟩: clean ${w(r.rho.clean.instanceCos)} − ${w(r.rho.clean.protoDotSum)}, deviating ${w(r.rho.deviating.instanceCos)} − ${w(r.rho.deviating.protoDotSum)}; AUC of cos ${w(r.rho.auc.instanceCos)}, of Σ⟨c^V,c^F⟩ ${w(r.rho.auc.protoDotSum)})`);
+          : ` (ρ = cos − Σ⟨c^V,c^F⟩: clean ${w(r.rho.clean.instanceCos)} − ${w(r.rho.clean.protoDotSum)}, deviating ${w(r.rho.deviating.instanceCos)} − ${w(r.rho.deviating.protoDotSum)}; AUC of cos ${w(r.rho.auc.instanceCos)}, of Σ⟨c^V,c^F⟩ ${w(r.rho.auc.protoDotSum)}; AUC of cos by phase ${r.rho.phases.map((p) => w(p.auc.instanceCos)).join("→")})`);
   const p = d.prototypes;
   const nmi =
     p === null

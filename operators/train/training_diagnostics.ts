@@ -59,6 +59,26 @@ export interface RhoDiagnostics {
   clean: { instanceCos: number; protoDotSum: number; rho: number };
   deviating: { instanceCos: number; protoDotSum: number; rho: number };
   auc: { instanceCos: number; protoDotSum: number; rho: number };
+  /**
+   * The same over the run, per phase of `phaseSteps` steps (those with
+   * prototypes): does the instance cosine tell deviating pairs apart early
+   * and stop doing so once the towers have fitted them? Phases without both
+   * kinds are left out.
+   */
+  phases: {
+    fromStep: number;
+    toStep: number;
+    meanCos: { clean: number; deviating: number };
+    auc: { instanceCos: number; rho: number };
+  }[];
+}
+
+/** Options for {@linkcode TrainingDiagnostics}. */
+export interface TrainingDiagnosticsOptions {
+  /** Seed of the shuffled baselines. @default {0} */
+  seed?: number;
+  /** Steps per phase of `recalibration.rho.phases`. @default {100} */
+  phaseSteps?: number;
 }
 
 /** NMI per K of one modality's clusterings. */
@@ -99,16 +119,22 @@ export class TrainingDiagnostics {
     clean: { cos: [] as number[], dot: [] as number[] },
     deviating: { cos: [] as number[], dot: [] as number[] },
   };
+  readonly #phaseSteps: number;
+  #phases = new Map<number, { clean: { cos: number[]; dot: number[] }; deviating: { cos: number[]; dot: number[] } }>();
   #negatives = 0;
   #sameIdentity = 0;
   #sameGroup = 0;
   #prototypes: TrainingDiagnosticsSummary["prototypes"] = null;
 
-  /** `truth[i]` describes memory slot i (the cached video of index i); `seed` drives the shuffled baselines. */
-  constructor(truth: readonly VideoTruth[], seed = 0) {
+  /** `truth[i]` describes memory slot i (the cached video of index i); a number as `options` is the seed. */
+  constructor(truth: readonly VideoTruth[], options: TrainingDiagnosticsOptions | number = {}) {
+    const o = typeof options === "number" ? { seed: options } : options;
     this.#truth = truth;
     this.#hasGroup = truth.length > 0 && truth.every((t) => t.group !== undefined && t.group !== null);
-    this.#seed = seed;
+    this.#seed = o.seed ?? 0;
+    this.#phaseSteps = o.phaseSteps ?? 100;
+    if (!Number.isInteger(this.#phaseSteps) || this.#phaseSteps < 1)
+      throw new RangeError(`Cannot diagnose in phases of ${this.#phaseSteps} steps: use a positive integer`);
   }
 
   /** Takes one step's event (events without `batch` are ignored). */
@@ -136,8 +162,16 @@ export class TrainingDiagnostics {
         const kind = (t.soundtrack ?? "own") === "own" ? "clean" : "deviating";
         (kind === "clean" ? this.#clean : this.#deviating).push(w);
         if (rho !== undefined) {
-          this.#rho[kind].cos.push(rho.instanceCos[i]!);
-          this.#rho[kind].dot.push(rho.protoDotSum[i]!);
+          const phaseKey = Math.floor((event.step - 1) / this.#phaseSteps);
+          let phase = this.#phases.get(phaseKey);
+          if (phase === undefined) {
+            phase = { clean: { cos: [], dot: [] }, deviating: { cos: [], dot: [] } };
+            this.#phases.set(phaseKey, phase);
+          }
+          for (const into of [this.#rho[kind], phase[kind]]) {
+            into.cos.push(rho.instanceCos[i]!);
+            into.dot.push(rho.protoDotSum[i]!);
+          }
         }
       });
     }
@@ -193,6 +227,18 @@ export class TrainingDiagnostics {
                   protoDotSum: auc(rc.dot, rd.dot),
                   rho: auc(minus(rc.cos, rc.dot), minus(rd.cos, rd.dot)),
                 },
+                phases: [...this.#phases]
+                  .sort((a, b) => a[0] - b[0])
+                  .filter(([, p]) => p.clean.cos.length > 0 && p.deviating.cos.length > 0)
+                  .map(([k, p]) => ({
+                    fromStep: k * this.#phaseSteps + 1,
+                    toStep: (k + 1) * this.#phaseSteps,
+                    meanCos: { clean: mean(p.clean.cos), deviating: mean(p.deviating.cos) },
+                    auc: {
+                      instanceCos: auc(p.clean.cos, p.deviating.cos),
+                      rho: auc(minus(p.clean.cos, p.clean.dot), minus(p.deviating.cos, p.deviating.dot)),
+                    },
+                  })),
               }
             : null,
       },

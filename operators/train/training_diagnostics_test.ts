@@ -69,7 +69,30 @@ t.test("ρ taken apart: the means of its two parts per kind and the AUC of each 
   t.equal(r.auc.instanceCos, 1, "the cosine alone separates the kinds");
   t.equal(r.auc.protoDotSum, 1, "so do the centroid products");
   t.equal(r.auc.rho, 0, "but their difference ranks every deviating pair above every clean one");
+  t.same(
+    r.phases.map((p) => [p.fromStep, p.toStep, p.auc.instanceCos, p.auc.rho]),
+    [[1, 100, 1, 0]],
+    "one phase of 100 steps",
+  );
   t.equal(new TrainingDiagnostics(truth).summary().recalibration.rho, null, "null before any ρ");
+  // Phases: the cosine separates the kinds in steps 1–2 and no longer in steps 3–4.
+  const p = new TrainingDiagnostics(truth, { phaseSteps: 2 });
+  for (const [step, cos] of [
+    [1, [0.9, 0.1, 0.8, 0.2]],
+    [3, [0.5, 0.5, 0.5, 0.5]],
+  ] as const) {
+    const e2 = event(step, [0, 1, 2, 5], [1, 1, 1, 1], true);
+    e2.batch.rho = { instanceCos: [...cos], protoDotSum: [0, 0, 0, 0] };
+    p.add(e2);
+  }
+  t.same(
+    p.summary().recalibration.rho!.phases.map((x) => [x.fromStep, x.toStep, x.auc.instanceCos]),
+    [
+      [1, 2, 1],
+      [3, 4, 0.5],
+    ],
+  );
+  t.throws(() => new TrainingDiagnostics(truth, { phaseSteps: 0 }), /phases of 0 steps/);
   t.end();
 });
 
