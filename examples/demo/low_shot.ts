@@ -18,7 +18,7 @@ import {
   type VfalEvaResult,
 } from "../../operators/mod.ts";
 import { writeCheckpoint } from "../../streams/node/mod.ts";
-import { demoConfig, evaluateOnTest, type PreparedDemoRun } from "./main_job.ts";
+import { demoConfig, evaluateOnTest, type PreparedDemoRun } from "./demo_run.ts";
 
 /** Where a low-shot run starts. */
 export type LowShotInit = "random" | "cid" | "cmpc";
