@@ -55,10 +55,11 @@ export interface MainJobOptions {
   /**
    * Add the low-shot row: per seed, fine-tune random towers and the run's CID
    * and CMPC models with the labels of 10% of the training identities (200
-   * steps, `fineTuneAndEvaluate`) and score them on the unseen identities.
+   * steps, `fineTuneAndEvaluate`) and score them on the unseen identities;
+   * an object changes the share and the steps.
    * @default {false}
    */
-  lowShot?: boolean;
+  lowShot?: boolean | { fraction?: number; steps?: number };
   /** wasm threads (2 uses both cores of a small machine). @default {2} */
   threads?: number;
   /** Where messages go. @default {console.error} */
@@ -250,8 +251,10 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
 
   // 4. Optionally the low-shot row: 10% of the training identities' labels, from random, CID and CMPC.
   const lowShot: LowShotResult[] = [];
-  if (options.lowShot === true) {
-    log("low-shot fine-tuning with the labels of 10% of the training identities ...");
+  if (options.lowShot !== undefined && options.lowShot !== false) {
+    const ls = options.lowShot === true ? {} : options.lowShot;
+    const fraction = ls.fraction ?? 0.1;
+    log(`low-shot fine-tuning with the labels of ${(100 * fraction).toFixed(0)}% of the training identities ...`);
     for (const seed of seeds) {
       for (const init of ["random", "cid", "cmpc"] as const) {
         let state: TrainState | null = null;
@@ -265,8 +268,9 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
           await fineTuneAndEvaluate(prepared, {
             init,
             from: state,
-            fraction: 0.1,
+            fraction,
             seed,
+            ...(ls.steps === undefined ? {} : { steps: ls.steps }),
             runDir: join(dir, "low-shot", `${init}-seed${seed}`),
             log,
           }),
@@ -298,7 +302,7 @@ export async function runMainJob(options: MainJobOptions = {}): Promise<MainJobR
     results,
     probe,
     cmpcMinusCid: { perSeed, mean, std },
-    ...(options.lowShot === true ? { lowShot } : {}),
+    ...(lowShot.length > 0 ? { lowShot } : {}),
     seconds: (Date.now() - started) / 1000,
   };
   await writeFile(join(dir, "report.json"), JSON.stringify(report, null, 1));

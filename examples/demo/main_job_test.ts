@@ -47,8 +47,21 @@ t.test("runMainJob() runs the whole demo on a tiny set and writes report, plots 
     seeds: [1],
     threads: 1,
     augment: false,
+    lowShot: { steps: 2 },
     data: { trainIdentities: 6, testIdentities: 3, videosPerIdentity: 2, seconds: 1.5 },
     log: (l) => again.push(l),
+  }).then((r) => {
+    t.same(
+      r.lowShot?.map((x) => [x.init, x.seed, x.identities, x.videos, x.steps]),
+      [
+        ["random", 1, 2, 4, 2],
+        ["cid", 1, 2, 4, 2],
+        ["cmpc", 1, 2, 4, 2],
+      ],
+      "the low-shot row: 10% of 6 identities rounds up to the minimum of 2",
+    );
+    for (const x of r.lowShot ?? []) t.ok(x.eval.eer >= 0 && x.eval.eer <= 1);
+    t.ok(existsSync(join(dir, "low-shot", "cmpc-seed1", "latest")), "a run folder per fine-tune");
   });
   t.ok(again.some((l) => l.startsWith("reusing demo videos")));
   t.ok(
