@@ -1,5 +1,5 @@
 /**
- * `npm run bench:lowshot [-- --fractions 0.05,0.1,0.2,0.5 --seeds 0,1,2 --inits random,cid,cmpc --steps 200 --from runs/lowshot --dir runs/lowshot --threads 2 --data-seed 0]`
+ * `npm run bench:lowshot [-- --fractions 0.05,0.1,0.2,0.5 --seeds 0,1,2 --inits random,cid,cmpc --steps 200 --from runs/lowshot --dir runs/lowshot --threads 2 --data-seed 0 --contrastive-weight 1 --out lowshot]`
  *
  * The paper's low-shot claim on the demo data (docs/low_shot.md): with the
  * identity labels of a few training identities, fine-tuning from CMPC beats
@@ -13,8 +13,9 @@
  * (verification AUC and EER, 1:2 matching both ways). Per cell mean ± std
  * over seeds; per fraction the paired differences CMPC − CID, CID − random and
  * CMPC − random (mean of both matching directions, 95% t interval) and
- * whether CMPC > CID > random holds. Writes bench/results/lowshot.json and
- * lowshot.svg; prints its estimate at the start and the measured time at the end.
+ * whether CMPC > CID > random holds. `--contrastive-weight` is λ of the CID
+ * term (0: labels alone). Writes bench/results/<out>.json and <out>.svg;
+ * prints its estimate at the start and the measured time at the end.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -42,6 +43,8 @@ const { values } = parseArgs({
     dir: { type: "string", default: "runs/lowshot" },
     threads: { type: "string", default: "2" },
     "data-seed": { type: "string", default: "0" },
+    "contrastive-weight": { type: "string", default: "1" },
+    out: { type: "string", default: "lowshot" },
   },
 });
 const fractions = values.fractions.split(",").map(Number);
@@ -53,6 +56,7 @@ const steps = Number(values.steps);
 const from = resolve(values.from);
 const dir = resolve(values.dir);
 const threads = Number(values.threads);
+const contrastiveWeight = Number(values["contrastive-weight"]);
 const log = (l: string) => {
   console.error(l);
 };
@@ -118,7 +122,8 @@ for (const seed of seeds) {
           fraction,
           seed,
           steps,
-          runDir: join(dir, `${init}-f${fraction}-seed${seed}`),
+          contrastiveWeight,
+          runDir: join(dir, `${init}-f${fraction}-w${contrastiveWeight}-seed${seed}`),
           log,
         }),
       );
@@ -179,11 +184,11 @@ const comparisons = fractions.map((fraction) => {
 const seconds = (Date.now() - started) / 1000;
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
-  new URL("./results/lowshot.json", import.meta.url),
-  `${JSON.stringify({ steps, seeds, fractions, inits, dataSeed: Number(values["data-seed"]), seconds, cells, comparisons, runs, pretrained: zero }, null, 1)}\n`,
+  new URL(`./results/${values.out}.json`, import.meta.url),
+  `${JSON.stringify({ steps, contrastiveWeight, seeds, fractions, inits, dataSeed: Number(values["data-seed"]), seconds, cells, comparisons, runs, pretrained: zero }, null, 1)}\n`,
 );
 writeFileSync(
-  new URL("./results/lowshot.svg", import.meta.url),
+  new URL(`./results/${values.out}.svg`, import.meta.url),
   await lineSvg(
     cells.map((c) => ({ x: c.fraction, y: (100 * (c.matchingV2F.mean + c.matchingF2V.mean)) / 2, series: c.init })),
     {
@@ -210,5 +215,5 @@ for (const c of comparisons)
     `| ${c.fraction} | ${d(c.cmpcMinusCid)} | ${d(c.cidMinusRandom)} | ${d(c.cmpcMinusRandom)} | ${c.holds === null ? "-" : c.holds ? (c.holdsSignificantly === true ? "yes (intervals exclude 0)" : "in the means only") : "no"} |`,
   );
 console.error(
-  `bench:lowshot: measured ${(seconds / 60).toFixed(1)} min (estimated ${estimate.toFixed(0)}); bench/results/lowshot.json, lowshot.svg`,
+  `bench:lowshot: measured ${(seconds / 60).toFixed(1)} min (estimated ${estimate.toFixed(0)}); bench/results/${values.out}.json, ${values.out}.svg`,
 );
