@@ -17,6 +17,7 @@ import {
   trainCmpc,
   type VfalEvaResult,
 } from "../../operators/mod.ts";
+import type { FeatureCache } from "../../streams/mod.ts";
 import { writeCheckpoint } from "../../streams/node/mod.ts";
 import { demoConfig, evaluateOnTest, type PreparedDemoRun } from "./demo_run.ts";
 
@@ -33,6 +34,16 @@ export interface LowShotRunOptions {
   seed: number;
   /** Fine-tuning steps. @default {200} */
   steps?: number;
+  /** Peak learning rate of the fine-tuning schedule. @default {1e-4: chosen on a validation set, docs/low_shot.md} */
+  maxLr?: number;
+  /**
+   * Score on these videos instead of the unseen test identities (a
+   * validation set for choosing fine-tuning settings without the test set).
+   * @default {prepared.testCache}
+   */
+  evalCache?: FeatureCache;
+  /** BatchNorm in eval mode while fine-tuning (`fineTuneParts`). @default {true for a pretrained model, false for random towers} */
+  freezeBatchNorm?: boolean;
   /** Weight of the CID term (`fineTuneParts`). @default {1} */
   contrastiveWeight?: number;
   /** Writes the final checkpoint here (a run folder the CLI's embed, match and eval read). */
@@ -67,7 +78,13 @@ export async function fineTuneAndEvaluate(prepared: PreparedDemoRun, o: LowShotR
     exclude: prepared.testCache.videos.map((v) => v.identity ?? v.videoId),
   });
   const base: CmpcConfig = o.from?.config ?? demoConfig(prepared.trainCache.videos.length, steps, o.seed);
-  const config = fineTuneConfig(base, { videos: picked.cache.videos.length, steps, seed: o.seed, batchSize: 32 });
+  const config = fineTuneConfig(base, {
+    videos: picked.cache.videos.length,
+    steps,
+    seed: o.seed,
+    batchSize: 32,
+    maxLr: o.maxLr ?? 1e-4,
+  });
   const t0 = Date.now();
   let final: TrainState | null = null;
   await lastValueFrom(
@@ -86,6 +103,7 @@ export async function fineTuneAndEvaluate(prepared: PreparedDemoRun, o: LowShotR
           labels: picked.labels,
           classes: picked.classes.length,
           ...(o.contrastiveWeight === undefined ? {} : { contrastiveWeight: o.contrastiveWeight }),
+          ...(o.freezeBatchNorm === undefined ? {} : { freezeBatchNorm: o.freezeBatchNorm }),
         }),
         checkpoint: {
           every: steps,
@@ -108,7 +126,7 @@ export async function fineTuneAndEvaluate(prepared: PreparedDemoRun, o: LowShotR
   );
   if (final === null) throw new Error(`Cannot evaluate the low-shot ${o.init} run: it wrote no checkpoint`);
   const trainSeconds = (Date.now() - t0) / 1000;
-  const evalResult = await evaluateOnTest(final, prepared.testCache, o.seed);
+  const evalResult = await evaluateOnTest(final, o.evalCache ?? prepared.testCache, o.seed);
   o.log(
     `  low-shot ${o.init} ${pct(o.fraction)} of the identities (${picked.classes.length}, ${picked.cache.videos.length} videos) seed ${o.seed}: AUC ${pct(evalResult.auc)} EER ${pct(evalResult.eer)} 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} (${trainSeconds.toFixed(0)} s)`,
   );
