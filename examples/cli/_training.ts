@@ -74,6 +74,8 @@ export interface FineTuneSetup {
   testIdentities?: Set<string>;
   linearProbe: boolean;
   contrastiveWeight?: number;
+  /** Peak learning rate (default: fineTuneConfig's, a thirtieth of the base config's). */
+  maxLr?: number;
 }
 
 /** How the labelled identities of a fine-tuning run were chosen (also in `<run>/labels.json`). */
@@ -174,6 +176,7 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
           steps,
           seed: o.seed ?? 0,
           ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+          ...(o.fineTune.maxLr === undefined ? {} : { maxLr: o.fineTune.maxLr }),
         });
     } else {
       config =

@@ -46,6 +46,9 @@ Options:
                         split column); their unlabelled videos are left out
   --linear-probe        train only the classifier
   --contrastive-weight <x> weight of the CID term (default: 1)
+  --lr <x>              peak learning rate (default: a thirtieth of the initial
+                        model's or config's, 1e-4 for the demo's; BatchNorm stays
+                        frozen when starting --from a model)
   --steps <n>           total steps (default: 200)
   --batch-size <n>      pairs per step (default: 32, at most the labelled videos)
   --seed <n>            seed of the choice of identities and of the run (default: 0)
@@ -81,6 +84,7 @@ Examples:
         "linear-probe": { type: "boolean", default: false },
         "contrastive-weight": { type: "string" },
         steps: { type: "string" },
+        lr: { type: "string" },
         "batch-size": { type: "string" },
         seed: { type: "string" },
         out: { type: "string" },
@@ -116,6 +120,7 @@ Examples:
     };
     const fraction = num("fraction", values.fraction, (x) => x > 0 && x <= 1, "a number with 0 < f ≤ 1");
     const count = int("identities", values.identities, 2);
+    const lr = num("lr", values.lr, (x) => x > 0 && x < 1, "a number with 0 < x < 1");
     const weight = num("contrastive-weight", values["contrastive-weight"], (x) => x >= 0, "a number ≥ 0");
     let init: TrainState | null = null;
     let initFrom: string | null = null;
@@ -141,6 +146,7 @@ Examples:
         ...(fraction === undefined ? {} : { fraction }),
         ...(count === undefined ? {} : { count }),
         ...(weight === undefined ? {} : { contrastiveWeight: weight }),
+        ...(lr === undefined ? {} : { maxLr: lr }),
         ...(values.labels === undefined ? {} : { labels: await readLabels(values.labels) }),
         ...(values["test-identities"] === undefined
           ? {}
