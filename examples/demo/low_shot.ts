@@ -46,6 +46,8 @@ export interface LowShotRunOptions {
   freezeBatchNorm?: boolean;
   /** Weight of the CID term (`fineTuneParts`). @default {1} */
   contrastiveWeight?: number;
+  /** Weight of the identity cross-entropies (`fineTuneParts`; 0 = the no-label control). @default {1} */
+  identityWeight?: number;
   /** Writes the final checkpoint here (a run folder the CLI's embed, match and eval read). */
   runDir: string;
   log: (line: string) => void;
@@ -103,6 +105,7 @@ export async function fineTuneAndEvaluate(prepared: PreparedDemoRun, o: LowShotR
           labels: picked.labels,
           classes: picked.classes.length,
           ...(o.contrastiveWeight === undefined ? {} : { contrastiveWeight: o.contrastiveWeight }),
+          ...(o.identityWeight === undefined ? {} : { identityWeight: o.identityWeight }),
           ...(o.freezeBatchNorm === undefined ? {} : { freezeBatchNorm: o.freezeBatchNorm }),
         }),
         checkpoint: {

@@ -35,6 +35,13 @@ export interface FineTuneOptions {
    */
   contrastiveWeight?: number;
   /**
+   * Weight of the two identity cross-entropies. 0 leaves the labels unused:
+   * the same run on the same videos with CID alone, the control that tells
+   * what the labels add (docs/low_shot.md).
+   * @default {1}
+   */
+  identityWeight?: number;
+  /**
    * Train only the classifier; both towers stay frozen (eval-mode BatchNorm,
    * no gradient), so the embeddings, and every score on unseen identities,
    * stay those of `init`.
@@ -84,12 +91,16 @@ export function fineTuneParts(options: FineTuneOptions): Partial<TrainParts> {
   const { labels, classes } = options;
   const init = options.init ?? null;
   const lambda = options.contrastiveWeight ?? 1;
+  const alpha = options.identityWeight ?? 1;
   const probe = options.linearProbe ?? false;
   const scale = options.scale ?? 10;
   const frozenBn = options.freezeBatchNorm ?? init !== null;
   if (!Number.isInteger(classes) || classes < 2)
     throw new RangeError(`Cannot fine-tune on ${classes} identities: it needs at least 2`);
   if (!(lambda >= 0)) throw new RangeError(`Cannot fine-tune: contrastiveWeight must be ≥ 0, got ${lambda}`);
+  if (!(alpha >= 0)) throw new RangeError(`Cannot fine-tune: identityWeight must be ≥ 0, got ${alpha}`);
+  if (alpha === 0 && (lambda === 0 || probe))
+    throw new RangeError("Cannot fine-tune with identityWeight 0 and no CID term to train");
   let classifier: tf.Variable<tf.Rank.R2> | null = null;
   return {
     createTowers(config: CmpcConfig, rng: Rng) {
@@ -121,7 +132,9 @@ export function fineTuneParts(options: FineTuneOptions): Partial<TrainParts> {
       const ceF = identityCrossEntropy(face, classifier, y, { scale });
       const cid = cmpcLoss(voice, face, indices, null, { temperature: config.temperature });
       const mean = (t: tf.Tensor) => tf.tidy(() => tf.mean(t).dataSync()[0]!);
-      const total = tf.tidy(() => tf.add<tf.Scalar>(tf.add(tf.mean(ceV), tf.mean(ceF)), tf.mul(cid.total, lambda)));
+      const total = tf.tidy(() =>
+        tf.add<tf.Scalar>(tf.mul(tf.add(tf.mean(ceV), tf.mean(ceF)), alpha), tf.mul(cid.total, lambda)),
+      );
       const parts: LossParts = {
         total,
         cidV2f: mean(cid.cidV2f),

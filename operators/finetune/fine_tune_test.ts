@@ -168,6 +168,18 @@ t.test("linear probe: only the classifier moves; random init works; bad options 
     parts: fineTuneParts({ labels: picked.labels, classes: 3, contrastiveWeight: 0 }),
   });
   t.ok(random.events.every((e) => Number.isFinite(e.loss.total)));
+  const control = await train(config, picked.cache, {
+    parts: fineTuneParts({ init: pre.state, labels: picked.labels, classes: 3, identityWeight: 0 }),
+  });
+  const cidOnly = control.events.map((e) => e.loss.total - (e.loss.cidV2f + e.loss.cidF2v));
+  t.ok(
+    cidOnly.every((d) => Math.abs(d) < 1e-4),
+    "identityWeight 0: the loss is CID alone",
+  );
+  t.throws(
+    () => fineTuneParts({ labels: [0, 1], classes: 2, identityWeight: 0, contrastiveWeight: 0 }),
+    /identityWeight 0 and no CID term/,
+  );
   t.throws(() => fineTuneParts({ labels: [0], classes: 1 }), /on 1 identities: it needs at least 2/);
   t.throws(() => fineTuneConfig("tiny", { videos: 1, steps: 10 }), /on 1 labelled videos/);
   t.end();
