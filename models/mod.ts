@@ -157,8 +157,10 @@ export {
 // PyTorch checkpoints
 export {
   TorchFormatError,
+  exportTorchCheckpoint,
   importTorchCheckpoint,
   loadTorchCheckpoint,
+  type ExportTorchCheckpointOptions,
   type ImportTorchCheckpointOptions,
   type LoadTorchCheckpointOptions,
 } from "./torch/mod.ts";

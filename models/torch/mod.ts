@@ -1,7 +1,8 @@
 // This module is browser compatible.
 /**
- * PyTorch checkpoints: reading `torch.save` zip files and pickles, and
- * loading official CMPC checkpoints into the towers.
+ * PyTorch checkpoints: reading `torch.save` zip files and pickles, loading
+ * official CMPC checkpoints into the towers, and writing the towers' weights
+ * back as `torch.save` files in the official layout.
  *
  * @module
  */
@@ -13,3 +14,6 @@ export {
   type ImportTorchCheckpointOptions,
 } from "./import_torch_checkpoint.ts";
 export { loadTorchCheckpoint, type LoadTorchCheckpointOptions } from "./load_torch_checkpoint.ts";
+
+// Export
+export { exportTorchCheckpoint, type ExportTorchCheckpointOptions } from "./export_torch_checkpoint.ts";
