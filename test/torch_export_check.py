@@ -15,10 +15,12 @@ DIR/cases.json: {"cases": [{"name", "file", "depth", "widths", "official",
 "voice_input": {"file", "shape"}, "face_input": {...}}]} with NHWC float32
 inputs. Writes DIR/result.json and DIR/<name>_<tower>[_official].f32.
 """
+import collections
 import inspect
 import json
 import os
 import sys
+import zipfile
 
 import numpy as np
 import torch
@@ -111,6 +113,23 @@ def main():
             "shapes": {k: list(v.shape) for k, v in sd.items()},
             "allContiguous": all(v.is_contiguous() for v in sd.values()),
         }
+        # torch.save of the same objects (fresh storages, no _metadata): the same pickle and storage bytes?
+        again = os.path.join(d, case["name"] + "_torch_save.pth.tar")
+        torch.save({k: v for k, v in saved.items() if k != "model"} | {"model": collections.OrderedDict(
+            (k, v.clone()) for k, v in sd.items())}, again)
+        with zipfile.ZipFile(os.path.join(d, case["file"])) as a, zipfile.ZipFile(again) as b:
+            def entries(z):
+                return {n.split("/", 1)[1]: z.read(n) for n in z.namelist()}
+            ea, eb = entries(a), entries(b)
+            out["sameAsTorchSave"] = {
+                "pickle": ea["data.pkl"] == eb["data.pkl"],
+                "storages": all(ea[n] == eb[n] for n in eb if n.startswith("data/")) and
+                sorted(n for n in ea if n.startswith("data/")) == sorted(n for n in eb if n.startswith("data/")),
+                "version": ea["version"] == eb["version"],
+                "stored": all(i.compress_type == zipfile.ZIP_STORED for i in a.infolist()),
+                "aligned64": all((i.header_offset + 30 + len(i.filename.encode()) + len(i.extra)) % 64 == 0
+                                 for i in a.infolist()),
+            }
         xv = read_input(d, case["voice_input"])
         xf = read_input(d, case["face_input"])
         ref = Pair(case["depth"], case["widths"])

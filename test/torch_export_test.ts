@@ -36,6 +36,7 @@ interface CaseResult {
   int64Keys: string[];
   shapes: Record<string, number[]>;
   allContiguous: boolean;
+  sameAsTorchSave: { pickle: boolean; storages: boolean; version: boolean; stored: boolean; aligned64: boolean };
   reference: { missing: string[]; unexpected: string[] };
   voice: string;
   face: string;
@@ -132,6 +133,11 @@ t.test("PyTorch loads exported checkpoints and reproduces our embeddings", { ski
         "int64 = num_batches_tracked",
       );
       t.ok(r.allContiguous, "contiguous tensors");
+      t.same(
+        r.sameAsTorchSave,
+        { pickle: true, storages: true, version: true, stored: true, aligned64: true },
+        "data.pkl, the storages and version are byte for byte what torch.save writes; entries stored, data 64-byte aligned",
+      );
       t.same(r.reference, { missing: [], unexpected: [] }, "the reference pair loads it with strict=True");
       const c = cmpcConfig(preset);
       t.same(

@@ -78,8 +78,10 @@ class ByteSink {
 
 /**
  * Pickles `value` (protocol 2; see the module notes for the value model).
- * Strings and globals are memoized by value, containers by identity, so a
- * repeated object is written once and fetched again (BINGET).
+ * The opcodes and memo entries are those CPython's pickler writes (strings
+ * and globals memoized by value, containers by identity, a repeat fetched
+ * with BINGET), so a state dict of tensors pickles to the bytes `torch.save`
+ * writes (test/torch_export_test.ts checks it).
  * Throws {@linkcode PickleError} on a value it cannot represent.
  */
 export function pickle(value: unknown): Uint8Array {
@@ -208,6 +210,7 @@ export function pickle(value: unknown): Uint8Array {
     } else if (v instanceof PyCall) {
       save(v.callable);
       tuple(v.args);
+      if (v.args.length > 0) put(); // the argument tuple, as CPython memoizes it
       out.u8(0x52); // REDUCE
       memoByObject.set(v, put());
       if (v.state !== undefined) {
@@ -220,6 +223,7 @@ export function pickle(value: unknown): Uint8Array {
       let text = "";
       for (const b of v) text += String.fromCharCode(b);
       tuple([text, "latin1"]);
+      put();
       out.u8(0x52); // REDUCE
       memoByObject.set(v, put());
     } else if (v instanceof PyOrderedDict) {
