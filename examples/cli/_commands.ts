@@ -2,6 +2,7 @@ import type { Command } from "./_command.ts";
 import { demoDataCommand } from "./demo_data_command.ts";
 import { embedCommand } from "./embed_command.ts";
 import { evalCommand } from "./eval_command.ts";
+import { exportTorchCommand } from "./export_torch_command.ts";
 import { finetuneCommand } from "./finetune_command.ts";
 import { importTorchCommand } from "./import_torch_command.ts";
 import { matchCommand } from "./match_command.ts";
@@ -15,5 +16,6 @@ export const COMMANDS: Command[] = [
   matchCommand,
   evalCommand,
   importTorchCommand,
+  exportTorchCommand,
   demoDataCommand,
 ];

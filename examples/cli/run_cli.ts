@@ -1,6 +1,7 @@
 /**
- * `cmpc`: the command-line tool. Subcommands: train, embed, match, eval,
- * import-torch, demo-data. Exit codes: 0 ok, 1 failure, 2 usage error.
+ * `cmpc`: the command-line tool. Subcommands: train, finetune, embed, match,
+ * eval, import-torch, export-torch, demo-data. Exit codes: 0 ok, 1 failure,
+ * 2 usage error.
  * Progress goes to stderr (bars on a TTY, JSON lines otherwise or with
  * `--json`); stdout carries only each command's own output.
  *
