@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and benchmarks compare against
-# (native ffmpeg, numpy, scikit-learn, PyTorch, Chromium for browser tests).
+# (native ffmpeg, numpy, scikit-learn, PyTorch and torchvision, Chromium for browser tests).
 # Tests never call apt themselves; each skips with a message when its peer is absent.
 # Safe to run repeatedly; does nothing when everything is present or apt is unavailable.
 set -u
-pkgs=(ffmpeg python3-numpy python3-sklearn python3-torch chromium python3-pil)
+pkgs=(ffmpeg python3-numpy python3-sklearn python3-torch python3-torchvision chromium python3-pil)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -119,6 +119,10 @@ export function exportTorchCheckpoint(
   const stateDict = new PyOrderedDict<string, unknown>();
   const has = new Set(named.map((n) => n.key));
   const done = new Set<string>();
+  const set = (key: string, torchKey: string, value: unknown) => {
+    if (stateDict.has(torchKey)) throw new RangeError(`Cannot export "${key}": a second weight named "${torchKey}"`);
+    stateDict.set(torchKey, value);
+  };
   const emitNbt = (key: string, torchKey: string) => {
     if (done.has(key)) return;
     done.add(key);
@@ -132,21 +136,24 @@ export function exportTorchCheckpoint(
     if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(`Cannot export "${key}": num_batches_tracked must be a non-negative integer, got ${n}`);
     }
-    stateDict.set(torchKey, writer.tensor(BigInt64Array.of(BigInt(n)), []));
+    set(key, torchKey, writer.tensor(BigInt64Array.of(BigInt(n)), []));
   };
   for (const { key, torchKey } of named) {
     if (key.endsWith(NBT)) {
       const bn = key.slice(0, -NBT.length);
-      // Written after its running_var, where PyTorch has it (unless that is missing).
-      if (!has.has(`${bn}.running_var`)) emitNbt(key, torchKey);
+      // Written after its BN's running statistics, where PyTorch has it (here when the BN has none).
+      if (!has.has(`${bn}.running_var`) && !has.has(`${bn}.running_mean`)) emitNbt(key, torchKey);
       continue;
     }
     const w = weights[key]!;
-    stateDict.set(torchKey, writer.tensor(...torchLayout(key, w, layout)));
-    if (key.endsWith(".running_var")) {
-      const bn = key.slice(0, -".running_var".length);
-      const torchBn = torchKey.slice(0, -".running_var".length);
-      if (has.has(`${bn}${NBT}`) || (addNbt && has.has(`${bn}.running_mean`)))
+    set(key, torchKey, writer.tensor(...torchLayout(key, w, layout)));
+    // num_batches_tracked follows running_var (or running_mean, where a BN has no running_var).
+    const stat = /\.running_(var|mean)$/.exec(key)?.[0];
+    if (stat !== undefined) {
+      const bn = key.slice(0, -stat.length);
+      const torchBn = torchKey.slice(0, -stat.length);
+      const last = stat === ".running_var" || !has.has(`${bn}.running_var`);
+      if (last && (has.has(`${bn}${NBT}`) || (addNbt && has.has(`${bn}.running_mean`))))
         emitNbt(`${bn}${NBT}`, `${torchBn}${NBT}`);
     }
   }

@@ -227,5 +227,15 @@ t.test("exportTorchCheckpoint() errors name the input", (t) => {
     { name: "RangeError", message: /Cannot export "voice\/bn1.num_batches_tracked": .*non-negative integer, got 1.5/ },
   );
   t.throws(() => exportTorchCheckpoint({ "voice/a": ok }, { archiveName: "a/b" }), RangeError);
+  t.throws(() => exportTorchCheckpoint({ "voice/a": ok, "voice_subnet.a": ok }, { keepUnmatched: true }), {
+    name: "RangeError",
+    message: /Cannot export "voice_subnet.a": a second weight named "voice_subnet.a"/,
+  });
+  const bnWithoutVar = exportTorchCheckpoint({ "voice/bn.running_mean": ok, "voice/bn.weight": ok });
+  t.same(
+    [...(readTorchFile(bnWithoutVar) as Map<string, Map<string, unknown>>).get("model")!.keys()],
+    ["voice_subnet.bn.running_mean", "voice_subnet.bn.num_batches_tracked", "voice_subnet.bn.weight"],
+    "num_batches_tracked follows running_mean when a BN has no running_var",
+  );
   t.end();
 });
