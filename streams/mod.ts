@@ -71,6 +71,8 @@ export {
   contentHash,
   faceCropFromStore,
   logMelWindowFromStore,
+  shardVideos,
+  sortVideos,
   type CachedVideo,
   type ContentHashOptions,
   type FeatureCache,
@@ -78,4 +80,5 @@ export {
   type FeatureSummary,
   type FeatureWriter,
   type LogMelFeatures,
+  type VideoShard,
 } from "./feature_store/mod.ts";

@@ -20,6 +20,8 @@ export interface CommandIo {
   verbose: boolean;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Environment variables (batch engines' worker indices); default: none. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One subcommand. */

@@ -1,4 +1,5 @@
 import type { Command } from "./_command.ts";
+import { cacheCommand } from "./cache_command.ts";
 import { demoDataCommand } from "./demo_data_command.ts";
 import { embedCommand } from "./embed_command.ts";
 import { evalCommand } from "./eval_command.ts";
@@ -12,6 +13,7 @@ import { trainCommand } from "./train_command.ts";
 export const COMMANDS: Command[] = [
   trainCommand,
   finetuneCommand,
+  cacheCommand,
   embedCommand,
   matchCommand,
   evalCommand,

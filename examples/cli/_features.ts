@@ -162,12 +162,26 @@ export interface CacheVideosOptions {
   fps?: number;
 }
 
+/** What {@linkcode cacheVideos} built. */
+export interface CachedVideos {
+  cache: FeatureCache;
+  /** The open store (closed by `cleanup`). */
+  store: NodeFeatureStore;
+  /** Videos decoded now, and found in the store already. */
+  built: number;
+  reused: number;
+  /** Videos left out, with why. */
+  skipped: { video: DatasetVideo; message: string }[];
+  /** Closes the store; removes a temporary one. */
+  cleanup: () => Promise<void>;
+}
+
 /** Builds the feature cache of `videos` (decode → log-mel, face detection and crops), with progress on stderr. Call `cleanup` when done with the cache (closes the store; removes a temporary one). */
 export async function cacheVideos(
   videos: DatasetVideo[],
   io: CommandIo,
   options: CacheVideosOptions,
-): Promise<{ cache: FeatureCache; cleanup: () => Promise<void> }> {
+): Promise<CachedVideos> {
   const temp = options.dir === undefined ? await mkdtemp(join(tmpdir(), "cmpc-cache-")) : null;
   const store = await NodeFeatureStore.open(options.dir ?? temp!);
   const files = await readFaceDetectorFiles();
@@ -176,6 +190,7 @@ export async function cacheVideos(
     await store.close();
     if (temp !== null) await rm(temp, { recursive: true, force: true });
   };
+  const skipped: CachedVideos["skipped"] = [];
   try {
     const bar = progress(io, options.phase ?? "features", videos.length);
     const events = await lastValueFrom(
@@ -189,7 +204,10 @@ export async function cacheVideos(
       }).pipe(
         tap((e) => {
           if (e.type === "video" || e.type === "skip") bar.update(e.done);
-          if (e.type === "skip") say(io, `skipped: ${e.error.message}`);
+          if (e.type === "skip") {
+            skipped.push({ video: e.video, message: e.error.message });
+            say(io, `skipped: ${e.error.message}`);
+          }
           if (io.signal.aborted) throw new Error("interrupted while building the feature cache");
         }),
         toArray(),
@@ -198,7 +216,7 @@ export async function cacheVideos(
     bar.stop();
     const end = events.find((e) => e.type === "done");
     if (end?.type !== "done") throw new Error("Cannot build the feature cache: it ended without a result");
-    return { cache: end.cache, cleanup };
+    return { cache: end.cache, store, built: end.built, reused: end.cached, skipped, cleanup };
   } catch (e) {
     await cleanup();
     throw e;

@@ -29,7 +29,16 @@ import {
   type TrainSession,
 } from "../../operators/mod.ts";
 import type { FeatureCache } from "../../streams/mod.ts";
-import { appendLog, initRunFolder, readLatestCheckpoint, readLog, writeCheckpoint } from "../../streams/node/mod.ts";
+import {
+  appendLog,
+  IncompleteCacheError,
+  initRunFolder,
+  openShardedCache,
+  readLatestCheckpoint,
+  readLog,
+  writeCheckpoint,
+  type ShardedCache,
+} from "../../streams/node/mod.ts";
 import { startBackend } from "./_backend.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
@@ -38,7 +47,14 @@ import { progress } from "./_progress.ts";
 
 /** What {@linkcode runTraining} needs. */
 export interface TrainingOptions extends ListInputsOptions {
+  /** Videos, folders or a VoxCeleb1 root; empty with `store` to train from a finished store alone. */
   inputs: string[];
+  /**
+   * A feature store (`cmpc cache --store`): with no inputs, train from its
+   * shard listings without reading a video; with inputs, cache them there
+   * (reusing what it holds) instead of `<run>/cache`.
+   */
+  store?: string;
   /** `paper`, `small`, `tiny`, or a JSON file (a partial CmpcConfig over its `preset`, default small). */
   config: string;
   backend: BackendPreference;
@@ -146,19 +162,11 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     throw new UsageError(`"${runDir}" already holds a run: pass --resume to continue it or choose another --out`);
   }
   const base = resumeFrom?.config ?? (await resolveConfig(o.config));
-  const videos = await listInputs(o.inputs, io, o);
-  if (videos.length < 2)
-    throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
-  say(io, `${videos.length} training videos; building the feature cache in ${join(runDir, "cache")}`);
-  const { cache, cleanup } = await cacheVideos(videos, io, {
-    dir: join(runDir, "cache"),
-    faceSize: base.face.size,
-    phase: "features",
-    ...(o.fps === undefined ? {} : { fps: o.fps }),
-  });
+  const { cache, cleanup } =
+    o.store !== undefined && o.inputs.length === 0
+      ? await openStore(o.store, base, o, io)
+      : await cacheInputs(o.store ?? join(runDir, "cache"), base, o, io);
   try {
-    if (cache.videos.length < 2)
-      throw new Error(`Cannot train: only ${cache.videos.length} of ${videos.length} videos gave features`);
     const steps = o.steps ?? resumeFrom?.config.optimizer.totalSteps ?? base.optimizer.totalSteps;
     let trainCache: FeatureCache = cache;
     let parts: Partial<TrainParts> | undefined;
@@ -193,7 +201,7 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
     await writeFile(
       join(runDir, "inputs.json"),
-      `${JSON.stringify({ inputs: o.inputs, videos: trainCache.videos.map((v) => v.videoId) }, null, 1)}\n`,
+      `${JSON.stringify({ inputs: o.inputs, ...(o.store === undefined ? {} : { store: resolve(o.store) }), videos: trainCache.videos.map((v) => v.videoId) }, null, 1)}\n`,
     );
     if (fineTuneReport !== undefined)
       await writeFile(join(runDir, "labels.json"), `${JSON.stringify(fineTuneReport, null, 1)}\n`);
@@ -290,6 +298,70 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
   } finally {
     await cleanup();
   }
+}
+
+/** Lists the inputs and builds (or reuses) their feature cache in `dir`. */
+async function cacheInputs(
+  dir: string,
+  base: CmpcConfig,
+  o: TrainingOptions,
+  io: CommandIo,
+): Promise<{ cache: FeatureCache; cleanup: () => Promise<void> }> {
+  const videos = await listInputs(o.inputs, io, o);
+  if (videos.length < 2)
+    throw new UsageError(`cmpc train needs at least 2 videos, found ${videos.length} in ${o.inputs.join(", ")}`);
+  say(io, `${videos.length} training videos; building the feature cache in ${dir}`);
+  const built = await cacheVideos(videos, io, {
+    dir,
+    faceSize: base.face.size,
+    phase: "features",
+    ...(o.fps === undefined ? {} : { fps: o.fps }),
+  });
+  if (built.cache.videos.length < 2) {
+    await built.cleanup();
+    throw new Error(`Cannot train: only ${built.cache.videos.length} of ${videos.length} videos gave features`);
+  }
+  return built;
+}
+
+/** Opens a finished store (`cmpc cache` workers' shard listings) without reading any video. */
+async function openStore(
+  dir: string,
+  base: CmpcConfig,
+  o: TrainingOptions,
+  io: CommandIo,
+): Promise<{ cache: FeatureCache; cleanup: () => Promise<void> }> {
+  let sharded: ShardedCache;
+  try {
+    sharded = await openShardedCache(dir);
+  } catch (e) {
+    if (e instanceof IncompleteCacheError) {
+      const hint =
+        e.count === 0
+          ? `build it with: cmpc cache <videos> --store ${dir}`
+          : `run the missing worker${e.missing.length === 1 ? "" : "s"}: ${e.missing.map((i) => `cmpc cache <videos> --store ${dir} --shard ${i}/${e.count}`).join("; ")}`;
+      throw new UsageError(`${e.message}; ${hint}`);
+    }
+    throw e;
+  }
+  const cleanup = () => sharded.store.close();
+  const mismatch =
+    sharded.faceSize !== base.face.size
+      ? `its face crops are ${sharded.faceSize} px, the ${base.preset} config wants ${base.face.size} (rebuild it with cmpc cache --config ${base.preset})`
+      : o.fps !== undefined && o.fps !== sharded.fps
+        ? `it was cached at --fps ${sharded.fps}, not ${o.fps}`
+        : sharded.cache.videos.length < 2
+          ? `only ${sharded.cache.videos.length} of its ${sharded.total} videos have features`
+          : null;
+  if (mismatch !== null) {
+    await cleanup();
+    throw new UsageError(`Cannot train from the store "${dir}": ${mismatch}`);
+  }
+  say(
+    io,
+    `training from the store ${dir}: ${sharded.cache.videos.length} of ${sharded.total} videos (${sharded.count} shard${sharded.count === 1 ? "" : "s"}; ${sharded.skipped.length} skipped by the workers), no decoding`,
+  );
+  return { cache: sharded.cache, cleanup };
 }
 
 /** The labelled cache and fine-tuning parts of a `cmpc finetune` run; skips are reported on stderr. */

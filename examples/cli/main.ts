@@ -26,6 +26,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   stdin: process.stdin,
   signal: controller.signal,
+  env: process.env,
 });
 process.exitCode = code;
 // Worker threads (ffmpeg, wasm pthreads) must not keep the process alive.

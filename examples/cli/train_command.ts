@@ -11,6 +11,7 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train CMPC on talking-face videos (or a VoxCeleb1 root) into a run folder",
   help: `Usage: cmpc train <videos or dirs...> [options]
+       cmpc train --store <dir> [options]
 
 Trains voice and face towers with CMPC (no labels needed) on the given videos,
 folders of videos (a manifest.csv in a single folder gives identities), or a
@@ -19,6 +20,8 @@ Writes a run folder: config.json, inputs.json, log.jsonl (one line per step),
 checkpoints/<step>/ (the newest 3 kept), latest, cache/ (features) and plots/
 (loss parts, learning rate, recalibration-weight histogram, cluster sizes).
 Ctrl-C checkpoints the current step and exits; continue with --resume.
+With --store and no videos it trains from a store that "cmpc cache" workers
+finished (every shard listed), reading no video at all.
 
 Options:
   --config <c>          paper | small | tiny | file.json (a partial config over its
@@ -27,6 +30,8 @@ Options:
 ${threadsHelp(24)}
   --out <dir>           run folder (default: runs/cmpc-<date>-<time>)
   --resume              continue the run in --out from its latest checkpoint
+  --store <dir>         a feature store from cmpc cache: alone, train from it without
+                        decoding; with videos, cache them there instead of <out>/cache
   --steps <n>           total steps (resumed ones included) (default: the config's)
   --checkpoint-every <n> steps between checkpoints (default: steps/5, at most 1000)
   --batch-size <n>      pairs per step (default: the config's, at most the videos)
@@ -47,6 +52,8 @@ Examples:
   cmpc train talk1.mp4 talk2.mp4 talk3.mp4 --config small --backend wasm --threads 2
   cmpc train /data/voxceleb1 --config paper --backend tensorflow --out runs/paper
   cmpc train /data/voxceleb1 --out runs/paper --resume
+  cmpc cache /data/videos --store /shared/cache --shard 0/2   # and 1/2 elsewhere
+  cmpc train --store /shared/cache --config small --out runs/from-store
 `,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -66,9 +73,11 @@ Examples:
         "split-file": { type: "string" },
         splits: { type: "string" },
         "augment-faces": { type: "boolean", default: false },
+        store: { type: "string" },
       },
     });
-    if (positionals.length === 0) throw new UsageError("cmpc train needs videos, folders or a VoxCeleb1 root");
+    if (positionals.length === 0 && values.store === undefined)
+      throw new UsageError("cmpc train needs videos, folders or a VoxCeleb1 root (or --store <dir> of cmpc cache)");
     if (!BACKENDS.includes(values.backend))
       throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
     if (values.resume && values.out === undefined) throw new UsageError("--resume needs --out <run-dir>");
@@ -87,6 +96,7 @@ Examples:
       backend: values.backend as BackendPreference,
       out: values.out ?? `runs/cmpc-${stamp}`,
       resume: values.resume,
+      ...(values.store === undefined ? {} : { store: values.store }),
     };
     const steps = int("steps", values.steps);
     if (steps !== undefined) options.steps = steps;

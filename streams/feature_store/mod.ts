@@ -15,6 +15,9 @@ export { type CachedVideo, type FeatureCache } from "./feature_cache.ts";
 // Keys
 export { contentHash, type ContentHashOptions } from "./content_hash.ts";
 
+// Sharing a list among workers
+export { shardVideos, sortVideos, type VideoShard } from "./shard_videos.ts";
+
 // Encoder inputs
 export { logMelWindowFromStore } from "./log_mel_window_from_store.ts";
 export { faceCropFromStore } from "./face_crop_from_store.ts";

@@ -35,6 +35,8 @@ export {
   type WriteCheckpointOptions,
 } from "./run_folder.ts";
 export { NodeFeatureStore, type NodeFeatureStoreOptions } from "./node_feature_store.ts";
+export { writeCacheShard, type CacheShardListing, type CacheShardVideo } from "./write_cache_shard.ts";
+export { IncompleteCacheError, openShardedCache, type ShardedCache } from "./open_sharded_cache.ts";
 export { readCmpcProtocol, type CmpcProtocol, type ReadCmpcProtocolOptions } from "./read_cmpc_protocol.ts";
 export { readFaceDetectorFiles, type FaceDetectorFiles } from "./read_face_detector_files.ts";
 

@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, mkdir, writeFile, type FileHandle } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm, mkdir, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { RgbFrame } from "../decode/av_sample.ts";
@@ -33,12 +33,22 @@ export interface NodeFeatureStoreOptions {
 }
 
 /**
- * A {@linkcode FeatureStore} on disk: one file per video (`<key>.cmpcf`) plus
- * `index.json` with every entry's summary, in one folder. Files and the index
- * are written to a temporary name and renamed into place, so a crash never
- * leaves a half-written entry visible; a writer streams a video's features to
- * disk as they come (bounded memory). Reads are random access (one window
- * or one face per read).
+ * A {@linkcode FeatureStore} on disk: one file per video (`<key>.cmpcf`) in
+ * one folder. Each file is written under a temporary name and renamed into
+ * place, so a crash never leaves a half-written entry visible; a writer
+ * streams a video's features to disk as they come (bounded memory). Reads
+ * are random access (one window or one face per read).
+ *
+ * The feature files are the truth: every file carries its own summary in its
+ * footer, so any number of processes (on one machine or on a shared file
+ * system) can write to one store at once without losing or tearing entries.
+ * Keys are content hashes, so two writers of one key write the same bytes
+ * and either rename wins. `index.json` is only a cache of the summaries,
+ * written on {@linkcode NodeFeatureStore.close}; an open trusts an index
+ * entry only while its file has the recorded size and reads the footer of
+ * every file the index lacks. {@linkcode NodeFeatureStore.stat} and
+ * {@linkcode NodeFeatureStore.keys} see entries that other processes
+ * committed after this one opened the store.
  *
  * File layout: the uint16 log-mel codes of each utterance (frame-major,
  * little-endian) and the uint8 face crops, in arrival order, then a JSON
@@ -55,15 +65,14 @@ export interface NodeFeatureStoreOptions {
  */
 export class NodeFeatureStore implements FeatureStore {
   readonly dir: string;
-  #index: IndexFile;
+  #entries: Map<string, FeatureSummary>;
   #footers = new Map<string, Footer>();
   #handles = new Map<string, Promise<FileHandle>>();
   #maxOpen: number;
-  #indexWrite: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, index: IndexFile, maxOpen: number) {
+  private constructor(dir: string, entries: Map<string, FeatureSummary>, maxOpen: number) {
     this.dir = dir;
-    this.#index = index;
+    this.#entries = entries;
     this.#maxOpen = maxOpen;
   }
 
@@ -73,19 +82,20 @@ export class NodeFeatureStore implements FeatureStore {
       throw new RangeError("Cannot open a NodeFeatureStore: this platform is big-endian");
     }
     await mkdir(dir, { recursive: true });
-    let index: IndexFile = { version: 1, entries: {} };
-    try {
-      const parsed = JSON.parse(await readFile(join(dir, INDEX), "utf8")) as IndexFile;
-      if (parsed.version === 1 && typeof parsed.entries === "object") index = parsed;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT" && !(e instanceof SyntaxError)) throw e;
-    }
-    return new NodeFeatureStore(dir, index, options.maxOpenFiles ?? 64);
+    const store = new NodeFeatureStore(dir, new Map(Object.entries(await readIndex(dir))), options.maxOpenFiles ?? 64);
+    await store.#refresh();
+    return store;
   }
 
   async stat(key: string): Promise<FeatureSummary | undefined> {
-    const s = this.#index.entries[key];
-    if (s === undefined) return undefined;
+    let s = this.#entries.get(key);
+    if (s === undefined) {
+      // Another process may have committed it since this one opened the store.
+      if (!isKey(key)) return undefined;
+      s = await this.#summaryFromFile(key).catch(() => undefined);
+      if (s === undefined) return undefined;
+      this.#entries.set(key, s);
+    }
     try {
       await this.#footer(key);
     } catch {
@@ -124,22 +134,69 @@ export class NodeFeatureStore implements FeatureStore {
   async delete(key: string): Promise<void> {
     await this.#closeHandle(key);
     this.#footers.delete(key);
-    if (this.#index.entries[key] !== undefined) {
-      const { [key]: _gone, ...rest } = this.#index.entries;
-      this.#index = { version: 1, entries: rest };
-      await this.#saveIndex();
-    }
+    this.#entries.delete(key);
     await rm(join(this.dir, key + EXT), { force: true });
   }
 
-  keys(): Promise<string[]> {
-    return Promise.resolve(Object.keys(this.#index.entries));
+  /** Every stored key, including those other processes committed since this one opened the store. */
+  async keys(): Promise<string[]> {
+    await this.#refresh();
+    return [...this.#entries.keys()];
   }
 
-  /** Closes the files kept open for reading. */
+  /**
+   * Removes the temporary files that writers of `keys` left behind when they
+   * were killed: those last modified before `before` (a live writer keeps
+   * touching its file). Returns how many were removed.
+   */
+  async removeStaleTemporaries(keys: Iterable<string>, before: Date): Promise<number> {
+    const wanted = new Set(keys);
+    let removed = 0;
+    for (const name of await readdir(this.dir)) {
+      const m = /^(.+)\.tmp-[0-9a-f]+$/.exec(name);
+      if (m === null || !wanted.has(m[1]!)) continue;
+      const path = join(this.dir, name);
+      const info = await stat(path).catch(() => null);
+      if (info === null || info.mtimeMs >= before.getTime()) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Closes the files kept open for reading and saves the summary cache (`index.json`). */
   async close(): Promise<void> {
     const keys = [...this.#handles.keys()];
     for (const k of keys) await this.#closeHandle(k);
+    await this.#saveIndex();
+  }
+
+  /** Brings the entries up to date with the folder: files that appeared are added (from their footers), removed ones dropped. */
+  async #refresh(): Promise<void> {
+    const sizes = new Map<string, number>();
+    for (const e of await readdir(this.dir, { withFileTypes: true })) {
+      if (!e.isFile() || !e.name.endsWith(EXT)) continue;
+      const key = e.name.slice(0, -EXT.length);
+      const info = await stat(join(this.dir, e.name)).catch(() => null);
+      if (info !== null) sizes.set(key, info.size);
+    }
+    for (const key of [...this.#entries.keys()]) {
+      if (sizes.get(key) !== this.#entries.get(key)!.bytes) {
+        this.#entries.delete(key);
+        this.#footers.delete(key);
+      }
+    }
+    for (const key of sizes.keys()) {
+      if (this.#entries.has(key)) continue;
+      const s = await this.#summaryFromFile(key).catch(() => undefined);
+      if (s !== undefined) this.#entries.set(key, s);
+    }
+  }
+
+  async #summaryFromFile(key: string): Promise<FeatureSummary> {
+    const f = await this.#readFooter(key);
+    const h = await this.#handle(key);
+    return summaryOf(f, (await h.stat()).size);
   }
 
   #writer(key: string, videoId: string): FeatureWriter {
@@ -197,18 +254,9 @@ export class NodeFeatureStore implements FeatureStore {
         await this.#closeHandle(key);
         this.#footers.delete(key);
         await rename(tmp, join(this.dir, key + EXT));
-        const summary: FeatureSummary = {
-          videoId,
-          mels: footer.mels,
-          utteranceFrames: footer.utterances.map((u) => u.frames),
-          faceCount: footer.faces.offsets.length,
-          faceHeight: footer.faces.height,
-          faceWidth: footer.faces.width,
-          bytes: pos,
-        };
+        const summary = summaryOf(footer, pos);
         this.#footers.set(key, footer);
-        this.#index = { version: 1, entries: { ...this.#index.entries, [key]: summary } };
-        await this.#saveIndex();
+        this.#entries.set(key, summary);
         return { ...summary, utteranceFrames: [...summary.utteranceFrames] };
       },
       abort: async (): Promise<void> => {
@@ -219,23 +267,24 @@ export class NodeFeatureStore implements FeatureStore {
     };
   }
 
-  /** Writes the index atomically; writes are serialised so the last state wins. */
-  #saveIndex(): Promise<void> {
-    const next = this.#indexWrite.then(async () => {
-      const tmp = join(this.dir, `${INDEX}.tmp-${randomBytes(6).toString("hex")}`);
-      await writeFile(tmp, JSON.stringify(this.#index));
-      await rename(tmp, join(this.dir, INDEX));
-    });
-    this.#indexWrite = next.catch(() => undefined);
-    return next;
+  /** Writes the summary cache atomically, merged with what other processes saved (entries whose files are gone are dropped on the next open). */
+  async #saveIndex(): Promise<void> {
+    const entries = { ...(await readIndex(this.dir)), ...Object.fromEntries(this.#entries) };
+    const tmp = join(this.dir, `${INDEX}.tmp-${randomBytes(6).toString("hex")}`);
+    await writeFile(tmp, JSON.stringify({ version: 1, entries } satisfies IndexFile));
+    await rename(tmp, join(this.dir, INDEX));
   }
 
   async #footer(key: string): Promise<Footer> {
     const cached = this.#footers.get(key);
     if (cached !== undefined) return cached;
-    if (this.#index.entries[key] === undefined) {
+    if (!this.#entries.has(key)) {
       throw new RangeError(`Cannot read features: no entry "${key}" in ${this.dir}`);
     }
+    return this.#readFooter(key);
+  }
+
+  async #readFooter(key: string): Promise<Footer> {
     const h = await this.#handle(key);
     const { size } = await h.stat();
     const tail = new Uint8Array(12);
@@ -285,6 +334,29 @@ export class NodeFeatureStore implements FeatureStore {
   }
 }
 
+function summaryOf(f: Footer, bytes: number): FeatureSummary {
+  return {
+    videoId: f.videoId,
+    mels: f.mels,
+    utteranceFrames: f.utterances.map((u) => u.frames),
+    faceCount: f.faces.offsets.length,
+    faceHeight: f.faces.height,
+    faceWidth: f.faces.width,
+    bytes,
+  };
+}
+
+/** The summaries of `index.json` (empty when absent or unreadable: the files are the truth). */
+async function readIndex(dir: string): Promise<Record<string, FeatureSummary>> {
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, INDEX), "utf8")) as IndexFile;
+    if (parsed.version === 1 && typeof parsed.entries === "object" && parsed.entries !== null) return parsed.entries;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT" && !(e instanceof SyntaxError)) throw e;
+  }
+  return {};
+}
+
 async function readFully(h: FileHandle, into: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < into.length) {
@@ -295,8 +367,12 @@ async function readFully(h: FileHandle, into: Uint8Array, position: number): Pro
   }
 }
 
+function isKey(key: string): boolean {
+  return /^[A-Za-z0-9._-]+$/.test(key) && !key.startsWith(".");
+}
+
 function checkKey(key: string): void {
-  if (!/^[A-Za-z0-9._-]+$/.test(key) || key.startsWith(".")) {
+  if (!isKey(key)) {
     throw new TypeError(`Cannot use "${key}" as a feature key: use letters, digits, ".", "_" and "-" only`);
   }
 }
