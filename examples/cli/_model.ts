@@ -26,14 +26,24 @@ export interface ResolvedModel {
   builtIn: boolean;
 }
 
-/** Reads a model from a run folder, pointer folder or state.bin. */
-export async function readModel(spec: string): Promise<ResolvedModel> {
+/**
+ * Reads a model from a run folder, pointer folder or state.bin. A damaged
+ * newest checkpoint of a run folder gives way to the intact earlier one,
+ * with a warning through `onWarning` naming the file.
+ */
+export async function readModel(spec: string, onWarning?: (message: string) => void): Promise<ResolvedModel> {
   const path = resolve(spec);
   const st = await stat(path).catch(() => null);
   if (st === null) throw new TypeError(`Cannot load the model "${spec}": no such file or folder`);
   if (st.isFile()) {
+    let state: TrainState;
+    try {
+      state = deserializeTrainState(new Uint8Array(await readFile(path)));
+    } catch (e) {
+      throw new RangeError(`Cannot load the model "${spec}": ${(e as Error).message}`, { cause: e });
+    }
     return {
-      state: deserializeTrainState(new Uint8Array(await readFile(path))),
+      state,
       description: spec,
       runDir: null,
       builtIn: false,
@@ -42,18 +52,31 @@ export async function readModel(spec: string): Promise<ResolvedModel> {
   const pointer = join(path, "model");
   if (!existsSync(join(path, "checkpoints")) && existsSync(pointer)) {
     const target = (await readFile(pointer, "utf8")).trim();
-    return readModel(resolve(path, target));
+    return readModel(resolve(path, target), onWarning);
   }
-  const latest = await readLatestCheckpoint(path);
+  let state: TrainState | null = null;
+  const latest = await readLatestCheckpoint(path, {
+    verify: (bytes) => {
+      state = deserializeTrainState(bytes);
+    },
+    ...(onWarning === undefined ? {} : { onWarning }),
+  });
   if (latest === null)
     throw new TypeError(
       `Cannot load the model "${spec}": no checkpoint in it (train one with "cmpc train" or import one with "cmpc import-torch")`,
     );
   return {
-    state: deserializeTrainState(latest.bytes),
+    state: state ?? deserializeTrainState(latest.bytes),
     description: `${spec} (step ${latest.step})`,
     runDir: path,
     builtIn: false,
+  };
+}
+
+/** Says a warning on stderr. */
+function warn(io: CommandIo): (message: string) => void {
+  return (message) => {
+    say(io, `warning: ${message}`);
   };
 }
 
@@ -66,7 +89,7 @@ export function demoModelDir(): string {
 export async function resolveModel(spec: string | undefined, io: CommandIo): Promise<ResolvedModel> {
   const given = spec ?? process.env["CMPC_MODEL"];
   if (given !== undefined && given !== "") {
-    const m = await readModel(given);
+    const m = await readModel(given, warn(io));
     say(
       io,
       `model: ${m.description} (${m.state.config.preset} towers, ${m.state.config.face.size}px faces, ${m.state.config.voice.frames}-frame voice windows)`,
@@ -78,7 +101,7 @@ export async function resolveModel(spec: string | undefined, io: CommandIo): Pro
   const fromStart = resolve("runs/demo");
   let m: ResolvedModel;
   if (existsSync(join(fromStart, "model"))) {
-    m = { ...(await readModel(fromStart)), builtIn: true };
+    m = { ...(await readModel(fromStart, warn(io))), builtIn: true };
   } else {
     const dir = demoModelDir();
     if (!existsSync(join(dir, "latest"))) {
@@ -101,7 +124,7 @@ export async function resolveModel(spec: string | undefined, io: CommandIo): Pro
         { ...io, signal: new AbortController().signal },
       );
     }
-    m = { ...(await readModel(dir)), builtIn: true };
+    m = { ...(await readModel(dir, warn(io))), builtIn: true };
   }
   say(
     io,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -92,4 +92,29 @@ t.test("cmpc embed: usage errors and failures", async (t) => {
   t.equal(bad.code, 1);
   t.match(bad.stderr, /missing\.mp4/);
   t.notMatch(bad.stderr, /\n\s+at /, "no stack without --verbose");
+});
+
+t.test("cmpc embed: a truncated newest checkpoint gives way to the intact earlier one, with a warning", async (t) => {
+  const copy = join(root, "model-truncated");
+  await cp(model, copy, { recursive: true });
+  const steps = (await readdir(join(copy, "checkpoints"))).map(Number).sort((a, b) => a - b);
+  t.ok(steps.length >= 2, `two checkpoints to choose from (${steps.join(", ")})`);
+  const newest = join(copy, "checkpoints", String(steps.at(-1)), "state.bin");
+  const bytes = await readFile(newest);
+  await writeFile(newest, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const r = await cli(["embed", video, "--voice", "--mean", "--model", copy]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, `warning: Cannot read checkpoint "${newest}"`, "names the damaged file");
+  t.match(r.stderr, /the file was cut short/);
+  t.match(r.stderr, `(step ${steps.at(-2)})`, "uses the earlier step");
+  t.equal(rows(r.stdout).length, 1);
+
+  // Same size, flipped bytes: the checkpoint's own CRC catches it.
+  await writeFile(
+    newest,
+    bytes.map((b, i) => (i === bytes.length - 1 ? b ^ 0xff : b)),
+  );
+  const crc = await cli(["embed", video, "--voice", "--mean", "--model", copy]);
+  t.equal(crc.code, 0, crc.stderr);
+  t.match(crc.stderr, `warning: Cannot read checkpoint "${newest}": corrupted data (CRC-32 mismatch)`);
 });

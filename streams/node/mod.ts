@@ -31,6 +31,7 @@ export {
   runFolderPaths,
   writeCheckpoint,
   type InitRunFolderOptions,
+  type ReadLatestCheckpointOptions,
   type StoredCheckpoint,
   type WriteCheckpointOptions,
 } from "./run_folder.ts";

@@ -227,10 +227,30 @@ export interface StoredCheckpoint {
   meta: Record<string, unknown>;
 }
 
+/** Options for {@linkcode readLatestCheckpoint}. */
+export interface ReadLatestCheckpointOptions {
+  /**
+   * Called with a message when the newest checkpoint is damaged and an
+   * earlier one is read instead. By default a `process.emitWarning`
+   * (`CheckpointWarning`).
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * Further check of a checkpoint's bytes (e.g. deserialising them); a throw
+   * counts as damage, like a `state.bin` whose size differs from the
+   * `bytes` of its `meta.json`.
+   */
+  verify?: (bytes: Uint8Array, path: string) => void;
+}
+
 /**
  * Reads the checkpoint `latest` points to; when `latest` is missing or
- * names an incomplete folder, the newest complete checkpoint. Null when the
- * run has none.
+ * names an incomplete folder, the newest complete checkpoint. A damaged
+ * checkpoint (a `state.bin` shorter or longer than its `meta.json` says, a
+ * `meta.json` that does not parse, or one `verify` rejects) is passed over
+ * for the next older one, with a warning naming the file; when every
+ * checkpoint is damaged the newest one's error is thrown. Null when the run
+ * has none.
  *
  * @example
  * ```ts
@@ -240,14 +260,43 @@ export interface StoredCheckpoint {
  * const state = c === null ? null : deserializeTrainState(c.bytes);
  * ```
  */
-export async function readLatestCheckpoint(runDir: string): Promise<StoredCheckpoint | null> {
+export async function readLatestCheckpoint(
+  runDir: string,
+  options: ReadLatestCheckpointOptions = {},
+): Promise<StoredCheckpoint | null> {
   const p = runFolderPaths(runDir);
   const complete = await listCheckpoints(runDir);
   const pointer = (await readFile(p.latest, "utf8").catch(() => "")).trim();
-  let step: number | undefined =
+  const first: number | undefined =
     /^\d+$/.test(pointer) && complete.includes(Number(pointer)) ? Number(pointer) : complete.at(-1);
-  if (step === undefined) return null;
-  const [bytes, metaText] = await Promise.all([readFile(p.checkpoint(step)), readFile(p.checkpointMeta(step), "utf8")]);
+  if (first === undefined) return null;
+  const order = [first, ...complete.filter((s) => s < first).reverse()];
+  const warn =
+    options.onWarning ??
+    ((m: string) => {
+      process.emitWarning(m, "CheckpointWarning");
+    });
+  let firstError: Error | null = null;
+  for (const [i, step] of order.entries()) {
+    try {
+      const c = await readCheckpointAt(runDir, step, options.verify);
+      if (i > 0) warn(`${firstError!.message}; using the earlier checkpoint "${p.checkpoint(step)}" instead`);
+      return c;
+    } catch (e) {
+      firstError ??= e as Error;
+    }
+  }
+  throw firstError!;
+}
+
+async function readCheckpointAt(
+  runDir: string,
+  step: number,
+  verify: ReadLatestCheckpointOptions["verify"],
+): Promise<StoredCheckpoint> {
+  const p = runFolderPaths(runDir);
+  const path = p.checkpoint(step);
+  const [bytes, metaText] = await Promise.all([readFile(path), readFile(p.checkpointMeta(step), "utf8")]);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(metaText) as Record<string, unknown>;
@@ -256,6 +305,22 @@ export async function readLatestCheckpoint(runDir: string): Promise<StoredCheckp
       cause: e,
     });
   }
-  step = typeof meta["step"] === "number" ? meta["step"] : step;
-  return { step, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), meta };
+  const want = meta["bytes"];
+  if (typeof want === "number" && want !== bytes.length) {
+    throw new RangeError(
+      `Cannot read checkpoint "${path}": it is ${bytes.length} bytes, its meta.json says ${want} (${
+        bytes.length < want ? "the file was cut short" : "the file has extra bytes"
+      })`,
+    );
+  }
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (verify !== undefined) {
+    try {
+      verify(view, path);
+    } catch (e) {
+      const m = (e instanceof Error ? e.message : String(e)).replace(/^Cannot read checkpoint: /, "");
+      throw new RangeError(m.includes(path) ? m : `Cannot read checkpoint "${path}": ${m}`, { cause: e });
+    }
+  }
+  return { step: typeof meta["step"] === "number" ? meta["step"] : step, bytes: view, meta };
 }

@@ -60,3 +60,41 @@ t.test("initRunFolder() / writeCheckpoint() / readLatestCheckpoint() keep the sh
   await t.rejects(writeCheckpoint(run, -1, new Uint8Array(0)), RangeError);
   await t.rejects(writeFileAtomic(join(dir, "nope", "x"), "y"), /Cannot write ".*nope\/x"/);
 });
+
+t.test("readLatestCheckpoint() passes over a damaged newest checkpoint, warning with its path", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "cmpc-run-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const run = join(dir, "run");
+  await writeCheckpoint(run, 10, Uint8Array.from([1, 2, 3, 4]));
+  await writeCheckpoint(run, 20, Uint8Array.from([5, 6, 7, 8]));
+  const newest = runFolderPaths(run).checkpoint(20);
+  await writeFile(newest, Uint8Array.from([5, 6])); // cut short (a disk filled, a copy interrupted)
+  const warnings: string[] = [];
+  const c = await readLatestCheckpoint(run, { onWarning: (m) => warnings.push(m) });
+  t.equal(c?.step, 10, "the intact earlier checkpoint");
+  t.same([...c!.bytes], [1, 2, 3, 4]);
+  t.equal(warnings.length, 1, "one warning");
+  t.match(
+    warnings[0],
+    `Cannot read checkpoint "${newest}": it is 2 bytes, its meta.json says 4 (the file was cut short)`,
+  );
+  t.match(warnings[0], `using the earlier checkpoint "${runFolderPaths(run).checkpoint(10)}" instead`);
+
+  // A verify hook (e.g. deserialising) counts as damage too; all damaged → the newest one's error.
+  await writeCheckpoint(run, 30, Uint8Array.from([9, 9]));
+  const reject = (b: Uint8Array) => {
+    if (b[0] !== 1) throw new RangeError("Cannot deserialize a checkpoint: bad magic");
+  };
+  const w2: string[] = [];
+  t.equal((await readLatestCheckpoint(run, { verify: reject, onWarning: (m) => w2.push(m) }))?.step, 10);
+  t.match(
+    w2[0],
+    `Cannot read checkpoint "${runFolderPaths(run).checkpoint(30)}": Cannot deserialize a checkpoint: bad magic`,
+  );
+  await writeFile(runFolderPaths(run).checkpoint(10), Uint8Array.from([0]));
+  await t.rejects(
+    readLatestCheckpoint(run, { verify: reject, onWarning: () => undefined }),
+    { name: "RangeError", message: /bad magic/ },
+    "every checkpoint damaged: the newest one's error",
+  );
+});
