@@ -63,3 +63,20 @@ export async function runCli(argv: string[], io: Omit<CommandIo, "json" | "verbo
     return EXIT_FAILURE;
   }
 }
+
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EPIPE: "the pipe it writes to was closed by its reader",
+  EDQUOT: "the disk quota is exhausted",
+  EIO: "an input/output error",
+  EBADF: "it is not open for writing",
+};
+
+/** The one line `cmpc` prints when stdout cannot be written (e.g. `cmpc embed x.mp4 > /dev/full`). */
+export function stdoutFailure(argv: readonly string[], error: NodeJS.ErrnoException): string {
+  const name = argv.find((a) => !a.startsWith("-"));
+  const why = (error.code === undefined ? undefined : WRITE_ERRORS[error.code]) ?? error.message;
+  return `cmpc${name === undefined ? "" : ` ${name}`}: Cannot write the output to stdout: ${why}${
+    error.code === undefined ? "" : ` (${error.code})`
+  }`;
+}

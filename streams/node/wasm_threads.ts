@@ -18,7 +18,8 @@
  *    C++ caps its thread pool at half the logical cores;
  * 4. the pthread workers (only those started from the generated worker
  *    script) are `unref()`ed so the idle pool does not keep the process
- *    alive (wasm calls are synchronous on the main thread, nothing is lost).
+ *    alive (wasm calls are synchronous on the main thread, nothing is lost);
+ * 5. the private temporary folder is removed when the process exits.
  *
  * Pass the returned object to `initBackend({ wasmThreads })`, which then
  * turns the flag on. Call this before the first `initBackend()`; it cannot
@@ -26,7 +27,7 @@
  *
  * @module
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import workerThreads from "node:worker_threads";
@@ -34,8 +35,8 @@ import workerThreads from "node:worker_threads";
 /** Options for {@linkcode enableWasmThreads}. */
 export interface EnableWasmThreadsOptions {
   /**
-   * Folder for the two generated scripts (a new folder under the OS temp dir
-   * by default).
+   * Folder for the two generated scripts, kept (by default a new folder
+   * under the OS temp dir, removed when the process exits).
    * @default {undefined}
    */
   dir?: string;
@@ -91,6 +92,13 @@ export function enableWasmThreads(threads: number, options: EnableWasmThreadsOpt
     return installed;
   }
   const dir = options.dir ?? mkdtempSync(join(os.tmpdir(), "cmpc-wasm-threads-"));
+  // Our own temporary folder goes when the process exits (the workers may
+  // load the scripts until then); a caller's `dir` is left alone.
+  if (options.dir === undefined) {
+    process.once("exit", () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
   const workers = new Set<workerThreads.Worker>();
   const shim: WasmThreadsShim = {
     threads,
