@@ -1,19 +1,16 @@
 import type { BackendChoice, BackendPreference, BackendPurpose } from "../../models/mod.ts";
 import { startNodeBackend } from "../_node_backend.ts";
-import { UsageError } from "./_command.ts";
+import { threadsFlag } from "./_flags.ts";
 
 /** The `--threads` lines of a command's help, descriptions starting at `column`. */
 export function threadsHelp(column: number): string {
   const pad = (s: string): string => s.padEnd(column);
-  return `${pad("  --threads <n>")}cores for the wasm backend: above 1, its threaded build\n${pad("")}with the convs split over n threads (default: 1)`;
+  return `${pad("  --threads <n>")}cores for the wasm backend: above 1, its threaded build\n${pad("")}with the convs split over n threads (1 to the machine's\n${pad("")}cores; default: 1)`;
 }
 
-/** Parses `--threads` (a positive integer; 1 when absent). */
+/** Parses `--threads` (an integer from 1 to the machine's cores; 1 when absent). */
 export function threadsOption(value: string | undefined): number {
-  if (value === undefined) return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be an integer ≥ 1, got "${value}"`);
-  return n;
+  return threadsFlag(value);
 }
 
 /**

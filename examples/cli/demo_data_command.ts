@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { generateDemoData } from "../demo_data/generate_demo_data.ts";
 import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { intFlag, numberFlag } from "./_flags.ts";
 import { progress } from "./_progress.ts";
 
 /** `cmpc demo-data <dir>`: writes the built-in synthetic talking-face videos. */
@@ -40,18 +41,12 @@ Examples:
     const dir = positionals[0];
     if (dir === undefined || positionals.length > 1)
       throw new UsageError("cmpc demo-data needs exactly one output directory");
-    const num = (name: string, v: string | undefined, def: number) => {
-      if (v === undefined) return def;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
-      return n;
-    };
     const opts = {
-      trainIdentities: num("train", values.train, 40),
-      testIdentities: num("test", values.test, 24),
-      videosPerIdentity: num("videos", values.videos, 3),
-      seconds: num("seconds", values.seconds, 3),
-      seed: num("seed", values.seed, 0),
+      trainIdentities: intFlag("train", values.train) ?? 40,
+      testIdentities: intFlag("test", values.test) ?? 24,
+      videosPerIdentity: intFlag("videos", values.videos, { min: 1 }) ?? 3,
+      seconds: numberFlag("seconds", values.seconds, (x) => x > 0, "a positive number") ?? 3,
+      seed: intFlag("seed", values.seed) ?? 0,
     };
     const bar = progress(io, "demo-data", (opts.trainIdentities + opts.testIdentities) * opts.videosPerIdentity);
     const set = await generateDemoData(dir, {

@@ -4,6 +4,7 @@ import { loadTowers } from "../../operators/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { embedInputs, meanVector, spoolStdin } from "./_features.ts";
+import { numberFlag } from "./_flags.ts";
 import { resolveModel } from "./_model.ts";
 import { npyFloat32 } from "./_npy.ts";
 
@@ -60,8 +61,7 @@ Examples:
     if (values.format === "npy" && which.voice && which.face)
       throw new UsageError("--format npy writes one matrix: pass --voice or --face");
     if (positionals.filter((p) => p === "-").length > 1) throw new UsageError('"-" (stdin) may be given once');
-    const fps = values.fps === undefined ? undefined : Number(values.fps);
-    if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+    const fps = numberFlag("fps", values.fps, (x) => x > 0, "a positive number");
 
     const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);

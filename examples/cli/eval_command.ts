@@ -24,6 +24,7 @@ import { decodeJpeg, parseWav } from "../../streams/mod.ts";
 import { readCmpcProtocol, voxceleb1Source } from "../../streams/node/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command, type CommandIo } from "./_command.ts";
+import { intFlag } from "./_flags.ts";
 import {
   cacheVideos,
   embedStoredFaces,
@@ -100,10 +101,8 @@ Examples:
       throw new UsageError("the official protocol needs --lists <CMPC data folder>");
     if (values.format !== "table" && values.format !== "json")
       throw new UsageError(`--format must be table or json, got "${values.format}"`);
-    const limit = values.limit === undefined ? Infinity : Number(values.limit);
-    if (!(limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${values.limit}"`);
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+    const limit = intFlag("limit", values.limit, { min: 1 }) ?? Infinity;
+    const seed = intFlag("seed", values.seed) ?? 0;
 
     const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);
@@ -122,7 +121,13 @@ Examples:
     }
     const report = reportEvaluation(results, { title: `cmpc eval (${protocol}) of ${model.description}` });
     const verification = results.find((r) => r.kind === "verification");
-    const threshold = verification?.kind === "verification" ? verification.eerThreshold : null;
+    const vfalResult = results.find((r) => r.kind === "vfal-eva");
+    const threshold =
+      verification?.kind === "verification"
+        ? verification.eerThreshold
+        : vfalResult?.kind === "vfal-eva" && Number.isFinite(vfalResult.eerThreshold)
+          ? vfalResult.eerThreshold
+          : null;
     const outDir = values.out ?? model.runDir;
     if (outDir !== null && !model.builtIn) {
       await mkdir(join(outDir, "plots"), { recursive: true });

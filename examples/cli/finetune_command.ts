@@ -7,6 +7,7 @@ import { parseManifest } from "../../streams/mod.ts";
 import { readLatestCheckpoint } from "../../streams/node/mod.ts";
 import { threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { intFlag, numberFlag } from "./_flags.ts";
 import { runTraining, type TrainingOptions } from "./_training.ts";
 
 const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"];
@@ -105,19 +106,8 @@ Examples:
       throw new UsageError("pass --fraction or --identities, not both");
     if (values["linear-probe"] && values["contrastive-weight"] !== undefined)
       throw new UsageError("--contrastive-weight has no effect with --linear-probe (the towers are frozen)");
-    const int = (name: string, v: string | undefined, min: number): number | undefined => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < min)
-        throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-      return n;
-    };
-    const num = (name: string, v: string | undefined, ok: (x: number) => boolean, what: string) => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (v.trim() === "" || !ok(n)) throw new UsageError(`--${name} must be ${what}, got "${v}"`);
-      return n;
-    };
+    const int = (name: string, v: string | undefined, min: number) => intFlag(name, v, { min });
+    const num = numberFlag;
     const fraction = num("fraction", values.fraction, (x) => x > 0 && x <= 1, "a number with 0 < f ≤ 1");
     const count = int("identities", values.identities, 2);
     const lr = num("lr", values.lr, (x) => x > 0 && x < 1, "a number with 0 < x < 1");
@@ -157,11 +147,8 @@ Examples:
     if (batch !== undefined) options.batchSize = batch;
     const seed = int("seed", values.seed, 0);
     if (seed !== undefined) options.seed = seed;
-    if (values.fps !== undefined) {
-      const fps = Number(values.fps);
-      if (!(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
-      options.fps = fps;
-    }
+    const fps = numberFlag("fps", values.fps, (x) => x > 0, "a positive number");
+    if (fps !== undefined) options.fps = fps;
     if (values["augment-faces"]) options.augmentFaces = true;
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);

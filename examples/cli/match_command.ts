@@ -5,6 +5,7 @@ import { cosineSimilarity, type BackendPreference } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
+import { numberFlag } from "./_flags.ts";
 import { embedInputs, meanVector } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
 
@@ -62,9 +63,7 @@ Examples:
     if (pairMode === (values.video !== undefined)) throw new UsageError("give either --voice with --faces, or --video");
     if (pairMode && faces.length === 0) throw new UsageError("--voice needs --faces <video|jpg>...");
     if (!pairMode && faces.length > 0) throw new UsageError("--video takes no other inputs");
-    let threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-    if (threshold !== undefined && !Number.isFinite(threshold))
-      throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
+    let threshold = numberFlag("threshold", values.threshold, () => true, "a number");
 
     const choice = await startBackend(values.backend as BackendPreference, "infer", threadsOption(values.threads));
     say(io, `backend: ${choice.summary}`);

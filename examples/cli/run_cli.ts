@@ -9,6 +9,7 @@
  */
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandIo } from "./_command.ts";
 import { COMMANDS } from "./_commands.ts";
+import { joinNegativeValues } from "./_flags.ts";
 
 const GLOBAL_HELP = (commands: Command[]) => `Usage: cmpc <command> [options]
 
@@ -35,7 +36,9 @@ export async function runCli(argv: string[], io: Omit<CommandIo, "json" | "verbo
   const json = argv.includes("--json");
   const verbose = argv.includes("--verbose");
   const help = argv.includes("--help") || argv.includes("-h");
-  const rest = argv.filter((a) => a !== "--json" && a !== "--verbose" && a !== "--help" && a !== "-h");
+  const rest = joinNegativeValues(
+    argv.filter((a) => a !== "--json" && a !== "--verbose" && a !== "--help" && a !== "-h"),
+  );
   const full: CommandIo = { ...io, json, verbose };
   const name = rest[0];
   if (name === undefined) {
