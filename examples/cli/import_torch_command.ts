@@ -11,7 +11,7 @@ import {
   type TrainState,
 } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
-import { appendLog, initRunFolder, writeCheckpoint } from "../../streams/node/mod.ts";
+import { appendLog, initRunFolder, listCheckpoints, writeCheckpoint } from "../../streams/node/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { resolveConfig } from "./_training.ts";
 
@@ -30,7 +30,10 @@ Writes <run-dir>/config.json, checkpoints/0/state.bin and latest, after
 loading the weights into towers to check every key and shape.
 
 Options:
-  --out <dir>       the run folder to write (required)
+  --out <dir>       the run folder to write (required; a folder that already
+                    holds a run is refused unless --force)
+  --force           write into an --out that holds a run: its latest becomes
+                    the imported weights (step 0)
   --config <c>      paper | small | tiny | file.json: face size and voice window
                     of the model (default: paper: 224 px faces, 500-frame voices)
   -h, --help        show this help
@@ -45,12 +48,21 @@ Examples:
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: "string" }, config: { type: "string", default: "paper" } },
+      options: {
+        out: { type: "string" },
+        config: { type: "string", default: "paper" },
+        force: { type: "boolean", default: false },
+      },
     });
     const file = positionals[0];
     if (file === undefined || positionals.length > 1)
       throw new UsageError("cmpc import-torch needs exactly one checkpoint file");
     if (values.out === undefined) throw new UsageError("cmpc import-torch needs --out <run-dir>");
+    const existing = await listCheckpoints(resolve(values.out));
+    if (existing.length > 0 && !values.force)
+      throw new UsageError(
+        `"${values.out}" already holds a run (checkpoints of step ${existing.join(", ")}): choose another --out, or pass --force to make the imported weights its latest`,
+      );
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(file));

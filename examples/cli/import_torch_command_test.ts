@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -59,4 +59,21 @@ t.test("cmpc import-torch: errors", async (t) => {
   const missing = await cli(["import-torch", join(root, "missing.pth"), "--out", join(root, "y")]);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /missing\.pth/);
+});
+
+t.test("cmpc import-torch --out <a training run> is refused (exit 2) unless --force", async (t) => {
+  const set = await smallDemoSet(join(root, "data-run"), 2, 1);
+  const run = join(root, "trained");
+  const trained = await cli(["train", set.dir, "--config", "tiny", "--steps", "2", "--backend", "wasm", "--out", run]);
+  t.equal(trained.code, 0, trained.stderr);
+  const latest = await readFile(join(run, "latest"), "utf8");
+  const r = await cli(["import-torch", ckpt, "--config", "tiny", "--out", run]);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, `cmpc import-torch: "${run}" already holds a run (checkpoints of step 1, 2)`);
+  t.match(r.stderr, /pass --force/);
+  t.equal(await readFile(join(run, "latest"), "utf8"), latest, "latest untouched");
+  // With --force the refusal is gone (what follows needs the checkpoint; without torch here it is missing).
+  const forced = await cli(["import-torch", join(root, "missing.pth"), "--out", run, "--force"]);
+  t.equal(forced.code, 1);
+  t.match(forced.stderr, /Cannot read ".*missing\.pth"/);
 });
