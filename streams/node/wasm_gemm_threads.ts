@@ -16,14 +16,14 @@ import { Worker } from "node:worker_threads";
 export interface WasmGemmThreads {
   readonly size: number;
   bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
-  run(fn: "conv2d_fwd" | "gemm_packed" | "conv2d_dw", parts: number[][], here: (args: number[]) => void): void;
+  run(fn: (typeof FUNCTIONS)[number], parts: number[][], here: (args: number[]) => void): void;
   /** Stops the helper threads. */
   terminate(): Promise<void>;
 }
 
 /** Int32 slots per helper in the control block: [function, argument count, arguments…]. */
 const SLOT = 32;
-const FUNCTIONS = ["conv2d_fwd", "gemm_packed", "conv2d_dw"] as const;
+const FUNCTIONS = ["conv2d_fwd", "gemm_packed", "conv2d_dw", "wino_fwd_f2", "wino_dw_f2"] as const;
 
 // Control block: [0] job sequence, [1] helpers done, [2] failures, then SLOT ints per helper.
 const WORKER_SOURCE = `

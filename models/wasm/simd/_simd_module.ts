@@ -130,7 +130,51 @@ export interface RelaxedGemm {
     u1: number,
     block: number,
   ): void;
+  /** Winograd F(2×2, 3×3): the 16 transformed filter matrices [cin, cout], each packed like pack_b8. */
+  wino_filter_f2(filter: number, packed: number, cin: number, cout: number): void;
+  wino_fwd_f2(
+    x: number,
+    packed: number,
+    bias: number,
+    out: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    relu: number,
+    chunk: number,
+    t0: number,
+    t1: number,
+  ): void;
+  wino_dw_f2(
+    x: number,
+    dy: number,
+    du: number,
+    dw: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    ci0: number,
+    ci1: number,
+    chunk: number,
+  ): void;
 }
+
+/** The functions of the relaxed-SIMD module that {@linkcode GemmThreads} runs on helper threads. */
+export type GemmThreadFunction = "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable
@@ -144,7 +188,7 @@ export interface GemmThreads {
   /** Binds the helper threads to the backend's shared memory and the GEMM module's bytes (called again for a new memory). */
   bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
   /** Runs `fn(...parts[i])` for i ≥ 1 on the helper threads and `here(parts[0])` on the caller's, returning when all are done. */
-  run(fn: "conv2d_fwd" | "gemm_packed" | "conv2d_dw", parts: number[][], here: (args: number[]) => void): void;
+  run(fn: GemmThreadFunction, parts: number[][], here: (args: number[]) => void): void;
 }
 
 let gemmThreads: GemmThreads | null = null;

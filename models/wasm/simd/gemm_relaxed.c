@@ -48,7 +48,8 @@
   wasm_v128_store(c0, x00), wasm_v128_store(c0 + 4, x01), wasm_v128_store(c1, x10), wasm_v128_store(c1 + 4, x11);        \
   wasm_v128_store(c2, x20), wasm_v128_store(c2 + 4, x21), wasm_v128_store(c3, x30), wasm_v128_store(c3 + 4, x31)
 
-void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n, int mb);
+// c [k, n] = a [k, m] · b [m, n] (+ c when acc): gemm_packed's body.
+static void gemm_core(const float* a, const float* bp, float* c, int k, int m, int n, int mb, int acc);
 
 // Packs b [m, n] (row-major, n % 8 == 0) into n/8 panels [m, 8].
 EXPORT(pack_b8)
@@ -67,7 +68,9 @@ void pack_b8(const float* b, float* bp, int m, int n) {
 // reduction runs in blocks of mb columns of a (outer loop), so a's block is
 // reused from cache across the n/8 panels; 4×8 register tiles.
 EXPORT(gemm_packed)
-void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n, int mb) {
+void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n, int mb) { gemm_core(a, bp, c, k, m, n, mb, 0); }
+
+static void gemm_core(const float* a, const float* bp, float* c, int k, int m, int n, int mb, int acc) {
   const int panels = n / 8;
   for (int m0 = 0; m0 < m; m0 += mb) {
     const int m1 = m0 + mb < m ? m0 + mb : m;
@@ -79,7 +82,7 @@ void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n,
         float* c1 = c0 + n;
         float* c2 = c1 + n;
         float* c3 = c2 + n;
-        TILE_START(m0 == 0);
+        TILE_START(m0 == 0 && !acc);
         const float* a0 = a + (long)r * m;
         const float* a1 = a0 + m;
         const float* a2 = a1 + m;
@@ -92,8 +95,8 @@ void gemm_packed(const float* a, const float* bp, float* c, int k, int m, int n,
       }
       for (; r < k; r++) {
         float* c0 = c + (long)r * n + p * 8;
-        v128_t x00 = m0 == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(c0);
-        v128_t x01 = m0 == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(c0 + 4);
+        v128_t x00 = m0 == 0 && !acc ? wasm_f32x4_splat(0) : wasm_v128_load(c0);
+        v128_t x01 = m0 == 0 && !acc ? wasm_f32x4_splat(0) : wasm_v128_load(c0 + 4);
         const float* a0 = a + (long)r * m;
         const float* bj = panel + (long)m0 * 8;
         for (int j = m0; j < m1; j++, bj += 8) {
@@ -328,3 +331,5 @@ void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, f
     }
   }
 }
+
+#include "_winograd.h"
