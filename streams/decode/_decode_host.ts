@@ -33,7 +33,7 @@ export interface HostOptions {
   wasmURL?: string | undefined;
 }
 
-const REASONS: readonly string[] = ["empty", "corrupt", "no-audio", "no-video", "unsupported-codec"];
+const REASONS: readonly string[] = ["empty", "truncated", "corrupt", "no-audio", "no-video", "unsupported-codec"];
 
 function defaultWorker(name: string): DecoderWorkerFactory {
   throw new TypeError(

@@ -306,7 +306,7 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
       flushAudio();
       post({ type: "done" });
     } else {
-      const { reason, detail } = classify(log, bytesRead, reader?.size ?? null);
+      const { reason, detail } = classify(log, bytesRead, reader?.size ?? null, reader);
       post({ type: "failed", reason, detail });
     }
   } finally {
@@ -315,7 +315,12 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
 }
 
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
-function classify(log: string[], bytesRead: number, size: number | null): { reason: string; detail: string } {
+function classify(
+  log: string[],
+  bytesRead: number,
+  size: number | null,
+  reader: SyncReader | null = null,
+): { reason: string; detail: string } {
   const text = log.join("\n");
   const errLine = (
     [...log].reverse().find((l) => /error|invalid|not found|matches no|could not/i.test(l)) ??
@@ -327,13 +332,38 @@ function classify(log: string[], bytesRead: number, size: number | null): { reas
     .replace(/^pipe:\d+: /, "");
   if (size === 0 || (size === null && bytesRead === 0))
     return { reason: "empty", detail: "the input is empty (0 bytes)" };
+  // A file cut short (a copy or download interrupted, a full disk): say so
+  // before anything else, since ffmpeg then also fails to find codec
+  // parameters, which reads as a missing decoder.
+  const got = size ?? bytesRead;
+  const ends = (what: string) => ({ reason: "truncated", detail: `the file ends early (${what}; ${got} bytes)` });
+  const moovMissing = /moov atom not found/.test(text);
+  const walk = reader === null ? null : walkMp4(reader);
+  if (walk !== null) {
+    const noIndex = moovMissing ? "; its index is missing" : "";
+    if (walk.damaged !== null) return { reason: "corrupt", detail: `the MP4 is damaged (${walk.damaged}${noIndex})` };
+    if (walk.cut !== null)
+      return ends(
+        walk.cut === "moov"
+          ? "its index is cut off"
+          : moovMissing
+            ? "its index is missing"
+            : "the frames its index lists are cut off",
+      );
+    // Whole boxes up to the end and no moov: the index that comes last is missing.
+    if (moovMissing) return ends("its index is missing");
+  } else if (moovMissing && reader === null && !/misdetection possible/.test(text)) {
+    return ends("its index is missing");
+  }
+  if (/atom truncated|truncated (?:header|file)|EOF inside/i.test(text)) return ends("its index is cut off");
+  if (/: partial file/.test(text)) return ends("the frames its index lists are cut off");
   if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
   if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
   const codec =
     /Decoder \(codec (\w+)\) not found/.exec(text) ??
     /doesn't sup+ort hardware accelerated (\w+) decoding/.exec(text) ??
     /Could not find codec parameters for stream \d+ \((?:Video|Audio): (\w+)/.exec(text);
-  if (codec !== null) {
+  if (codec !== null && codec[1]!.toLowerCase() !== "none") {
     return {
       reason: "unsupported-codec",
       detail: `unsupported codec ${codec[1]!.toLowerCase()} (ffmpeg.wasm has no decoder for it)`,
@@ -346,4 +376,34 @@ function classify(log: string[], bytesRead: number, size: number | null): { reas
     };
   }
   return { reason: "corrupt", detail: `not a decodable video (${errLine})` };
+}
+
+/**
+ * Walks the top-level boxes of an MP4 (a file starting with an `ftyp` box;
+ * null for anything else): `damaged` says where a box header is not one
+ * (its type not four printable characters, its size below 8), `cut` names
+ * the box that runs past the end of the file (the file was cut short).
+ */
+function walkMp4(reader: SyncReader): { damaged: string | null; cut: string | null } | null {
+  if (reader.size < 8) return null;
+  const first = reader.read(0, 8);
+  if (new TextDecoder().decode(first.subarray(4, 8)) !== "ftyp") return null;
+  let at = 0;
+  for (let boxes = 0; at + 8 <= reader.size && boxes < 10_000; boxes++) {
+    const h = reader.read(at, 16);
+    const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    const typeBytes = h.subarray(4, 8);
+    if (!typeBytes.every((b) => b >= 0x20 && b < 0x7f)) return { damaged: `no valid box at byte ${at}`, cut: null };
+    const type = new TextDecoder().decode(typeBytes);
+    let size = view.getUint32(0);
+    if (size === 0) return { damaged: null, cut: null }; // to the end of the file
+    if (size === 1) {
+      if (h.length < 16) return { damaged: null, cut: type };
+      size = Number(view.getBigUint64(8));
+    }
+    if (size < 8) return { damaged: `a box of ${size} bytes at byte ${at}`, cut: null };
+    if (at + size > reader.size) return { damaged: null, cut: type };
+    at += size;
+  }
+  return { damaged: null, cut: at > reader.size ? "?" : null };
 }

@@ -3,13 +3,15 @@
 /**
  * Why an input could not be decoded:
  * - `empty`: zero bytes;
- * - `corrupt`: not a container ffmpeg can read (random bytes, a truncated
- *   file whose index is missing, a read error in the middle);
+ * - `truncated`: the file ends early (an mp4 whose index, the moov box, is
+ *   missing or cut off, or whose frames stop before the index says);
+ * - `corrupt`: not a container ffmpeg can read (random bytes, a read error
+ *   in the middle);
  * - `no-audio` / `no-video`: the stream the decoder needs is absent;
  * - `unsupported-codec`: the container is fine but ffmpeg.wasm has no decoder
  *   for a stream (e.g. AV1 or Codec 2).
  */
-export type DecodeErrorReason = "empty" | "corrupt" | "no-audio" | "no-video" | "unsupported-codec";
+export type DecodeErrorReason = "empty" | "truncated" | "corrupt" | "no-audio" | "no-video" | "unsupported-codec";
 
 /**
  * A typed decode failure that names its input. Callers branch on

@@ -123,6 +123,9 @@ if (!hasFfmpeg()) {
   writeFileSync(p("empty.mp4"), new Uint8Array(0));
   const whole = readFileSync(p("av.mp4"));
   writeFileSync(p("truncated.mp4"), whole.subarray(0, whole.length >> 1));
+  const fast = readFileSync(p("av_fast.mp4"));
+  writeFileSync(p("truncated_fast.mp4"), fast.subarray(0, Math.floor(fast.length / 10)));
+  writeFileSync(p("header_random.mp4"), Buffer.concat([whole.subarray(0, 32), readFileSync(p("random.mp4"))]));
 
   function nativePcm(file: string): Float32Array {
     const b = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-ac", "1", "-ar", "16000", "-f", "f32le", "-"], {
@@ -253,7 +256,17 @@ if (!hasFfmpeg()) {
 
   t.test("bad inputs give a DecodeError naming the input and release the worker", async (t) => {
     const cases: [string, string, string][] = [
-      ["truncated.mp4", "corrupt", 'Cannot decode "truncated.mp4": '],
+      ["truncated.mp4", "truncated", 'Cannot decode "truncated.mp4": the file ends early (its index is missing; '],
+      [
+        "truncated_fast.mp4",
+        "truncated",
+        'Cannot decode "truncated_fast.mp4": the file ends early (its index is cut off; ',
+      ],
+      [
+        "header_random.mp4",
+        "corrupt",
+        'Cannot decode "header_random.mp4": the MP4 is damaged (no valid box at byte 32',
+      ],
       ["random.mp4", "corrupt", 'Cannot decode "random.mp4": '],
       ["empty.mp4", "empty", 'Cannot decode "empty.mp4": the input is empty'],
       ["noaudio.mp4", "no-audio", 'Cannot decode "noaudio.mp4": no audio stream'],
