@@ -6,12 +6,12 @@
  * train --store` then trains from the store without decoding.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import { openShardedCache } from "../streams/node/mod.ts";
+import { openShardedCache, type CacheShardListing } from "../streams/node/mod.ts";
 import { cli, smallDemoSet } from "./fixtures/cli_io.ts";
 
 const repo = new URL("..", import.meta.url).pathname;
@@ -159,3 +159,93 @@ t.test("cmpc train --store trains from the finished store without decoding, as f
   t.equal(small.code, 2);
   t.match(small.stderr, /face crops are \d+ px, the small config wants \d+/);
 });
+
+t.test("cmpc cache: a bad video is skipped, named in the listing, and exits 1 (0 with --allow-skipped)", async (t) => {
+  const mixed = join(root, "mixed");
+  mkdirSync(mixed);
+  for (const f of readdirSync(data)
+    .filter((n) => n.endsWith(".mp4"))
+    .slice(0, 3))
+    symlinkSync(join(data, f), join(mixed, f));
+  writeFileSync(join(mixed, "broken.mp4"), Buffer.from("not a video at all"));
+  const store = join(root, "mixed-store");
+  const r = await cli(["cache", mixed, "--store", store, "--config", "tiny"]);
+  t.equal(r.code, 1, "a skipped video makes the exit status 1");
+  t.match(r.stderr, /skipped: .*broken\.mp4/);
+  t.match(r.stderr, /cached 3 of 4 videos \(3 decoded, 0 already stored\), 1 skipped/);
+  const listing = JSON.parse(readFileSync(join(store, "shards", "0-of-1.json"), "utf8")) as CacheShardListing;
+  const bad = listing.videos.find((v) => v.videoId === "broken.mp4")!;
+  t.equal(bad.key, null);
+  t.match(bad.skipped, /broken\.mp4/, "the listing says why");
+  const again = await cli(["cache", mixed, "--store", store, "--config", "tiny", "--allow-skipped"]);
+  t.equal(again.code, 0, "--allow-skipped: a skip is not a failure");
+  t.match(again.stderr, /0 decoded, 3 already stored/);
+  const train = await cli(["train", "--store", store, "--config", "tiny", "--steps", "2", "--out", join(root, "m")]);
+  t.equal(train.code, 0, train.stderr);
+  t.match(train.stderr, /3 of 4 videos \(1 shard; 1 skipped by the workers\)/);
+});
+
+t.test("the Slurm array script and the Indexed Job of docs/scale.md build a finished store", async (t) => {
+  const doc = readFileSync(join(repo, "docs/scale.md"), "utf8");
+  const cmpcWords = [process.execPath, "--import", "tsx", main];
+  // Kubernetes: the container command, run once per completion index with the variable the Job sets.
+  const command = /^ +command:\n((?: +- .+\n)+)/m
+    .exec(doc)![1]!
+    .trim()
+    .split("\n")
+    .map((l) =>
+      l
+        .trim()
+        .slice(2)
+        .replace(/^"(.*)"$/, "$1"),
+    );
+  const completions = Number(/^\s*completions: (\d+)$/m.exec(doc)![1]);
+  t.equal(command[command.indexOf("--shards") + 1], String(completions), "--shards matches completions");
+  const k8s = join(root, "k8s");
+  const args = command.slice(1).map((a) => (a === "/data/videos" ? data : a === "/data/cache" ? k8s : a));
+  const jobs = await Promise.all(
+    Array.from({ length: completions }, (_, i) =>
+      run([...cmpcWords.slice(1), ...args], { JOB_COMPLETION_INDEX: String(i) }),
+    ),
+  );
+  for (const j of jobs) t.equal(j.code, 0, j.stderr);
+  // Slurm: the script itself, under bash, with the variables an array task gets.
+  const script = /```bash\n(#!\/bin\/bash\n#SBATCH[\s\S]*?)```/.exec(doc)![1]!;
+  const [lo, hi] = /--array=(\d+)-(\d+)/.exec(script)!.slice(1).map(Number) as [number, number];
+  const slurm = join(root, "slurm");
+  const tasks = await Promise.all(
+    Array.from({ length: hi - lo + 1 }, (_, i) =>
+      runBash(script, {
+        VIDEOS: data,
+        STORE: slurm,
+        CMPC: cmpcWords.join(" "),
+        SLURM_ARRAY_TASK_ID: String(lo + i),
+        SLURM_ARRAY_TASK_MIN: String(lo),
+        SLURM_ARRAY_TASK_COUNT: String(hi - lo + 1),
+      }),
+    ),
+  );
+  for (const j of tasks) t.equal(j.code, 0, j.stderr);
+  sameStore(t, k8s, slurm, "Slurm array and Indexed Job");
+  const view = await cacheView(slurm);
+  t.same([view.count, view.total, view.videos.length], [hi - lo + 1, 10, 10]);
+  t.same(view, await cacheView(k8s));
+});
+
+function run(args: string[], env: Record<string, string>): Promise<Worker> {
+  return collect(spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env } }));
+}
+function runBash(script: string, env: Record<string, string>): Promise<Worker> {
+  return collect(spawn("bash", ["-c", script], { cwd: repo, env: { ...process.env, ...env } }));
+}
+function collect(child: ReturnType<typeof spawn>): Promise<Worker> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((res) => {
+    child.on("close", (code, signal) => {
+      res({ code, signal, stdout, stderr });
+    });
+  });
+}

@@ -190,7 +190,13 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
       config =
         resumeFrom?.config ??
         (base.preset === "paper"
-          ? { ...base, bankSize: cache.videos.length }
+          ? {
+              // The paper's schedule as published; only the bank, and --batch-size / --seed when given.
+              ...base,
+              bankSize: cache.videos.length,
+              ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
+              ...(o.seed === undefined ? {} : { seed: o.seed }),
+            }
           : cmpcConfigLike(base, cache.videos.length, steps, o));
     }
     if (resumeFrom !== undefined && resumeFrom.config.bankSize !== trainCache.videos.length) {

@@ -40,6 +40,8 @@ Options:
   --split-file <f>      VoxCeleb1 identity split file (default: <root>/identity_splits.txt)
   --splits <list>       VoxCeleb1 split labels to cache (default: 1,2)
   --fail-fast           stop at the first bad video (default: skip it and go on)
+  --allow-skipped       exit 0 when videos were skipped (they stay named in the
+                        shard listing): for batch engines that retry a failed worker
   --backend <b>         auto | tensorflow | wasm | cpu, for face detection (default: wasm)
 ${threadsHelp(24)}
   --json                progress as JSON lines on stderr
@@ -48,7 +50,8 @@ ${threadsHelp(24)}
 Prints one JSON line to stdout at the end:
   {store, shard, shards, total, videos, built, reused, skipped, listing}
 Exit status: 0 when every video of the share went in, 1 when any was skipped
-(each named on stderr, with a closing count), 2 for usage errors.
+(each named on stderr, with a closing count; the listing is still written, and
+--allow-skipped makes this 0) or on a failure, 2 for usage errors.
 
 Examples:
   cmpc cache /data/videos --store /shared/cache --shard 0/4     # one of 4 workers
@@ -68,6 +71,7 @@ Examples:
         "split-file": { type: "string" },
         splits: { type: "string" },
         "fail-fast": { type: "boolean", default: false },
+        "allow-skipped": { type: "boolean", default: false },
         backend: { type: "string", default: "wasm" },
         threads: { type: "string" },
       },
@@ -110,14 +114,14 @@ Examples:
         started,
       );
       if (stale > 0) say(io, `removed ${stale} temporary file(s) a killed worker left behind`);
+      const pathOf = new Map(mine.map((m) => [m.index, m.path]));
       const rows: CacheShardVideo[] = [
         ...built.cache.videos.map((v) => {
-          const src = mine.find((m) => m.index === v.sourceIndex)!;
           return {
             position: v.sourceIndex,
             videoId: v.videoId,
             identity: v.identity,
-            path: src.path,
+            path: pathOf.get(v.sourceIndex)!,
             key: v.key,
             skipped: null,
           };
@@ -161,7 +165,7 @@ Examples:
           listing,
         })}\n`,
       );
-      return skipped > 0 ? EXIT_FAILURE : EXIT_OK;
+      return skipped > 0 && !values["allow-skipped"] ? EXIT_FAILURE : EXIT_OK;
     } finally {
       await built.cleanup();
     }

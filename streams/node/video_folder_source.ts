@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, relative, resolve, sep } from "node:path";
 import type { DatasetVideo } from "../formats/dataset_video.ts";
 import { parseManifest } from "../formats/parse_manifest.ts";
@@ -97,14 +97,23 @@ export async function videoFolderSource(
   return videos;
 }
 
-async function walk(dir: string, recursive: boolean): Promise<string[]> {
+async function walk(dir: string, recursive: boolean, seen = new Set<string>()): Promise<string[]> {
+  // Symbolic links are followed (datasets are often linked together); `seen` (real paths) stops a loop.
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   const out: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     const full = resolve(dir, e.name);
-    if (e.isDirectory()) {
-      if (recursive) out.push(...(await walk(full, true)));
-    } else if (e.isFile()) {
+    let kind: "dir" | "file" | null = e.isDirectory() ? "dir" : e.isFile() ? "file" : null;
+    if (e.isSymbolicLink()) {
+      const target = await stat(full).catch(() => null); // a dangling link is left out
+      kind = target === null ? null : target.isDirectory() ? "dir" : target.isFile() ? "file" : null;
+    }
+    if (kind === "dir") {
+      if (recursive) out.push(...(await walk(full, true, seen)));
+    } else if (kind === "file") {
       out.push(full);
     }
   }

@@ -1,5 +1,5 @@
 import t from "tap";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,3 +51,24 @@ t.test(
     await t.rejects(videoFolderSource(join(dir, "missing")), { name: "TypeError", message: /missing/ });
   },
 );
+
+t.test("videoFolderSource() follows symbolic links to videos and folders, once", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "cmpc-vfs-links-"));
+  t.teardown(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+  mkdirSync(join(root, "real", "sub"), { recursive: true });
+  writeFileSync(join(root, "real", "a.mp4"), "x");
+  writeFileSync(join(root, "real", "sub", "b.mp4"), "x");
+  mkdirSync(join(root, "list"));
+  symlinkSync(join(root, "real", "a.mp4"), join(root, "list", "linked.mp4"));
+  symlinkSync(join(root, "real", "sub"), join(root, "list", "linked-dir"));
+  symlinkSync(join(root, "list"), join(root, "list", "loop"));
+  symlinkSync(join(root, "nowhere.mp4"), join(root, "list", "dangling.mp4"));
+  const videos = await videoFolderSource(join(root, "list"));
+  t.same(
+    videos.map((v) => v.videoId),
+    ["linked-dir/b.mp4", "linked.mp4"],
+    "linked files and folders are listed; a loop and a dangling link are not",
+  );
+});
