@@ -34,6 +34,15 @@ export interface BuildFeatureCacheOptions {
    */
   onError?: "skip" | "fail";
   /**
+   * What each video must yield to count as cached: by default both an
+   * utterance and a face crop (what training needs). Inference that wants
+   * only voices passes `{ voice: true, face: false }` for a video, so one
+   * with no face (or no video frames at all) is kept with `faceCount` 0
+   * rather than skipped. A cached entry is checked against this too.
+   * @default () => ({ voice: true, face: true })
+   */
+  needs?: (video: DatasetVideo) => { voice: boolean; face: boolean };
+  /**
    * Face frames per second taken from raw videos (the paper's crops are about 1 per second).
    * @default 1
    */
@@ -108,7 +117,8 @@ export type CacheEvent =
  * only after the previous one is stored, so memory stays at about two
  * utterances plus one frame whatever the video's length. A video that fails
  * is reported and skipped (or fails the build with `onError: "fail"`); a
- * video with no utterance or no face crop counts as failed.
+ * video with no utterance or no face crop counts as failed, unless `needs`
+ * says the video needs only one of them.
  *
  * The last event carries the {@linkcode FeatureCache} for `samplePairs`:
  * its videos are the successful ones in source order, re-indexed 0..n−1
@@ -174,6 +184,7 @@ export function buildFeatureCache(
           const bytes = await options.readBytes(video);
           const key = `${await contentHash(bytes)}-${configHash}`;
           let summary = options.force === true ? undefined : await options.store.stat(key);
+          if (summary !== undefined) lacking(video, summary, needsOf(video), "its cached features have");
           let status: "built" | "cached" = "cached";
           let faceMisses = 0;
           if (summary === undefined) {
@@ -245,6 +256,7 @@ export function buildFeatureCache(
         seconds: (Date.now() - started) / 1000,
       });
     };
+    const needsOf = options.needs ?? (() => ({ voice: true, face: true }));
     run().then(
       () => {
         subscriber.complete();
@@ -380,8 +392,10 @@ async function buildOne(
     await Promise.all([voiceDone, facesDone]);
     await writes;
     check();
-    if (utterances === 0) throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
-    if (faces === 0) {
+    const needs = options.needs?.(video) ?? { voice: true, face: true };
+    if (utterances === 0 && (needs.voice || faces === 0))
+      throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
+    if (faces === 0 && needs.face) {
       throw new RangeError(
         `Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frames`}`,
       );
@@ -406,4 +420,17 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
+}
+
+/** Throws when a cached entry lacks what the video needs (an entry cached for voices only, read for training). */
+function lacking(
+  video: DatasetVideo,
+  summary: FeatureSummary,
+  needs: { voice: boolean; face: boolean },
+  what: string,
+): void {
+  if (needs.voice && summary.utteranceFrames.length === 0)
+    throw new RangeError(`Cannot cache "${video.videoId}": it has no audio (${what} no utterance)`);
+  if (needs.face && summary.faceCount === 0)
+    throw new RangeError(`Cannot cache "${video.videoId}": no face found (${what} no face crop)`);
 }

@@ -226,6 +226,61 @@ t.test("buildFeatureCache() skips and reports corrupt or faceless videos while t
   );
 });
 
+t.test(
+  "buildFeatureCache() needs: a voice-only video keeps its voice without a face; training still skips it",
+  async (t) => {
+    const store = new MemoryFeatureStore();
+    const { videos, decode } = fakeVideos([3, 3, 2], [10, 0, 40]);
+    const voiceOnly = (v: DatasetVideo) => ({ voice: true, face: v.index !== 1 });
+    const events = await lastValueFrom(
+      buildFeatureCache(videos, {
+        store,
+        frontEnd: fakeFrontEnd(),
+        readBytes: bytesOf(),
+        decode,
+        needs: voiceOnly,
+      }).pipe(toArray()),
+    );
+    t.same(
+      events.filter((e) => e.type === "skip"),
+      [],
+      "the faceless video is not skipped when only its voice is needed",
+    );
+    const done = events.at(-1) as Extract<CacheEvent, { type: "done" }>;
+    const faceless = done.cache.videos.find((v) => v.videoId === "1.mp4")!;
+    t.equal(faceless.summary.faceCount, 0, "no face crop");
+    t.ok(faceless.summary.utteranceFrames.length > 0, "its utterances are there");
+
+    // The same store read for training (both needed): the cached entry lacks a face, so it is skipped.
+    const again = await lastValueFrom(
+      buildFeatureCache(videos, { store, frontEnd: fakeFrontEnd(), readBytes: bytesOf(), decode }).pipe(toArray()),
+    );
+    const skips = again.filter((e) => e.type === "skip");
+    t.same(
+      skips.map((e) => e.video.videoId),
+      ["1.mp4"],
+    );
+    t.equal(skips[0]!.error.message, 'Cannot cache "1.mp4": no face found (its cached features have no face crop)');
+    t.equal((again.at(-1) as Extract<CacheEvent, { type: "done" }>).cache.videos.length, 2);
+
+    // Voice needed but none there: still a skip, whatever the faces.
+    const { videos: silent, decode: decodeSilent } = fakeVideos([0], [10]);
+    const s = await lastValueFrom(
+      buildFeatureCache(silent, {
+        store: new MemoryFeatureStore(),
+        frontEnd: fakeFrontEnd(),
+        readBytes: bytesOf(),
+        decode: decodeSilent,
+        needs: () => ({ voice: true, face: false }),
+      }).pipe(toArray()),
+    );
+    t.match(
+      s.filter((e) => e.type === "skip").map((e) => e.error.message),
+      [/"0\.mp4": it has no audio/],
+    );
+  },
+);
+
 t.test("buildFeatureCache() treats listed utterances as whole and frames as ready-made crops", async (t) => {
   const store = new MemoryFeatureStore();
   const video: DatasetVideo = {

@@ -14,7 +14,7 @@ export { videoFolderSource, type VideoFolderSourceOptions } from "./video_folder
 export { voxceleb1Source, type Voxceleb1SourceOptions } from "./voxceleb1_source.ts";
 export { voxceleb1Samples } from "./voxceleb1_samples.ts";
 export { datasetVideoBytes, type DatasetVideoBytesOptions } from "./dataset_video_bytes.ts";
-export { decodeDatasetVideo } from "./decode_dataset_video.ts";
+export { decodeDatasetVideo, type DecodeDatasetVideoFallback } from "./decode_dataset_video.ts";
 
 // Decoder worker
 export { nodeDecoderWorker } from "./node_decoder_worker.ts";
