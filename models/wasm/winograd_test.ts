@@ -3,10 +3,12 @@
  * against the cpu backend: the forward conv (plain and fused with bias +
  * ReLU) on every 3×3 stride-1 conv shape of the tiny, small and paper
  * towers (batch 1, full channel counts), plus edge cases (odd sizes, 1×1
- * maps, `valid` and wider padding, Cin = 4).
+ * maps, `valid` and wider padding, Cin = 4); the gradients are in
+ * models/wasm/winograd_grad_test.ts.
  */
 import t from "tap";
-import { cmpcConfig, initBackend, tf, type CmpcPreset } from "../mod.ts";
+import { initBackend, tf } from "../mod.ts";
+import { BOUND_F2, relErr, SHAPES, type Shape } from "./_winograd_cases.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
 import { preferWinograd, setWinogradMode } from "./kernels/winograd.ts";
 import { relaxedGemm } from "./simd/_simd_module.ts";
@@ -15,50 +17,6 @@ import type { WasmBackend } from "./_util.ts";
 
 registerWasmTrainingKernels();
 const relaxed = enableWasmRelaxedSimd();
-
-/** Bound on max |Δ| / max |ref| against the cpu backend, F(2×2, 3×3) (observed ≤ 2.3e-6, at 512 channels). */
-const BOUND_F2 = 1e-5;
-
-interface Shape {
-  name: string;
-  x: [number, number, number, number];
-  cout: number;
-  pad: number | "valid" | "same";
-}
-
-/** The 3×3 stride-1 convs of a preset's towers: one per stage, [1, H, W, C] → C (after the 7×7/2 stem, the 3×3/2 max-pool, a 3×3/2 conv per later stage). */
-function towerShapes(preset: CmpcPreset): Shape[] {
-  const c = cmpcConfig(preset);
-  const half = (n: number): number => Math.floor((n - 1) / 2) + 1;
-  const out: Shape[] = [];
-  for (const [tower, h0, w0, widths] of [
-    ["voice", c.voice.mels, c.voice.frames, c.voice.tower.widths],
-    ["face", c.face.size, c.face.size, c.face.tower.widths],
-  ] as const) {
-    let h = half(half(h0));
-    let w = half(half(w0));
-    for (const [s, width] of widths.entries()) {
-      if (s > 0) [h, w] = [half(h), half(w)];
-      out.push({
-        name: `${preset} ${tower} stage ${s + 1}: ${h}×${w}×${width}`,
-        x: [1, h, w, width],
-        cout: width,
-        pad: 1,
-      });
-    }
-  }
-  return out;
-}
-
-const SHAPES: Shape[] = [
-  ...(["tiny", "small", "paper"] as const).flatMap(towerShapes),
-  { name: "odd 15×17, batch 3, 12 → 24", x: [3, 15, 17, 12], cout: 24, pad: 1 },
-  { name: "1×1 map, 8 → 8", x: [2, 1, 1, 8], cout: 8, pad: 1 },
-  { name: "3×2 map, 8 → 16", x: [1, 3, 2, 8], cout: 16, pad: 1 },
-  { name: "'valid', odd 9×11, 4 → 8", x: [2, 9, 11, 4], cout: 8, pad: "valid" },
-  { name: "'same', 6×7, 16 → 8", x: [2, 6, 7, 16], cout: 8, pad: "same" },
-  { name: "numeric pad 2, 5×6, 8 → 8", x: [1, 5, 6, 8], cout: 8, pad: 2 },
-];
 
 /** Forward conv, and the fused conv + bias + ReLU, with fixed seeds. */
 function forward(s: Shape): Float32Array[] {
@@ -70,16 +28,6 @@ function forward(s: Shape): Float32Array[] {
     const z = tf.fused.conv2d({ x, filter: f, strides: 1, pad: s.pad, bias, activation: "relu" });
     return [y.dataSync() as Float32Array, z.dataSync() as Float32Array];
   });
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs((a[i] ?? 0) - (b[i] ?? NaN)));
-    den = Math.max(den, Math.abs(a[i] ?? 0));
-  }
-  return a.length === b.length ? num / den : Infinity;
 }
 
 t.test("Winograd F(2×2, 3×3) forward convs equal the cpu backend's on every tower 3×3/1 shape", async (t) => {

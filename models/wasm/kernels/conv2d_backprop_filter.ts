@@ -37,6 +37,7 @@ import {
   view,
   type WasmBackend,
 } from "../_util.ts";
+import { preferWinograd, winogradFilterGrad } from "./winograd.ts";
 
 let scratch = new Float32Array(0);
 function scratchFor(size: number): Float32Array {
@@ -326,7 +327,10 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
     return view(out, [g.fh, g.fw, g.cin, g.cout]);
   }
   const on = gemmFor(backend, g.cout);
-  if (on !== null && g.cin % 4 === 0 && x.dtype === "float32") {
+  if (on !== null && x.dtype === "float32" && preferWinograd(g)) {
+    // 3×3 stride 1: Winograd F(2×2, 3×3) in the transformed domain (models/wasm/kernels/winograd.ts).
+    out = winogradFilterGrad(backend, on.gemm, on.threads, x, dy, g);
+  } else if (on !== null && g.cin % 4 === 0 && x.dtype === "float32") {
     out = implicitFilterGrad(backend, on.gemm, on.threads, x, dy, g);
   } else if (direct) {
     const xT = transpose(backend, view(x, [m, k]), [1, 0]);
