@@ -161,6 +161,20 @@ export async function trainAndEvaluate(prepared: PreparedDemoRun, o: DemoRunOpti
     throw new Error(`Cannot evaluate ${o.label}: training wrote no final checkpoint`);
   const trainSeconds = (Date.now() - t0) / 1000;
   const evalResult = await evaluateOnTest(final, testCache, seed);
+  // As `cmpc eval` does: the verification threshold for `cmpc match` and the live page, and where it comes from.
+  await writeFile(
+    join(runDir, "eval.json"),
+    `${JSON.stringify(
+      {
+        protocol: "vfal",
+        data: "synthetic demo (npm start): unseen demo identities",
+        threshold: Number.isFinite(evalResult.eerThreshold) ? evalResult.eerThreshold : null,
+        report: evalResult,
+      },
+      null,
+      1,
+    )}\n`,
+  );
   log(`  ${o.label} seed ${seed} diagnostics: ${diagnosticsLine(diag)}`);
   log(
     `  ${o.label} seed ${seed}: 1:2 v→f ${pct(evalResult.matchingV2F)} f→v ${pct(evalResult.matchingF2V)} AUC ${pct(evalResult.auc)} (${reclusterings} re-clusterings, ${trainSeconds.toFixed(0)} s)`,

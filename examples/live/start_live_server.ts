@@ -28,6 +28,13 @@ export interface LiveServerOptions {
   runDir?: string;
   /** Where the built page lives. @default {"examples/live/dist"} */
   outDir?: string;
+  /**
+   * Send the cross-origin isolation headers (COOP `same-origin`, COEP
+   * `require-corp`), so the page may use SharedArrayBuffer and the wasm
+   * backend's threaded build. Off only to see the page's fallback.
+   * @default {true}
+   */
+  isolate?: boolean;
 }
 
 /** What /model.json says. */
@@ -36,6 +43,12 @@ export interface LiveModelInfo {
   run: string;
   step?: number;
   message: string;
+  /** The cosine at the model's verification EER point (`<run>/eval.json`), or null when the run was not evaluated. */
+  threshold: number | null;
+  /** Where `threshold` comes from, in words (or what to run to get one). */
+  thresholdFrom: string;
+  /** Whether the model was trained on the synthetic demo data (`npm start`), not on real people. */
+  synthetic: boolean;
 }
 
 /** A running live server. */
@@ -70,6 +83,58 @@ function wasmDir(): string {
   return join(dir, "dist");
 }
 
+/** Whether `cmpc train` listed a folder of `cmpc demo-data` videos (its `identities.json`) among the run's inputs. */
+async function trainedOnDemoData(runDir: string): Promise<boolean> {
+  const text = await readFile(join(runDir, "inputs.json"), "utf8").catch(() => null);
+  if (text === null) return false;
+  let inputs: unknown;
+  try {
+    inputs = (JSON.parse(text) as { inputs?: unknown }).inputs;
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(inputs)) return false;
+  for (const input of inputs) {
+    if (typeof input !== "string") continue;
+    for (const dir of [input, dirname(input)]) {
+      const marker = await readFile(join(resolve(dir), "identities.json"), "utf8").catch(() => null);
+      if (marker !== null && marker.includes('"identities"')) return true;
+    }
+  }
+  return false;
+}
+
+/** The threshold and provenance from `<run>/eval.json` (written by `cmpc eval` and by `npm start`). */
+async function readEvaluation(
+  runDir: string,
+): Promise<Pick<LiveModelInfo, "threshold" | "thresholdFrom" | "synthetic">> {
+  const demoRun = /(^|[\\/])runs[\\/]demo[\\/]/.test(runDir + "/") || (await trainedOnDemoData(runDir));
+  const text = await readFile(join(runDir, "eval.json"), "utf8").catch(() => null);
+  if (text === null) {
+    return {
+      threshold: null,
+      thresholdFrom: `no eval.json in "${runDir}": run \`cmpc eval --model ${runDir}\` to get the model's verification threshold`,
+      synthetic: demoRun,
+    };
+  }
+  let parsed: { protocol?: string; data?: string; threshold?: number | null };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return { threshold: null, thresholdFrom: `"${join(runDir, "eval.json")}" is not JSON`, synthetic: demoRun };
+  }
+  const threshold = typeof parsed.threshold === "number" && Number.isFinite(parsed.threshold) ? parsed.threshold : null;
+  const on = parsed.data ?? "its evaluation data";
+  return {
+    threshold,
+    thresholdFrom:
+      threshold === null
+        ? `"${join(runDir, "eval.json")}" has no verification threshold`
+        : `the EER threshold of the model's ${parsed.protocol ?? ""} verification on ${on} (${join(runDir, "eval.json")})`,
+    synthetic: demoRun || /synthetic/i.test(parsed.data ?? ""),
+  };
+}
+
 /**
  * Starts the server. Routes: `/` (the page), `/main.js`, `/models/blazeface.{json,bin}`,
  * `/tfjs-wasm/*.wasm`, `/model.json` (is there a trained model?) and `/model.bin`
@@ -91,14 +156,24 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
 
   const model = async (): Promise<LiveModelInfo> => {
     const c = await readLatestCheckpoint(runDir).catch(() => null);
+    const evaluation = await readEvaluation(runDir);
     if (c === null) {
       return {
         available: false,
         run: runDir,
         message: `No checkpoint in "${runDir}": run \`npm start\` first (it trains the demo model into runs/demo), then reload.`,
+        threshold: null,
+        thresholdFrom: "no model",
+        synthetic: false,
       };
     }
-    return { available: true, run: runDir, step: c.step, message: `Checkpoint of step ${c.step} from "${runDir}".` };
+    return {
+      available: true,
+      run: runDir,
+      step: c.step,
+      message: `Checkpoint of step ${c.step} from "${runDir}".`,
+      ...evaluation,
+    };
   };
 
   type Reply = [status: number, body: Uint8Array | string, type: string];
@@ -121,8 +196,21 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     if (path === "/favicon.ico") return [204, "", "text/plain"];
     return [404, `Not found: ${path}\n`, "text/plain"];
   };
+  const isolation =
+    options.isolate === false
+      ? {}
+      : {
+          "cross-origin-opener-policy": "same-origin",
+          "cross-origin-embedder-policy": "require-corp",
+          "cross-origin-resource-policy": "same-origin",
+        };
   const send = (res: ServerResponse, [status, body, type]: Reply): void => {
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+    res.writeHead(status, {
+      "content-type": type,
+      "cache-control": "no-store",
+      ...isolation,
+      ...(typeof body === "string" ? {} : { "content-length": String(body.byteLength) }),
+    });
     res.end(body);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

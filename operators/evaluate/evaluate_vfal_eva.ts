@@ -24,6 +24,12 @@ export interface VfalEvaResult {
   auc: number;
   /** Verification equal error rate on the same pairs (at the ROC point where FPR = 1 − TPR). */
   eer: number;
+  /**
+   * The cosine similarity at the EER point: a pair scoring at or above it is
+   * called the same person (the decision threshold of `cmpc match` and the
+   * live page). Infinity when no threshold reaches the EER point.
+   */
+  eerThreshold: number;
   /** Gender-constrained verification AUC, or null. */
   aucG: number | null;
   /** 1:2 matching accuracy. */
@@ -150,7 +156,7 @@ export async function evaluateVfalEva(
     kind: "vfal-eva",
     name,
     auc: rocAuc(verification.labels, verification.scores),
-    eer: equalErrorRate(verification.labels, verification.scores).eer,
+    ...eerAndThreshold(verification.labels, verification.scores),
     aucG: protocol.verificationG === null ? null : auc(protocol.verificationG),
     matchingV2F: matchingAccuracy(rows(protocol.matching, true)),
     matchingF2V: matchingAccuracy(rows(protocol.matching, false)),
@@ -162,4 +168,10 @@ export async function evaluateVfalEva(
     mapF2V: meanAveragePrecision(maps.f2v),
     dropped: emb.dropped(dropped),
   };
+}
+
+/** The EER and its threshold, turned back from (cos + 1)/2 into a cosine. */
+function eerAndThreshold(labels: number[], scores: number[]): { eer: number; eerThreshold: number } {
+  const e = equalErrorRate(labels, scores);
+  return { eer: e.eer, eerThreshold: Number.isFinite(e.threshold) ? 2 * e.threshold - 1 : e.threshold };
 }
