@@ -93,3 +93,20 @@ export function product(shape: readonly number[]): number {
   for (const d of shape) p *= d;
   return p;
 }
+
+/** The shape of a 2-D convolution (NHWC input, HWIO filter), as the conv kernels share it. */
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  fh: number;
+  fw: number;
+  cout: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+}

@@ -38,6 +38,7 @@ import {
   type WasmBackend,
 } from "../_util.ts";
 import { preferWinograd, winogradFilterGrad } from "./winograd.ts";
+import type { ConvGeometry } from "../_util.ts";
 
 let scratch = new Float32Array(0);
 function scratchFor(size: number): Float32Array {
@@ -46,21 +47,7 @@ function scratchFor(size: number): Float32Array {
 }
 
 /** Geometry of a 2-D convolution (NHWC) as this module needs it. */
-export interface ConvGeometry {
-  n: number;
-  h: number;
-  w: number;
-  cin: number;
-  fh: number;
-  fw: number;
-  cout: number;
-  oh: number;
-  ow: number;
-  sh: number;
-  sw: number;
-  padTop: number;
-  padLeft: number;
-}
+export type { ConvGeometry } from "../_util.ts";
 
 /**
  * Writes rows `m0 ≤ m < m1` of the im2col matrix of `x` (NHWC) into `cols`

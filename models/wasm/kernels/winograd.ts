@@ -14,8 +14,7 @@
  * @module
  */
 import { freeScratch, heapOffset, scratch, type GemmThreads, type RelaxedGemm } from "../simd/_simd_module.ts";
-import type { ConvGeometry } from "./conv2d_backprop_filter.ts";
-import { alloc, free, type Info, type WasmBackend } from "../_util.ts";
+import { alloc, free, type ConvGeometry, type Info, type WasmBackend } from "../_util.ts";
 
 /** "auto": the measured dispatch below; "on"/"off": always / never (tests and benchmarks). */
 export type WinogradMode = "auto" | "on" | "off";
