@@ -22,8 +22,9 @@ export interface IntBounds {
  *
  * @example
  * ```ts
- * intFlag("steps", "200", { min: 2 }); // 200
- * intFlag("steps", "abc", { min: 2 }); // UsageError: --steps must be an integer ≥ 2, got "abc"
+ * import { intFlag } from "./_flags.ts";
+ * console.assert(intFlag("steps", "200", { min: 2 }) === 200);
+ * // intFlag("steps", "abc", { min: 2 }) throws UsageError: --steps must be an integer ≥ 2, got "abc"
  * ```
  */
 export function intFlag(name: string, value: string | undefined, bounds: IntBounds = {}): number | undefined {
