@@ -82,3 +82,6 @@ export {
   type LogMelFeatures,
   type VideoShard,
 } from "./feature_store/mod.ts";
+
+// Helper threads for the wasm GEMM (browser; Node: streams/node `enableWasmGemmThreads`)
+export { enableBrowserGemmThreads, type BrowserGemmThreads } from "./wasm_threads/mod.ts";

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes a tiny CMPC-style PyTorch checkpoint (ResNet-18 voice/face pair with
-the official key names under "model", widths 8/16/32/64, random weights and
-BatchNorm stats) for the `cmpc import-torch` test.
+"""Writes a CMPC-style PyTorch checkpoint (a ResNet voice/face pair with the
+official key names under "model", random weights and BatchNorm stats): tiny
+by default (ResNet-18, widths 8/16/32/64) for the `cmpc import-torch` test;
+`--paper` gives the paper's ResNet-34 towers (widths 64/128/256/512) for
+`npm run bench:live`.
 
-Usage: python3 test/cli_tiny_torch_checkpoint.py OUT.pth.tar
+Usage: python3 test/cli_tiny_torch_checkpoint.py OUT.pth.tar [--paper]
 """
 import sys
 
@@ -24,25 +26,27 @@ class Block(nn.Module):
 
 
 class Net(nn.Module):
-    def __init__(self, cin, widths=(8, 16, 32, 64)):
+    def __init__(self, cin, widths=(8, 16, 32, 64), blocks=(2, 2, 2, 2)):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, widths[0], 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(widths[0])
         c = widths[0]
         for i, w in enumerate(widths):
-            setattr(self, f"layer{i + 1}", nn.Sequential(Block(c, w, 1 if i == 0 else 2), Block(w, w, 1)))
+            layer = [Block(c, w, 1 if i == 0 else 2)] + [Block(w, w, 1) for _ in range(blocks[i] - 1)]
+            setattr(self, f"layer{i + 1}", nn.Sequential(*layer))
             c = w
 
 
 class Pair(nn.Module):
-    def __init__(self):
+    def __init__(self, **arch):
         super().__init__()
-        self.voice_subnet = Net(1)
-        self.face_subnet = Net(3)
+        self.voice_subnet = Net(1, **arch)
+        self.face_subnet = Net(3, **arch)
 
 
 torch.manual_seed(0)
-m = Pair()
+PAPER = dict(widths=(64, 128, 256, 512), blocks=(3, 4, 6, 3))
+m = Pair(**(PAPER if "--paper" in sys.argv[2:] else {}))
 with torch.no_grad():
     for mod in m.modules():
         if isinstance(mod, nn.BatchNorm2d):

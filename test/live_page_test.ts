@@ -219,6 +219,8 @@ t.test("the live page as a person uses it", { timeout: 900_000, skip: SKIP }, as
   t.equal(s.error, null, "no error");
   t.match(s.runtime, { isolated: true }, "the server's COOP/COEP headers make the page cross-origin isolated");
   t.ok(s.runtime.threads >= 2, `the wasm backend runs ${s.runtime.threads} threads (${s.backend})`);
+  if (s.runtime.relaxedSimd)
+    t.match(s.backend, /relaxed SIMD GEMM on 2 threads/, "the project's convs run on its own Web Worker threads");
   t.match(await page.textContent("#runtime"), /wasm.*threads.*cross-origin isolated/);
   t.match(s.model, { trained: true, synthetic: true, threshold: evalJson.threshold });
   t.match(await page.textContent("#banner"), /Demo model.*synthetic faces and voices, not on real people/);

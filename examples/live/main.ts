@@ -15,7 +15,10 @@
  * The page reports what it is doing in `#state` (JSON, also in its
  * `data-state` attribute, under the Details toggle) so that a browser test
  * can read it. Query parameters for tests and benchmarks: `threads=N`,
- * `backend=cpu`, `sampleRate=44100` (forces the AudioContext's rate).
+ * `backend=cpu`, `sampleRate=44100` (forces the AudioContext's rate),
+ * `interval=0` (ticks back to back instead of one a second). Each tick's
+ * timings (detect, embed, score) are in `state.timing` and the newest 500 in
+ * `globalThis.cmpcTickLog`, which `npm run bench:live` reads.
  *
  * @module
  */
@@ -43,6 +46,7 @@ import {
   matchVoiceToFaces,
   type TowerLike,
 } from "../../operators/mod.ts";
+import { enableBrowserGemmThreads } from "../../streams/mod.ts";
 import { decide, ordinal, voiceStatus, type Decision, type VoiceStatus } from "./_decision.ts";
 import { StreamResampler } from "./_resampler.ts";
 
@@ -55,6 +59,17 @@ interface ModelInfo {
   threshold: number | null;
   thresholdFrom: string;
   synthetic: boolean;
+}
+
+/** One tick's time in ms, by part. */
+interface TickTiming {
+  voice: number;
+  detect: number;
+  faces: number;
+  score: number;
+  total: number;
+  /** Faces embedded (camera and enrolled). */
+  faceCount: number;
 }
 
 /** What the page reports in `#state`. */
@@ -88,6 +103,8 @@ interface LiveState {
   /** Every verdict seen since load (tests provoke each state). */
   verdictsSeen: string[];
   tickMs: number;
+  /** The last tick's parts in ms: voice (log-mel + voice tower), detect (detector + crops), faces (face tower), score. */
+  timing: TickTiming | null;
   /** Live tfjs tensors after the tick (must stay flat). */
   tensors: number;
   notice: string | null;
@@ -98,6 +115,10 @@ const SAMPLE_RATE = 16000;
 /** Seconds of audio kept (at least the model's window): the log-mel's 80 dB floor follows this buffer's maximum. */
 const MIN_BUFFER_SECONDS = 3;
 const TICK_MS = 1000;
+/** Tick timings kept in `globalThis.cmpcTickLog`. */
+const TICK_LOG = 500;
+const tickLog: TickTiming[] = [];
+(globalThis as { cmpcTickLog?: TickTiming[] }).cmpcTickLog = tickLog;
 const MAX_FACES = 6;
 
 const params = new URLSearchParams(location.search);
@@ -160,6 +181,7 @@ const state: LiveState = {
   best: -1,
   verdictsSeen: [],
   tickMs: 0,
+  timing: null,
   tensors: 0,
   notice: null,
   error: null,
@@ -533,7 +555,8 @@ async function main(): Promise<void> {
   const choice = await initBackend({
     prefer: params.get("backend") === "cpu" ? "cpu" : "wasm",
     wasmPaths: "/tfjs-wasm/",
-    ...(threads > 1 ? { threads } : {}),
+    // The project's relaxed-SIMD convs split over Web Workers of their own (else XNNPACK's threads run them, slower).
+    ...(threads > 1 ? { threads, gemmThreads: enableBrowserGemmThreads(threads) } : {}),
   });
   state.backend = choice.summary;
   state.runtime = {
@@ -664,10 +687,13 @@ async function main(): Promise<void> {
       }
     }
     state.voice = { ...status, dims: voiceEmb?.length ?? 0 };
+    const t1 = performance.now();
     // Faces on camera: detect, crop at the model's size, embed.
     const crops = frame === null ? [] : await cropsOf(frame, state.ticks);
     const boxes = crops.map((e) => e.box as FaceBox);
+    const t2 = performance.now();
     const faceEmbs = crops.length === 0 ? [] : await embedCrops(crops);
+    const t3 = performance.now();
     const score = async (faces: Float32Array[]): Promise<number[]> => {
       if (voiceEmb === null || faces.length === 0) return [];
       const m = await lastValueFrom(of({ voice: voiceEmb, faces }).pipe(matchVoiceToFaces()));
@@ -701,7 +727,19 @@ async function main(): Promise<void> {
     for (const d of [decision, galleryDecision])
       if (d !== null && !state.verdictsSeen.includes(d.verdict)) state.verdictsSeen.push(d.verdict);
     state.ticks += 1;
-    state.tickMs = Math.round(performance.now() - t0);
+    const t4 = performance.now();
+    state.tickMs = Math.round(t4 - t0);
+    const ms = (x: number) => Number(x.toFixed(1));
+    state.timing = {
+      voice: ms(t1 - t0),
+      detect: ms(t2 - t1),
+      faces: ms(t3 - t2),
+      score: ms(t4 - t3),
+      total: ms(t4 - t0),
+      faceCount: crops.length,
+    };
+    tickLog.push(state.timing);
+    if (tickLog.length > TICK_LOG) tickLog.shift();
     state.tensors = tf.memory().numTensors;
     showVoice();
     showLists();
@@ -709,7 +747,8 @@ async function main(): Promise<void> {
   };
 
   // One tick per second; a slow tick skips the ticks that arrive meanwhile.
-  interval(TICK_MS)
+  const every = params.has("interval") ? Math.max(0, Number(params.get("interval")) || 0) : TICK_MS;
+  interval(every)
     .pipe(
       startWith(0),
       exhaustMap(() => from(tick())),
