@@ -7,7 +7,7 @@
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, join, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { from, lastValueFrom, tap, toArray } from "rxjs";
 import { cropFaceRgb, FaceDetector, logMel, type CmpcConfig } from "../../models/mod.ts";
@@ -160,6 +160,21 @@ export interface CacheVideosOptions {
   failFast?: boolean;
   /** Face frames per second taken from raw videos. */
   fps?: number;
+  /**
+   * What each video must yield (default: a voice and a face, as training
+   * needs). A video that need not give a face is also decoded when it has no
+   * video stream at all (an .m4a, an audio-only container).
+   */
+  needs?: (video: DatasetVideo) => { voice: boolean; face: boolean };
+}
+
+/** One video {@linkcode cacheVideos} left out. */
+export interface SkippedVideo {
+  video: DatasetVideo;
+  /** The whole message, naming the input. */
+  message: string;
+  /** Its cause in a few words, without the input's name (for the closing count). */
+  reason: string;
 }
 
 /** What {@linkcode cacheVideos} built. */
@@ -171,7 +186,7 @@ export interface CachedVideos {
   built: number;
   reused: number;
   /** Videos left out, with why. */
-  skipped: { video: DatasetVideo; message: string }[];
+  skipped: SkippedVideo[];
   /** Closes the store; removes a temporary one. */
   cleanup: () => Promise<void>;
 }
@@ -190,7 +205,8 @@ export async function cacheVideos(
     await store.close();
     if (temp !== null) await rm(temp, { recursive: true, force: true });
   };
-  const skipped: CachedVideos["skipped"] = [];
+  const skipped: SkippedVideo[] = [];
+  const needs = options.needs;
   try {
     const bar = progress(io, options.phase ?? "features", videos.length);
     const events = await lastValueFrom(
@@ -198,14 +214,18 @@ export async function cacheVideos(
         store,
         frontEnd: paperFrontEnd({ detector, size: options.faceSize }),
         readBytes: datasetVideoBytes,
-        decode: decodeDatasetVideo,
+        decode:
+          needs === undefined
+            ? decodeDatasetVideo
+            : (v, o) => decodeDatasetVideo(v, o, { audioWithoutVideo: !needs(v).face }),
+        ...(needs === undefined ? {} : { needs }),
         onError: options.failFast === true ? "fail" : "skip",
         ...(options.fps === undefined ? {} : { fps: options.fps }),
       }).pipe(
         tap((e) => {
           if (e.type === "video" || e.type === "skip") bar.update(e.done);
           if (e.type === "skip") {
-            skipped.push({ video: e.video, message: e.error.message });
+            skipped.push({ video: e.video, message: e.error.message, reason: skipReason(e.error.message) });
             say(io, `skipped: ${e.error.message}`);
           }
           if (io.signal.aborted) throw new Error("interrupted while building the feature cache");
@@ -310,22 +330,24 @@ export function isStandalone(path: string): boolean {
   return IMAGE.has(ext) || AUDIO.has(ext);
 }
 
-/** Embeds a `.jpg` (its centred square as the face crop) or a `.wav` (16 kHz) directly. */
+/** Embeds a `.jpg` (its centred square as the face crop) or a `.wav` (16 kHz) directly; errors name the input as `name`. */
 export async function embedStandalone(
   path: string,
   towers: { voice: Tower; face: Tower },
   config: CmpcConfig,
   which: { voice: boolean; face: boolean },
+  name = path,
 ): Promise<InputEmbeddings> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new TypeError(`Cannot read "${path}": ${(e as Error).message}`, { cause: e });
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new TypeError(`Cannot read "${name}": ${why}`, { cause: e });
   }
   if (IMAGE.has(extname(path).toLowerCase())) {
     if (!which.face) return { voice: [], face: [] };
-    const frame = decodeJpeg(bytes, basename(path));
+    const frame = decodeJpeg(bytes, name);
     const side = Math.min(frame.width, frame.height);
     const box = {
       x: Math.floor((frame.width - side) / 2),
@@ -337,7 +359,7 @@ export async function embedStandalone(
     return { voice: [], face: await embedStoredFaces(towers.face, [crop], config.face.size) };
   }
   if (!which.voice) return { voice: [], face: [] };
-  const wav = parseWav(bytes, basename(path));
+  const wav = parseWav(bytes, name);
   const lm = logMel(wav.samples, { sampleRate: wav.sampleRate });
   const frames = config.voice.frames;
   const windows: { start: number; end: number; data: Float32Array; have: number }[] = [];
@@ -353,10 +375,65 @@ export async function embedStandalone(
   return { voice: windows.map((w, i) => ({ utterance: 0, start: w.start, end: w.end, embedding: emb[i]! })), face: [] };
 }
 
+/** Why an input, or a modality asked of it, was left out. */
+export interface InputSkip {
+  /** The whole message, naming the input as given. */
+  message: string;
+  /** Its cause in a few words, without the input's name (for the closing count). */
+  reason: string;
+}
+
+/** One input of {@linkcode embedInputs}: what it gave, and why anything asked of it is missing. */
+export interface EmbeddedInput {
+  /** The input as given; a video found in a given folder is `<folder>/<its path in the folder>`. */
+  name: string;
+  /** Position, in the list given, of the path it came from. */
+  from: number;
+  /** What was asked of it and embedded (empty lists for a skipped input). */
+  result: InputEmbeddings;
+  /** Null when everything asked of it was embedded. */
+  skipped: InputSkip | null;
+}
+
+/**
+ * The cause in a skip message, without the input's name: `Cannot decode
+ * "a.mp4": the file ends early (its index is missing)` → `the file ends
+ * early`; counts ("in 4 frames") are dropped so that equal causes group.
+ */
+export function skipReason(message: string): string {
+  const m = /^Cannot [^"]*"(.*?)": (.*)$/s.exec(message);
+  const cause = (m?.[2] ?? message)
+    .replace(/ in \d+ frames?\b/, "")
+    .replace(/\s*\([^)]*\)\s*$/, "")
+    .trim();
+  return cause === "" ? message : cause;
+}
+
+/** The closing line of a command over many inputs: `3 done, 2 skipped (1 no face found; 1 the file ends early)`. */
+export function skipSummary(done: number, skipped: readonly { reason: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const s of skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
+  const why = [...counts].map(([r, n]) => `${n} ${r}`).join("; ");
+  return `${done} done, ${skipped.length} skipped${skipped.length === 0 ? "" : ` (${why})`}`;
+}
+
+/** What an input can give: a .jpg only a face, a .wav only a voice, a video both. */
+function kindGives(path: string): { voice: boolean; face: boolean } {
+  const ext = extname(path).toLowerCase();
+  return { voice: !IMAGE.has(ext), face: !AUDIO.has(ext) };
+}
+
 /**
  * Embeds each input path: videos through the feature cache (decode, log-mel,
- * face detection), `.jpg` / `.wav` directly. Returns one entry per path, in
- * order (null for a video the cache skipped, with the reason on stderr).
+ * face detection), `.jpg` / `.wav` directly, and every video of a given
+ * folder (sorted by path, each its own entry named `<folder>/<file>`).
+ * Returns the entries in order. A video needs a face only when faces are
+ * asked of it, so `{voice: true, face: false}` embeds the voice of a
+ * face-less video and of an audio-only file. An input that cannot give
+ * what is asked (a missing file, a decode error, no face found, a `.jpg`
+ * asked for a voice) is said on stderr (`skipped: …`) and kept with its
+ * reason, whatever it did give still in `result`; with `failFast` the
+ * first one throws instead.
  */
 export async function embedInputs(
   paths: readonly { path: string; name: string }[],
@@ -365,31 +442,88 @@ export async function embedInputs(
   config: CmpcConfig,
   which: (index: number) => { voice: boolean; face: boolean },
   options: { fps?: number; failFast?: boolean } = {},
-): Promise<(InputEmbeddings | null)[]> {
-  const out: (InputEmbeddings | null)[] = paths.map(() => null);
+): Promise<EmbeddedInput[]> {
+  const out: EmbeddedInput[] = [];
+  const asked = (e: EmbeddedInput) => {
+    const w = which(e.from);
+    const k = kindGives(paths[e.from]!.path);
+    return { voice: w.voice && k.voice, face: w.face && k.face };
+  };
+  const skip = (e: EmbeddedInput, error: Error): void => {
+    if (options.failFast === true) throw error;
+    say(io, `skipped: ${error.message}`);
+    e.skipped = { message: error.message, reason: skipReason(error.message) };
+  };
   const videos: DatasetVideo[] = [];
   const slot: number[] = [];
   for (const [i, p] of paths.entries()) {
+    const entry: EmbeddedInput = { name: p.name, from: i, result: { voice: [], face: [] }, skipped: null };
     if (isStandalone(p.path)) {
-      out[i] = await embedStandalone(p.path, towers, config, which(i));
+      out.push(entry);
+      const a = asked(entry);
+      if (!a.voice && !a.face) {
+        const image = IMAGE.has(extname(p.path).toLowerCase());
+        skip(
+          entry,
+          new TypeError(`Cannot embed "${p.name}": a ${image ? ".jpg face crop has no voice" : ".wav has no face"}`),
+        );
+        continue;
+      }
+      try {
+        entry.result = await embedStandalone(p.path, towers, config, a, p.name);
+      } catch (e) {
+        skip(entry, e as Error);
+      }
       continue;
     }
-    const [v] = await listInputs([p.path], io);
-    if (v === undefined) throw new TypeError(`Cannot embed "${p.name}": no video in it`);
-    videos.push({ ...v, index: videos.length, videoId: p.name });
-    slot.push(i);
+    const isDir = (await stat(p.path).catch(() => null))?.isDirectory() === true;
+    let listed: DatasetVideo[];
+    try {
+      listed = await listInputs([p.path], io);
+      if (listed.length === 0) throw new TypeError(`Cannot embed "${p.name}": no video in it`);
+    } catch (e) {
+      out.push(entry);
+      skip(entry, e as Error);
+      continue;
+    }
+    for (const v of listed) {
+      const name = isDir ? join(p.name, relative(resolve(p.path), v.path) || v.videoId) : p.name;
+      videos.push({ ...v, index: videos.length, videoId: name });
+      slot.push(out.length);
+      out.push({ ...entry, name, result: { voice: [], face: [] } });
+    }
   }
   if (videos.length === 0) return out;
-  const { cache, cleanup } = await cacheVideos(videos, io, {
+  const entryOf = (v: { index: number }) => out[slot[v.index]!]!;
+  const { cache, skipped, cleanup } = await cacheVideos(videos, io, {
     faceSize: config.face.size,
     phase: "decode",
+    // A video asked for both keeps what it has (each missing one is said below).
+    needs: (v) => {
+      const a = asked(entryOf(v));
+      return { voice: a.voice && !a.face, face: a.face && !a.voice };
+    },
     ...(options.fps === undefined ? {} : { fps: options.fps }),
     ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
   });
   try {
+    for (const k of skipped) entryOf(k.video).skipped = { message: k.message, reason: k.reason };
     for (const c of cache.videos) {
-      const i = slot[c.sourceIndex]!;
-      out[i] = await embedCachedVideo(cache, c, towers, config, which(i));
+      const entry = out[slot[c.sourceIndex]!]!;
+      const a = asked(entry);
+      entry.result = await embedCachedVideo(cache, c, towers, config, a);
+      const missing: string[] = [];
+      if (a.voice && entry.result.voice.length === 0) missing.push("no voice window (it has no audio)");
+      if (a.face && entry.result.face.length === 0) missing.push("no face found");
+      if (missing.length > 0) {
+        const kept =
+          entry.result.voice.length > 0
+            ? " (its voice was embedded)"
+            : entry.result.face.length > 0
+              ? " (its face was embedded)"
+              : "";
+        skip(entry, new RangeError(`Cannot embed "${entry.name}": ${missing.join(", ")}${kept}`));
+      }
     }
   } finally {
     await cleanup();

@@ -2,8 +2,8 @@ import { parseArgs } from "node:util";
 import type { BackendPreference } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
-import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
-import { embedInputs, meanVector, spoolStdin } from "./_features.ts";
+import { EXIT_FAILURE, EXIT_OK, say, UsageError, type Command } from "./_command.ts";
+import { embedInputs, meanVector, skipSummary, spoolStdin } from "./_features.ts";
 import { numberFlag } from "./_flags.ts";
 import { resolveModel } from "./_model.ts";
 import { npyFloat32 } from "./_npy.ts";
@@ -16,7 +16,15 @@ export const embedCommand: Command = {
 
 Decodes each input, cuts its audio into the model's voice windows and detects
 faces (about one frame per second), and writes embeddings to stdout. "-" reads
-one video piped on stdin. Inputs may also be .jpg face crops or .wav voices.
+one video piped on stdin. Inputs may also be .jpg face crops or .wav voices,
+and folders (every video in them, sorted by path, each named by its own path).
+A face is needed only for face embeddings: --voice embeds the voice of a
+face-less video and of an audio-only file (.m4a, .mp3, ...).
+
+An input that cannot give what is asked (a missing or broken file, no face
+found, no audio) is skipped with a "skipped: ..." line on stderr, and the
+others go on; whatever it did give is still written. A closing line on stderr
+counts them: "embed: 3 done, 1 skipped (1 no face found)".
 
 Options:
   --voice            voice embeddings only
@@ -26,7 +34,8 @@ Options:
   --format <f>       jsonl (default): one JSON object per line
                        {input, modality, index, start?, end?, embedding}
                      npy: one float32 .npy matrix (rows in input order; needs
-                       --voice or --face)
+                       --voice or --face); a skipped input gives one row of
+                       NaN in its place, so with --mean row i is input i
   --model <run-dir>  the model (a run folder, runs/demo, or a state.bin; default:
                      $CMPC_MODEL, else the built-in demo model)
   --backend <b>      wasm | cpu | tensorflow | auto (default: wasm)
@@ -34,8 +43,12 @@ ${threadsHelp(21)}
   --fps <n>          face frames per second taken from videos (default: 1)
   -h, --help         show this help
 
+Exit status: 0 when every input was embedded, 1 when any was skipped (or on a
+failure), 2 for usage errors.
+
 Examples:
   cmpc embed talk.mp4 --model runs/paper
+  cmpc embed videos/ --voice --mean > voices.jsonl
   cat talk.mp4 | cmpc embed - --voice --mean
   cmpc embed a.mp4 b.mp4 --face --format npy > faces.npy
 `,
@@ -72,23 +85,22 @@ Examples:
     if (stdin !== null) cleanups.push(stdin.cleanup);
     const towers = loadTowers(model.state);
     try {
-      const names = positionals;
       const results = await embedInputs(
-        names.map((p) => ({ path: p === "-" ? stdin!.path : p, name: p })),
+        positionals.map((p) => ({ path: p === "-" ? stdin!.path : p, name: p })),
         io,
         towers,
         config,
         () => which,
         fps === undefined ? {} : { fps },
       );
-      const rows: Float32Array[] = [];
-      for (const [n, e] of results.entries()) {
-        const input = names[n]!;
-        if (e === null) continue;
-        if (which.voice && e.voice.length === 0 && !input.toLowerCase().endsWith(".jpg"))
-          say(io, `${input}: no voice window (no audio?)`);
-        if (which.face && e.face.length === 0 && !input.toLowerCase().endsWith(".wav"))
-          say(io, `${input}: no face found`);
+      const rows: (Float32Array | null)[] = [];
+      for (const e of results) {
+        const input = e.name;
+        if (values.format === "npy" && e.skipped !== null) {
+          // Keeps the rows in step with the inputs: one NaN row in place of a skipped input.
+          rows.push(null);
+          continue;
+        }
         const emit = (
           modality: "voice" | "face",
           index: number,
@@ -102,25 +114,31 @@ Examples:
             );
         };
         if (values.mean) {
-          const v = meanVector(e.voice.map((w) => w.embedding));
-          const f = meanVector(e.face);
-          if (v !== null) emit("voice", 0, v, { windows: e.voice.length });
-          if (f !== null) emit("face", 0, f, { crops: e.face.length });
+          const v = meanVector(e.result.voice.map((w) => w.embedding));
+          const f = meanVector(e.result.face);
+          if (v !== null) emit("voice", 0, v, { windows: e.result.voice.length });
+          if (f !== null) emit("face", 0, f, { crops: e.result.face.length });
         } else {
-          e.voice.forEach((w, i) => {
+          e.result.voice.forEach((w, i) => {
             emit("voice", i, w.embedding, { start: w.start, end: w.end });
           });
-          e.face.forEach((f, i) => {
+          e.result.face.forEach((f, i) => {
             emit("face", i, f, {});
           });
         }
       }
+      const skipped = results.flatMap((e) => (e.skipped === null ? [] : [e.skipped]));
       if (values.format === "npy") {
-        if (rows.length === 0) throw new Error("Cannot write .npy: nothing was embedded");
-        io.stdout.write(npyFloat32(rows));
-        say(io, `wrote a ${rows.length}×${rows[0]!.length} float32 .npy to stdout`);
+        const width =
+          rows.find((r) => r !== null)?.length ?? (which.voice ? config.voice : config.face).tower.widths[3];
+        io.stdout.write(npyFloat32(rows.map((r) => r ?? new Float32Array(width).fill(NaN))));
+        say(
+          io,
+          `wrote a ${rows.length}×${width} float32 .npy to stdout${skipped.length === 0 ? "" : ` (a NaN row for each of the ${skipped.length} skipped)`}`,
+        );
       }
-      return EXIT_OK;
+      say(io, `embed: ${skipSummary(results.length - skipped.length, skipped)}`);
+      return skipped.length === 0 ? EXIT_OK : EXIT_FAILURE;
     } finally {
       towers.voice.dispose();
       towers.face.dispose();

@@ -1,8 +1,9 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { cli, smallDemoSet } from "../../test/fixtures/cli_io.ts";
+import { writeFacelessVideo, writeStreamless } from "../../test/fixtures/odd_media.ts";
 
 const root = await mkdtemp(join(tmpdir(), "cmpc-embed-test-"));
 t.teardown(() => rm(root, { recursive: true, force: true }));
@@ -117,4 +118,126 @@ t.test("cmpc embed: a truncated newest checkpoint gives way to the intact earlie
   const crc = await cli(["embed", video, "--voice", "--mean", "--model", copy]);
   t.equal(crc.code, 0, crc.stderr);
   t.match(crc.stderr, `warning: Cannot read checkpoint "${newest}": corrupted data (CRC-32 mismatch)`);
+});
+
+/** The shape and float32 rows of a .npy. */
+function readNpy(b: Buffer): { shape: number[]; rows: Float32Array[] } {
+  const headerLen = b.readUInt16LE(8);
+  const header = b.subarray(10, 10 + headerLen).toString();
+  const shape = /'shape': \((\d+), (\d+)\)/.exec(header)!.slice(1).map(Number);
+  const data = new Float32Array(b.buffer.slice(b.byteOffset + 10 + headerLen, b.byteOffset + b.length));
+  return {
+    shape,
+    rows: Array.from({ length: shape[0]! }, (_, i) => data.subarray(i * shape[1]!, (i + 1) * shape[1]!)),
+  };
+}
+
+const faceless = await writeFacelessVideo(join(root, "faceless.mp4"));
+const streamless = writeStreamless(video, root);
+
+t.test("cmpc embed <folder>: every video of it, sorted, each named by its own path", async (t) => {
+  const r = await cli(["embed", set.dir, "--voice", "--mean", "--model", model]);
+  t.equal(r.code, 0, r.stderr);
+  const names = set.videos.map((v) => join(set.dir, v.file)).sort();
+  t.same(
+    rows(r.stdout).map((x) => x.input),
+    names,
+    "one row per video, in path order",
+  );
+  t.match(r.stderr, `embed: ${names.length} done, 0 skipped`);
+  const one = await cli(["embed", names[1]!, "--voice", "--mean", "--model", model]);
+  t.same(rows(one.stdout)[0]!.embedding, rows(r.stdout)[1]!.embedding, "the same embedding as the file on its own");
+  const empty = join(root, "empty-folder");
+  await mkdir(empty);
+  const none = await cli(["embed", empty, video, "--voice", "--mean", "--model", model]);
+  t.equal(none.code, 1, "a folder with no video is a skipped input");
+  t.match(none.stderr, `skipped: Cannot embed "${empty}": no video in it`);
+  t.equal(rows(none.stdout).length, 1, "the other input still embedded");
+});
+
+t.test("cmpc embed --voice: a face-less video and an audio-only file give their voices", async (t) => {
+  const r = await cli(["embed", faceless, "--voice", "--mean", "--model", model]);
+  t.equal(r.code, 0, r.stderr);
+  t.same(
+    rows(r.stdout).map((x) => [x.input, x.modality]),
+    [[faceless, "voice"]],
+  );
+  t.match(r.stderr, "embed: 1 done, 0 skipped");
+  if (streamless === null) {
+    t.comment("native ffmpeg absent: no audio-only file in this test");
+    return;
+  }
+  const a = await cli(["embed", streamless.audioOnly, "--voice", "--model", model]);
+  t.equal(a.code, 0, a.stderr);
+  const voice = rows(a.stdout);
+  t.ok(voice.length >= 2 && voice.every((x) => x.modality === "voice" && x.input === streamless.audioOnly));
+});
+
+t.test("cmpc embed: an input that cannot give what is asked says why and exits 1", async (t) => {
+  const face = await cli(["embed", faceless, "--face", "--model", model]);
+  t.equal(face.code, 1, face.stderr);
+  t.equal(face.stdout.length, 0, "nothing on stdout");
+  t.match(face.stderr, `skipped: Cannot cache "${faceless}": no face found in 2 frames`);
+  t.match(face.stderr, "embed: 0 done, 1 skipped (1 no face found)");
+
+  const both = await cli(["embed", faceless, video, "--mean", "--model", model]);
+  t.equal(both.code, 1, "a face asked and not found counts as skipped");
+  t.match(both.stderr, `skipped: Cannot embed "${faceless}": no face found (its voice was embedded)`);
+  t.same(
+    rows(both.stdout).map((x) => [x.input, x.modality]),
+    [
+      [faceless, "voice"],
+      [video, "voice"],
+      [video, "face"],
+    ],
+    "what it did give is kept",
+  );
+  t.match(both.stderr, "embed: 1 done, 1 skipped (1 no face found)");
+
+  const missing = join(root, "missing.mp4");
+  const m = await cli(["embed", missing, video, "--voice", "--mean", "--model", model]);
+  t.equal(m.code, 1);
+  t.match(m.stderr, `skipped: Cannot list videos in "${missing}": no such file or folder`);
+  t.equal(rows(m.stdout).length, 1, "the other input went on");
+  t.match(m.stderr, "embed: 1 done, 1 skipped (1 no such file or folder)");
+
+  if (streamless !== null) {
+    const noAudio = await cli(["embed", streamless.noAudio, "--face", "--model", model]);
+    t.equal(noAudio.code, 1, noAudio.stderr);
+    t.match(noAudio.stderr, `skipped: Cannot decode "${streamless.noAudio}": no audio stream`);
+    t.match(noAudio.stderr, "embed: 0 done, 1 skipped (1 no audio stream)");
+    const noVideo = await cli(["embed", streamless.audioOnly, "--face", "--model", model]);
+    t.equal(noVideo.code, 1, noVideo.stderr);
+    t.match(noVideo.stderr, `skipped: Cannot decode "${streamless.audioOnly}": no video stream`);
+  } else t.comment("native ffmpeg absent: no streamless files in this test");
+});
+
+t.test("cmpc embed --format npy: a skipped input keeps its place as a NaN row", async (t) => {
+  const other = join(set.dir, set.videos[1]!.file);
+  const r = await cli(["embed", video, faceless, other, "--face", "--mean", "--format", "npy", "--model", model]);
+  t.equal(r.code, 1, r.stderr);
+  const npy = readNpy(r.stdout);
+  t.same(npy.shape, [3, 64], "one row per input");
+  t.ok(npy.rows[1]!.every(Number.isNaN), "the skipped input's row is NaN");
+  t.ok(npy.rows[0]!.every(Number.isFinite) && npy.rows[2]!.every(Number.isFinite));
+  const alone = readNpy((await cli(["embed", other, "--face", "--mean", "--format", "npy", "--model", model])).stdout);
+  t.same([...npy.rows[2]!], [...alone.rows[0]!], "row 2 is the third input's");
+  t.match(r.stderr, "wrote a 3×64 float32 .npy to stdout (a NaN row for each of the 1 skipped)");
+  t.match(r.stderr, "embed: 2 done, 1 skipped (1 no face found)");
+
+  const all = await cli(["embed", faceless, "--face", "--mean", "--format", "npy", "--model", model]);
+  t.equal(all.code, 1);
+  t.same(readNpy(all.stdout).shape, [1, 64], "even when every input was skipped");
+});
+
+t.test("cmpc embed: a .jpg asked for a voice is a skipped input", async (t) => {
+  const jpg = join(root, "crop.jpg");
+  await writeFile(jpg, "not read");
+  const r = await cli(["embed", jpg, "--voice", "--model", model]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, `skipped: Cannot embed "${jpg}": a .jpg face crop has no voice`);
+  const bad = await cli(["embed", jpg, video, "--face", "--mean", "--model", model]);
+  t.equal(bad.code, 1, "a .jpg that is not one is skipped, the others go on");
+  t.match(bad.stderr, `skipped: Cannot decode "${jpg}"`);
+  t.equal(rows(bad.stdout).length, 1);
 });

@@ -4,9 +4,9 @@ import { parseArgs } from "node:util";
 import { cosineSimilarity, type BackendPreference } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
-import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
+import { EXIT_FAILURE, EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { numberFlag } from "./_flags.ts";
-import { embedInputs, meanVector } from "./_features.ts";
+import { embedInputs, meanVector, skipSummary } from "./_features.ts";
 import { resolveModel } from "./_model.ts";
 
 /** `cmpc match`: which face a voice belongs to, or whether voice and face of a video belong together. */
@@ -78,28 +78,39 @@ Examples:
         towers,
         config,
         (i) => ({ voice: !pairMode || i === 0, face: !pairMode || i > 0 }),
-        { failFast: true },
       );
+      const fail = (e: (typeof emb)[number]) => {
+        // The voice (or the video) is what every score needs: no answer without it.
+        if (e.skipped !== null) throw new RangeError(`Cannot match: ${e.skipped.message.replace(/^Cannot \w+ /, "")}`);
+      };
       if (pairMode) {
-        const voice = meanVector(emb[0]!.voice.map((w) => w.embedding));
-        if (voice === null) throw new Error(`Cannot match: "${inputs[0]!}" has no voice window (no audio?)`);
-        const scores = faces.map((input, i) => {
-          const f = meanVector(emb[i + 1]?.face ?? []);
-          if (f === null) say(io, `${input}: no face found; left out`);
-          return { input, score: f === null ? null : round(cosineSimilarity(voice, f)) };
+        fail(emb[0]!);
+        const voice = meanVector(emb[0]!.result.voice.map((w) => w.embedding))!;
+        // A face candidate needs only a face: one that gives none is left out, and the rest still answer.
+        const candidates = emb.slice(1);
+        const scores = candidates.map((e) => {
+          const f = e.skipped === null ? meanVector(e.result.face) : null;
+          return {
+            input: e.name,
+            score: f === null ? null : round(cosineSimilarity(voice, f)),
+            ...(e.skipped === null ? {} : { skipped: e.skipped.reason }),
+          };
         });
         const ranked = [...scores].sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
         io.stdout.write(
           `${JSON.stringify({ voice: inputs[0], scores: ranked, best: ranked[0]?.score === null ? null : ranked[0]?.input, model: model.description })}\n`,
         );
-        return EXIT_OK;
+        const skipped = candidates.flatMap((e) => (e.skipped === null ? [] : [e.skipped]));
+        say(io, `match: face candidates: ${skipSummary(candidates.length - skipped.length, skipped)}`);
+        return skipped.length === 0 ? EXIT_OK : EXIT_FAILURE;
       }
+      fail(emb[0]!);
       threshold ??= model.runDir === null ? undefined : await storedThreshold(model.runDir);
       if (threshold === undefined) {
         threshold = 0;
         say(io, 'threshold: 0 (no calibrated threshold; run "cmpc eval" on the model or pass --threshold)');
       }
-      const e = emb[0]!;
+      const e = emb[0]!.result;
       const fps = 1;
       const windows = e.voice.map((w) => {
         const inside = e.face.filter((_, i) => (i + 0.5) / fps >= w.start && (i + 0.5) / fps < w.end);
