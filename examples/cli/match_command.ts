@@ -19,6 +19,9 @@ export const matchCommand: Command = {
 With --voice/--faces: embeds the voice (mean over its windows) and each face
 input (mean over its face crops; a .jpg is taken as a face crop) and prints the
 cosine score of each, best first, and which one the voice most likely belongs to.
+A face candidate needs only a face: one that gives none (missing, broken, no
+face found, undecodable) is skipped with a line on stderr and listed last with
+score null and why; the others still answer, and the exit status is 1.
 
 With --video: for each voice window of the video, scores the voice against the
 faces seen during that window (faces are sampled about once per second) and
@@ -37,8 +40,11 @@ ${threadsHelp(21)}
   -h, --help         show this help
 
 Output (stdout, one JSON object):
-  --faces: {voice, scores: [{input, score}], best, model}
+  --faces: {voice, scores: [{input, score, skipped?}], best, model}
   --video: {video, threshold, windows: [{start, end, faces, score, same}], mean, model}
+
+Exit status: 0 when every input was used, 1 when a face candidate was skipped
+or the voice (or --video) cannot be used, 2 for usage errors.
 
 Examples:
   cmpc match --voice interview.mp4 --faces alice.jpg bob.mp4 carol.mp4
@@ -81,7 +87,12 @@ Examples:
       );
       const fail = (e: (typeof emb)[number]) => {
         // The voice (or the video) is what every score needs: no answer without it.
-        if (e.skipped !== null) throw new RangeError(`Cannot match: ${e.skipped.message.replace(/^Cannot \w+ /, "")}`);
+        if (e.skipped !== null)
+          throw new RangeError(
+            pairMode
+              ? `Cannot match the voice of "${e.name}": ${e.skipped.reason}`
+              : `Cannot match "${e.name}": ${e.skipped.reason} (--video needs its voice and its faces)`,
+          );
       };
       if (pairMode) {
         fail(emb[0]!);

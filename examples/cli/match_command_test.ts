@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { cli, smallDemoSet } from "../../test/fixtures/cli_io.ts";
+import { writeFacelessVideo, writeStreamless } from "../../test/fixtures/odd_media.ts";
 
 const root = await mkdtemp(join(tmpdir(), "cmpc-match-test-"));
 t.teardown(() => rm(root, { recursive: true, force: true }));
@@ -57,4 +58,60 @@ t.test("cmpc match: usage errors", async (t) => {
   t.equal((await cli(["match", "--voice", file(0)])).code, 2, "--voice without faces");
   t.equal((await cli(["match", "--video", file(0), "--voice", file(1)])).code, 2);
   t.equal((await cli(["match", "--video", file(0), "--threshold", "x"])).code, 2);
+});
+
+t.test("cmpc match: face candidates that give no face are left out, the rest still answer (exit 1)", async (t) => {
+  const faceless = await writeFacelessVideo(join(root, "faceless.mp4"));
+  const streamless = writeStreamless(file(2), root);
+  const missing = join(root, "missing.mp4");
+  const faces = [file(1), faceless, missing, ...(streamless === null ? [] : [streamless.noAudio]), file(3)];
+  if (streamless === null) t.comment("native ffmpeg absent: no candidate without audio in this test");
+  const r = await cli(["match", "--voice", file(0), "--faces", ...faces, "--model", model]);
+  t.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout.toString()) as {
+    scores: { input: string; score: number | null; skipped?: string }[];
+    best: string;
+  };
+  t.same(
+    out.scores
+      .slice(0, 2)
+      .map((s) => s.input)
+      .sort(),
+    [file(1), file(3)].sort(),
+    "the usable candidates ranked first",
+  );
+  t.ok(out.scores.slice(0, 2).every((s) => s.score !== null && s.skipped === undefined));
+  t.ok([file(1), file(3)].includes(out.best), "a best answer from the rest");
+  const left = out.scores.slice(2);
+  t.same(
+    left.map((s) => s.score),
+    left.map(() => null),
+    "left-out candidates have no score",
+  );
+  t.same(
+    Object.fromEntries(left.map((s) => [s.input, s.skipped])),
+    {
+      [faceless]: "no face found",
+      [missing]: "no such file or folder",
+      ...(streamless === null ? {} : { [streamless.noAudio]: "no audio stream" }),
+    },
+    "each says why",
+  );
+  t.match(r.stderr, `skipped: Cannot cache "${faceless}": no face found in 2 frames`);
+  t.match(r.stderr, `skipped: Cannot list videos in "${missing}": no such file or folder`);
+  t.match(r.stderr, `match: face candidates: 2 done, ${left.length} skipped (`);
+
+  const ok = await cli(["match", "--voice", faceless, "--faces", file(1), "--model", model]);
+  t.equal(ok.code, 0, "a face-less video is a good voice");
+
+  const noVoice = await cli(["match", "--voice", missing, "--faces", file(1), "--model", model]);
+  t.equal(noVoice.code, 1);
+  t.match(noVoice.stderr, `cmpc match: Cannot match the voice of "${missing}": no such file or folder`);
+  t.equal(noVoice.stdout.length, 0, "no answer without the voice");
+  const noFace = await cli(["match", "--video", faceless, "--model", model]);
+  t.equal(noFace.code, 1);
+  t.match(
+    noFace.stderr,
+    `cmpc match: Cannot match "${faceless}": no face found (--video needs its voice and its faces)`,
+  );
 });
