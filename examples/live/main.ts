@@ -603,7 +603,13 @@ async function main(): Promise<void> {
     return crops;
   };
   const embedCrops = (crops: Awaited<ReturnType<typeof cropsOf>>) =>
-    lastValueFrom(from(crops.map((e) => e.face)).pipe(embedFace(model.face, { normalize: true }), toArray()));
+    // All faces of a frame in one batch (one forward instead of one per face).
+    lastValueFrom(
+      from(crops.map((e) => e.face)).pipe(
+        embedFace(model.face, { normalize: true, batchSize: Math.max(1, crops.length) }),
+        toArray(),
+      ),
+    );
 
   const enrol = async (files: readonly File[]): Promise<void> => {
     const notes: string[] = [];

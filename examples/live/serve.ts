@@ -2,7 +2,8 @@
  * `npm run live`: builds the live page and serves it on http://localhost:8080/
  * with the newest checkpoint of the demo run (`npm start` trains it).
  * Options: `--port N` (0 = any free port), `--host H`, `--run <run folder>`,
- * `--no-build` (serve the last `npm run live:build`).
+ * `--no-build` (serve the last `npm run live:build`), `--no-isolate` (no
+ * COOP/COEP headers: the page then runs on one thread, and says so).
  */
 import { parseArgs } from "node:util";
 import { buildLivePage } from "./build_live_page.ts";
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     host: { type: "string" },
     run: { type: "string" },
     "no-build": { type: "boolean" },
+    "no-isolate": { type: "boolean" },
   },
 });
 if (values["no-build"] !== true) {
@@ -24,6 +26,7 @@ const server = await startLiveServer({
   port: values.port === undefined ? 8080 : Number(values.port),
   ...(values.host === undefined ? {} : { host: values.host }),
   ...(values.run === undefined ? {} : { runDir: values.run }),
+  ...(values["no-isolate"] === true ? { isolate: false } : {}),
 });
 const model = await server.model();
 console.log(
