@@ -394,10 +394,12 @@ async function buildOne(
     check();
     const needs = options.needs?.(video) ?? { voice: true, face: true };
     if (utterances === 0 && (needs.voice || faces === 0))
-      throw new RangeError(`Cannot cache "${video.videoId}": it has no audio`);
+      throw new RangeError(
+        `Cannot cache "${video.videoId}": ${audioSeconds === 0 ? "it has no audio" : `its ${audioSeconds.toFixed(2)} s of audio gave no utterance`}`,
+      );
     if (faces === 0 && needs.face) {
       throw new RangeError(
-        `Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frames`}`,
+        `Cannot cache "${video.videoId}": ${frames === 0 ? "it has no video frames" : `no face found in ${frames} frame${frames === 1 ? "" : "s"}`}`,
       );
     }
     const summary = await writer.commit();

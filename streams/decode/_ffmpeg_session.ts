@@ -34,6 +34,9 @@ export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
 
 class Cancelled extends Error {}
 
+/** How much of a piped input is kept for explaining a failure. */
+const PIPE_HEAD_BYTES = 1 << 20;
+
 let deviceMajor = 200;
 
 /** Runs one job; returns normally after posting `done` or `failed`. */
@@ -81,6 +84,9 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
   let inputFd: any = null;
   let bytesRead = 0;
   let sawEnd = false;
+  // The start of a piped input, kept so that a failure can be explained
+  // (whether the container was cut short) as for a file.
+  const head = new Uint8Array(reader === null ? PIPE_HEAD_BYTES : 0);
   if (reader !== null) {
     const safe = job.input.name.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80) || "input";
     const path = `${dir}/${safe}`;
@@ -141,6 +147,7 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
           return 0;
         }
         buffer.set(shared.subarray(0, n), offset);
+        if (bytesRead < head.length) head.set(shared.subarray(0, Math.min(n, head.length - bytesRead)), bytesRead);
         bytesRead += n;
         return n;
       },
@@ -208,7 +215,10 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
     afill = rest.length;
     postWithCredit({ type: "audio", data: out }, [out.buffer]);
   }
+  let audioBytesOut = 0;
+  let framesOut = 0;
   const audioPath = outputDevice("a", (b) => {
+    audioBytesOut += b.length;
     let off = 0;
     while (off < b.length) {
       const n = Math.min(b.length - off, audioBytes - afill);
@@ -261,6 +271,7 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
         const done = frame;
         frame = null;
         flushAudio(); // audio written so far goes first, so the host can pair it
+        framesOut++;
         postWithCredit({ type: "frame", data: done, width: fw, height: fh }, [done.buffer]);
       }
     }
@@ -302,16 +313,88 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
       throw e;
     }
     if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) return;
+    // What the input holds, for explaining a failure: the file, or the kept
+    // start of a pipe that has ended.
+    const view = (): SyncReader | null =>
+      reader ??
+      (sawEnd
+        ? {
+            size: bytesRead,
+            read: (position, length) =>
+              head.subarray(Math.min(position, head.length), Math.min(position + length, head.length)),
+          }
+        : null);
+    if (ret === 0 && videoPath !== null && framesOut === 0 && log.length > 0) {
+      // ffmpeg ended well but wrote no frame: either the video decoder failed
+      // on every frame (e.g. a 1×1 MPEG-1 video is too small for it), or the
+      // video is shorter than half a frame interval, which the fps filter
+      // rounds to no frame (a 0.1 s clip at 1 fps): then take its first frame.
+      const failedFrames = undecodedFrames(log);
+      if (failedFrames !== null) {
+        post({ type: "failed", reason: "unsupported-codec", detail: failedFrames });
+        return;
+      }
+      if (reader !== null) {
+        flushAudio();
+        core.reset();
+        core.exec(
+          ...["-hide_banner", "-nostats", "-i", inputArg, "-map", "0:v:0", "-vf", `fps=${job.fps}:eof_action=pass`],
+          ...["-frames:v", "1", "-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", videoPath],
+        );
+        if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) return;
+      }
+    }
+    if (ret === 0 && (framesOut === 0 || audioBytesOut === 0) && (videoPath !== null || audioBytesOut === 0)) {
+      // ffmpeg ended well but an output it was asked for stayed empty.
+      const v = view();
+      const cut = v === null ? null : cutShort(v);
+      const size = v?.size ?? bytesRead;
+      const what = framesOut === 0 && videoPath !== null ? "no video frame" : "no audio";
+      if (cut !== null) {
+        post({
+          type: "failed",
+          reason: "truncated",
+          detail: `the file ends early (${cut}; ${size} bytes, ${what} in the part there is)`,
+        });
+        return;
+      }
+      if (framesOut === 0 && videoPath !== null) {
+        post({
+          type: "failed",
+          reason: "no-video",
+          detail: `its video stream holds no frame that decodes (${size} bytes)`,
+        });
+        return;
+      }
+    }
     if (ret === 0) {
       flushAudio();
       post({ type: "done" });
     } else {
-      const { reason, detail } = classify(log, bytesRead, reader?.size ?? null, reader);
+      const { reason, detail } = classify(log, bytesRead, reader?.size ?? null, view());
       post({ type: "failed", reason, detail });
     }
   } finally {
     for (const f of cleanup.reverse()) f();
   }
+}
+
+/**
+ * When ffmpeg's video decoder failed on the frames it read ("Error while
+ * decoding stream #0:N" for the video stream), a detail naming the decoder
+ * and its own reason; null otherwise.
+ */
+function undecodedFrames(log: string[]): string | null {
+  const text = log.join("\n");
+  const video = /Stream #0:(\d+)[^\n]*?: Video: (\w+)/.exec(text);
+  if (video === null) return null;
+  const [, index, codec] = video;
+  if (!new RegExp(`Error while decoding stream #0:${index}\\b`).test(text)) return null;
+  const said = log
+    .map((l) => new RegExp(`^\\[${codec} @ [^\\]]+\\] (.+)`).exec(l.trim())?.[1])
+    .find((m) => m !== undefined);
+  const size = /Video: [^\n]*?, (\d+)x(\d+)/.exec(text)?.slice(1).join("×");
+  return `ffmpeg.wasm's ${codec} decoder could not decode any of its ${size === undefined ? "" : `${size} `}frames${said === undefined ? "" : ` (${said.trim()})`}`;
 }
 
 /** Maps ffmpeg's log to a DecodeError reason and a one-line detail. */
@@ -355,10 +438,16 @@ function classify(
   } else if (moovMissing && reader === null && !/misdetection possible/.test(text)) {
     return ends("its index is missing");
   }
+  const cut = reader === null ? null : cutShort(reader);
   if (/atom truncated|truncated (?:header|file)|EOF inside/i.test(text)) return ends("its index is cut off");
   if (/: partial file/.test(text)) return ends("the frames its index lists are cut off");
-  if (/Stream map '0:a:0' matches no streams/.test(text)) return { reason: "no-audio", detail: "no audio stream" };
-  if (/Stream map '0:v:0' matches no streams/.test(text)) return { reason: "no-video", detail: "no video stream" };
+  const noAudio = /Stream map '0:a:0' matches no streams/.test(text);
+  const noVideo = /Stream map '0:v:0' matches no streams/.test(text);
+  // A stream missing from a file cut short may just lie past the cut.
+  if ((noAudio || noVideo) && cut !== null)
+    return ends(`${cut}, no ${noAudio ? "audio" : "video"} stream in the part there is`);
+  if (noAudio) return { reason: "no-audio", detail: "no audio stream" };
+  if (noVideo) return { reason: "no-video", detail: "no video stream" };
   const codec =
     /Decoder \(codec (\w+)\) not found/.exec(text) ??
     /doesn't sup+ort hardware accelerated (\w+) decoding/.exec(text) ??
@@ -379,6 +468,70 @@ function classify(
 }
 
 /**
+ * How the container shows it was cut short (an MP4 box, an MPEG program
+ * stream packet or a Matroska/WebM segment that runs past the end of the
+ * file), or null when it does not (or the container is none of these).
+ */
+function cutShort(reader: SyncReader): string | null {
+  const mp4 = walkMp4(reader);
+  if (mp4?.cut != null) return mp4.cut === "moov" ? "its index is cut off" : `its ${mp4.cut} box is cut off`;
+  if (walkMpegPs(reader)) return "its last packet is cut off";
+  if (walkEbml(reader)) return "its segment is cut off";
+  return null;
+}
+
+/** Whether an MPEG program stream (.mpg, .vob) has a pack or packet that runs past the end of the file. */
+function walkMpegPs(reader: SyncReader): boolean {
+  let at = 0;
+  for (let packets = 0; at + 6 <= reader.size && packets < 1_000_000; packets++) {
+    const h = reader.read(at, 14);
+    if (h.length < 6 || h[0] !== 0 || h[1] !== 0 || h[2] !== 1) return false; // not a start code: cannot tell
+    const code = h[3]!;
+    if (code === 0xb9) return false; // program end
+    let size: number;
+    if (code === 0xba) {
+      if ((h[4]! & 0xf0) === 0x20)
+        size = 12; // MPEG-1 pack header
+      else if ((h[4]! & 0xc0) === 0x40) {
+        if (h.length < 14) return at + 14 > reader.size;
+        size = 14 + (h[13]! & 7); // MPEG-2, with stuffing
+      } else return false;
+    } else if (code >= 0xbb) size = 6 + ((h[4]! << 8) | h[5]!);
+    else return false;
+    if (at + size > reader.size) return packets > 0;
+    at += size;
+  }
+  return false;
+}
+
+/** Whether a Matroska/WebM file's segment (of known size) runs past the end of the file. */
+function walkEbml(reader: SyncReader): boolean {
+  const h = reader.read(0, 64);
+  if (h.length < 8 || h[0] !== 0x1a || h[1] !== 0x45 || h[2] !== 0xdf || h[3] !== 0xa3) return false;
+  const vint = (at: number): { value: number; length: number; unknown: boolean } | null => {
+    const first = h[at];
+    if (first === undefined || first === 0) return null;
+    const length = Math.clz32(first) - 23;
+    if (at + length > h.length) return null;
+    let value = first & (0xff >> length);
+    let allOnes = value === 0xff >> length;
+    for (let i = 1; i < length; i++) {
+      value = value * 256 + h[at + i]!;
+      allOnes &&= h[at + i] === 0xff;
+    }
+    return { value, length, unknown: allOnes };
+  };
+  const headerSize = vint(4);
+  if (headerSize === null) return false;
+  const seg = 4 + headerSize.length + headerSize.value;
+  if (seg + 4 > h.length || h[seg] !== 0x18 || h[seg + 1] !== 0x53 || h[seg + 2] !== 0x80 || h[seg + 3] !== 0x67)
+    return false;
+  const segSize = vint(seg + 4);
+  if (segSize === null || segSize.unknown) return false;
+  return seg + 4 + segSize.length + segSize.value > reader.size;
+}
+
+/**
  * Walks the top-level boxes of an MP4 (a file starting with an `ftyp` box;
  * null for anything else): `damaged` says where a box header is not one
  * (its type not four printable characters, its size below 8), `cut` names
@@ -391,6 +544,7 @@ function walkMp4(reader: SyncReader): { damaged: string | null; cut: string | nu
   let at = 0;
   for (let boxes = 0; at + 8 <= reader.size && boxes < 10_000; boxes++) {
     const h = reader.read(at, 16);
+    if (h.length < 8) return { damaged: null, cut: null }; // past what is known of a pipe
     const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
     const typeBytes = h.subarray(4, 8);
     if (!typeBytes.every((b) => b >= 0x20 && b < 0x7f)) return { damaged: `no valid box at byte ${at}`, cut: null };

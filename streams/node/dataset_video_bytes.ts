@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import type { DatasetVideo } from "../formats/dataset_video.ts";
+import { ioErrorWords } from "./_io_error_words.ts";
 
 /** Options for {@linkcode datasetVideoBytes}. */
 export interface DatasetVideoBytesOptions {
@@ -50,7 +51,7 @@ export function datasetVideoBytes(
             try {
               handle = await open(file, "r");
             } catch (e) {
-              throw new TypeError(`Cannot read "${file}": ${(e as Error).message}`, { cause: e });
+              throw new TypeError(`Cannot read "${file}": ${ioErrorWords(e)}`, { cause: e });
             }
             position = 0;
             if (multi) {
@@ -61,7 +62,14 @@ export function datasetVideoBytes(
             }
           }
           const buf = new Uint8Array(chunkBytes);
-          const { bytesRead } = await handle.read(buf, 0, chunkBytes, position);
+          let bytesRead: number;
+          try {
+            ({ bytesRead } = await handle.read(buf, 0, chunkBytes, position));
+          } catch (e) {
+            await handle.close();
+            handle = null;
+            throw new TypeError(`Cannot read "${files[fileIndex]!}": ${ioErrorWords(e)}`, { cause: e });
+          }
           if (bytesRead === 0) {
             await handle.close();
             handle = null;

@@ -39,7 +39,8 @@ export function decodeDatasetVideo(
 export interface DecodeDatasetVideoFallback {
   /**
    * A file with no video stream (an .m4a, .mp3, .flac, a video container
-   * with audio only) gives audio-only samples (`frame: null`, one per
+   * with audio only), or with a video stream that ffmpeg.wasm cannot decode
+   * (a 1×1 MPEG-1 video), gives audio-only samples (`frame: null`, one per
    * second) instead of failing with a `no-video` DecodeError: for callers
    * that need only the voice.
    * @default false
@@ -80,7 +81,10 @@ function audioWhenNoVideo(
         try {
           sample = await current.read();
         } catch (e) {
-          if (started || !(e instanceof DecodeError) || e.reason !== "no-video") throw e;
+          // No video stream, or one ffmpeg.wasm cannot decode (decodeAudio then says
+          // whether the audio decodes: an unsupported audio codec fails there too).
+          if (started || !(e instanceof DecodeError) || (e.reason !== "no-video" && e.reason !== "unsupported-codec"))
+            throw e;
           started = true;
           current = audioOnly();
           sample = await current.read();

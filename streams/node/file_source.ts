@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { VideoSource } from "../sources/video_source.ts";
+import { ioErrorWords } from "./_io_error_words.ts";
 import { nodeDecoderWorker } from "./node_decoder_worker.ts";
 
 /**
@@ -23,15 +24,19 @@ export function fileSource(path: string, name: string = basename(path)): VideoSo
     name,
     worker: nodeDecoderWorker,
     async open() {
+      let st: Awaited<ReturnType<typeof stat>>;
       try {
-        const st = await stat(path);
-        if (!st.isFile()) throw new TypeError(`Cannot decode "${name}": ${path} is not a file`);
+        st = await stat(path);
       } catch (e) {
         if ((e as { code?: unknown }).code === "ENOENT") {
           throw new TypeError(`Cannot decode "${name}": file not found at ${path}`, { cause: e });
         }
-        throw e;
+        throw new TypeError(`Cannot decode "${name}": ${ioErrorWords(e)}`, { cause: e });
       }
+      if (!st.isFile())
+        throw new TypeError(
+          `Cannot decode "${name}": ${path} is ${st.isDirectory() ? "a directory" : "not a regular file"}, not a video file`,
+        );
       return { kind: "file", path };
     },
   };

@@ -1,0 +1,22 @@
+/** A file-system error in words ("it is a directory, not a file"), its code in brackets. */
+export function ioErrorWords(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file (ENOENT)";
+    case "EISDIR":
+      return "it is a directory, not a file (EISDIR)";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a folder (ENOTDIR)";
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (${code})`;
+    case "EMFILE":
+    case "ENFILE":
+      return `too many open files (${code})`;
+    case "EIO":
+      return "the disk could not be read (EIO)";
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
