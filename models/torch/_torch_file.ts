@@ -125,10 +125,42 @@ function storageType(g: unknown): { dtype: string; size: number } {
   throw new TorchFormatError(`unsupported storage type ${g instanceof PyGlobal ? g.qualified : String(g)}`);
 }
 
+function isStorage(v: unknown): v is Storage {
+  return typeof v === "object" && v !== null && typeof (v as Partial<Storage>).bytes === "function";
+}
+
+/** A short description of a pickled value, for error messages. */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `a tuple of ${v.length}`;
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "string") return JSON.stringify(v.slice(0, 40));
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
+  return typeof v === "object"
+    ? ((v as { constructor?: { name?: string } }).constructor?.name ?? "an object")
+    : typeof v;
+}
+
+/** The fields of a persistent id tuple, or a TorchFormatError. */
+function persistentId(pid: unknown, least: number): unknown[] {
+  if (!Array.isArray(pid) || pid.length < least)
+    throw new TorchFormatError(`a persistent id should be a tuple of ${least} or more, got ${describe(pid)}`);
+  if (typeof pid[2] !== "string" && typeof pid[2] !== "number")
+    throw new TorchFormatError(`a persistent id names its storage with ${describe(pid[2])}`);
+  return pid as unknown[];
+}
+
 function callHook(callable: PyGlobal, args: unknown[]): unknown {
   const q = callable.qualified;
   if (q === "torch._utils._rebuild_tensor_v2" || q === "torch._utils._rebuild_tensor") {
-    const [storage, offset, size, stride] = args as [Storage, number, number[], number[]];
+    const [storage, offset, size, stride] = args;
+    const ints = (v: unknown): v is number[] =>
+      Array.isArray(v) && v.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0);
+    if (!isStorage(storage) || typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0)
+      throw new TorchFormatError(
+        `${q} was called with a storage of ${describe(storage)} and an offset of ${describe(offset)}`,
+      );
+    if (!ints(size) || !ints(stride) || size.length !== stride.length)
+      throw new TorchFormatError(`${q} was called with size ${describe(size)} and stride ${describe(stride)}`);
     return new TorchTensor(storage, offset, [...size], [...stride]);
   }
   if (q === "torch._utils._rebuild_parameter" || q === "torch._utils._rebuild_parameter_with_state") {
@@ -167,8 +199,9 @@ function readZip(bytes: Uint8Array): unknown {
     throw new TorchFormatError("big-endian checkpoints are not supported");
   }
   const persistentLoad = (pid: unknown): Storage => {
-    const [kind, type, key] = pid as [string, unknown, string];
-    if (kind !== "storage") throw new TorchFormatError(`unknown persistent id kind "${kind}"`);
+    const [kind, type, rawKey] = persistentId(pid, 3);
+    const key = String(rawKey);
+    if (kind !== "storage") throw new TorchFormatError(`unknown persistent id kind ${describe(kind)}`);
     const t = storageType(type);
     const name = `${prefix}data/${key}`;
     return {
@@ -197,8 +230,9 @@ function readLegacy(bytes: Uint8Array): unknown {
   }
   const storages = new Map<string, { type: { dtype: string; size: number }; data: Uint8Array | null }>();
   const persistentLoad = (pid: unknown): Storage => {
-    const [kind, type, key, , , view] = pid as [string, unknown, string, string, number, unknown];
-    if (kind !== "storage") throw new TorchFormatError(`unknown persistent id kind "${kind}"`);
+    const [kind, type, rawKey, , , view] = persistentId(pid, 3);
+    const key = String(rawKey);
+    if (kind !== "storage") throw new TorchFormatError(`unknown persistent id kind ${describe(kind)}`);
     const t = storageType(type);
     if (!storages.has(key)) storages.set(key, { type: t, data: null });
     const viewOffset = Array.isArray(view) ? Number(view[1]) : 0;
@@ -223,6 +257,7 @@ function readLegacy(bytes: Uint8Array): unknown {
     if (s === undefined) throw new TorchFormatError(`legacy storage ${key} is not referenced`);
     if (pos + 8 > bytes.length) throw new TorchFormatError(`truncated: storage ${key} header at byte ${pos}`);
     const numel = Number(dv.getBigInt64(pos, true));
+    if (numel < 0) throw new TorchFormatError(`storage ${key} declares ${numel} elements`);
     pos += 8;
     const nbytes = numel * s.type.size;
     if (pos + nbytes > bytes.length)
