@@ -172,14 +172,18 @@ t.test("cmpc cache: a bad video is skipped, named in the listing, and exits 1 (0
   const r = await cli(["cache", mixed, "--store", store, "--config", "tiny"]);
   t.equal(r.code, 1, "a skipped video makes the exit status 1");
   t.match(r.stderr, /skipped: .*broken\.mp4/);
-  t.match(r.stderr, /cached 3 of 4 videos \(3 decoded, 0 already stored\), 1 skipped/);
+  t.match(
+    r.stderr,
+    /cache: 3 done, 1 skipped \(1 [^)]+\); 3 decoded now, 0 already stored/,
+    "a closing count with why",
+  );
   const listing = JSON.parse(readFileSync(join(store, "shards", "0-of-1.json"), "utf8")) as CacheShardListing;
   const bad = listing.videos.find((v) => v.videoId === "broken.mp4")!;
   t.equal(bad.key, null);
   t.match(bad.skipped, /broken\.mp4/, "the listing says why");
   const again = await cli(["cache", mixed, "--store", store, "--config", "tiny", "--allow-skipped"]);
   t.equal(again.code, 0, "--allow-skipped: a skip is not a failure");
-  t.match(again.stderr, /0 decoded, 3 already stored/);
+  t.match(again.stderr, /0 decoded now, 3 already stored/);
   const train = await cli(["train", "--store", store, "--config", "tiny", "--steps", "2", "--out", join(root, "m")]);
   t.equal(train.code, 0, train.stderr);
   t.match(train.stderr, /3 of 4 videos \(1 shard; 1 skipped by the workers\)/);

@@ -166,6 +166,12 @@ export interface CacheVideosOptions {
    * video stream at all (an .m4a, an audio-only container).
    */
   needs?: (video: DatasetVideo) => { voice: boolean; face: boolean };
+  /**
+   * Close with `<phase>: N done, M skipped (n reason; ...)` on stderr (a
+   * caller that says its own closing line passes false).
+   * @default true
+   */
+  summary?: boolean;
 }
 
 /** One video {@linkcode cacheVideos} left out. */
@@ -236,6 +242,8 @@ export async function cacheVideos(
     bar.stop();
     const end = events.find((e) => e.type === "done");
     if (end?.type !== "done") throw new Error("Cannot build the feature cache: it ended without a result");
+    if (options.summary !== false)
+      say(io, `${options.phase ?? "features"}: ${skipSummary(end.cache.videos.length, skipped)}`);
     return { cache: end.cache, store, built: end.built, reused: end.cached, skipped, cleanup };
   } catch (e) {
     await cleanup();
@@ -498,6 +506,7 @@ export async function embedInputs(
   const { cache, skipped, cleanup } = await cacheVideos(videos, io, {
     faceSize: config.face.size,
     phase: "decode",
+    summary: false,
     // A video asked for both keeps what it has (each missing one is said below).
     needs: (v) => {
       const a = asked(entryOf(v));

@@ -42,6 +42,30 @@ export function intFlag(name: string, value: string | undefined, bounds: IntBoun
 }
 
 /**
+ * A comma-separated list of whole numbers (`--splits 1,2`), each as
+ * {@linkcode intFlag} takes it. Undefined when the flag is absent.
+ *
+ * @example
+ * ```ts
+ * import { intListFlag } from "./_flags.ts";
+ * console.assert(intListFlag("splits", "1,2", { min: 1, max: 3 })!.join() === "1,2");
+ * // intListFlag("splits", "1,x") throws UsageError: --splits must be integers ≥ 0 separated by commas, got "1,x"
+ * ```
+ */
+export function intListFlag(name: string, value: string | undefined, bounds: IntBounds = {}): number[] | undefined {
+  if (value === undefined) return undefined;
+  const min = bounds.min ?? 0;
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  const items = value.split(",").map((v) => v.trim());
+  const ok = items.every((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max);
+  if (!ok) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be integers ${range} separated by commas, got "${value}"`);
+  }
+  return items.map(Number);
+}
+
+/**
  * A real-number flag (decimal or exponent notation, finite) that `ok`
  * accepts; `what` says which numbers those are ("a positive number").
  * Undefined when the flag is absent.

@@ -4,7 +4,8 @@ import { contentHash, shardVideos, sortVideos } from "../../streams/mod.ts";
 import { writeCacheShard, type CacheShardVideo } from "../../streams/node/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_FAILURE, EXIT_OK, say, UsageError, type Command } from "./_command.ts";
-import { cacheVideos, listInputs } from "./_features.ts";
+import { cacheVideos, listInputs, skipSummary } from "./_features.ts";
+import { intListFlag, numberFlag } from "./_flags.ts";
 import { resolveShard } from "./_shard.ts";
 import { resolveConfig } from "./_training.ts";
 
@@ -80,9 +81,8 @@ Examples:
     if (values.store === undefined) throw new UsageError("cmpc cache needs --store <dir>");
     if (!BACKENDS.includes(values.backend))
       throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
-    const fps = values.fps === undefined ? 1 : Number(values.fps);
-    if (!(fps > 0) || !Number.isFinite(fps))
-      throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+    const fps = numberFlag("fps", values.fps, (x) => x > 0, "a positive number") ?? 1;
+    const splits = intListFlag("splits", values.splits, { min: 1, max: 3 });
     const shard = resolveShard({ shard: values.shard, shards: values.shards }, io.env ?? {});
     const threads = threadsOption(values.threads);
     const config = await resolveConfig(values.config);
@@ -92,7 +92,7 @@ Examples:
     const all = sortVideos(
       await listInputs(positionals, io, {
         ...(values["split-file"] === undefined ? {} : { splitFile: values["split-file"] }),
-        ...(values.splits === undefined ? {} : { splits: values.splits.split(",").map(Number) }),
+        ...(splits === undefined ? {} : { splits }),
       }),
     );
     const mine = shardVideos(all, shard);
@@ -107,6 +107,7 @@ Examples:
       phase: "cache",
       fps,
       failFast: values["fail-fast"],
+      summary: false,
     });
     try {
       const stale = await built.store.removeStaleTemporaries(
@@ -150,7 +151,7 @@ Examples:
       const skipped = built.skipped.length;
       say(
         io,
-        `cached ${rows.length - skipped} of ${mine.length} videos (${built.built} decoded, ${built.reused} already stored), ${skipped} skipped`,
+        `cache: ${skipSummary(rows.length - skipped, built.skipped)}; ${built.built} decoded now, ${built.reused} already stored`,
       );
       io.stdout.write(
         `${JSON.stringify({

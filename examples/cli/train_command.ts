@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { BackendPreference } from "../../models/mod.ts";
 import { threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { intFlag, intListFlag, numberFlag } from "./_flags.ts";
 import { runTraining, type TrainingOptions } from "./_training.ts";
 
 const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"];
@@ -81,14 +82,9 @@ Examples:
     if (!BACKENDS.includes(values.backend))
       throw new UsageError(`--backend must be one of ${BACKENDS.join(", ")}, got "${values.backend}"`);
     if (values.resume && values.out === undefined) throw new UsageError("--resume needs --out <run-dir>");
-    const int = (name: string, v: string | undefined, min = 1): number | undefined => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-      return n;
-    };
-    const fps = values.fps === undefined ? undefined : Number(values.fps);
-    if (fps !== undefined && !(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+    const int = (name: string, v: string | undefined, min = 1, why?: string) =>
+      intFlag(name, v, { min, ...(why === undefined ? {} : { why }) });
+    const fps = numberFlag("fps", values.fps, (x) => x > 0, "a positive number");
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
     const options: TrainingOptions = {
       inputs: positionals,
@@ -98,7 +94,7 @@ Examples:
       resume: values.resume,
       ...(values.store === undefined ? {} : { store: values.store }),
     };
-    const steps = int("steps", values.steps);
+    const steps = int("steps", values.steps, 2, "the learning-rate schedule needs a warm-up and a decay");
     if (steps !== undefined) options.steps = steps;
     const every = int("checkpoint-every", values["checkpoint-every"]);
     if (every !== undefined) options.checkpointEvery = every;
@@ -108,7 +104,8 @@ Examples:
     if (seed !== undefined) options.seed = seed;
     if (fps !== undefined) options.fps = fps;
     if (values["split-file"] !== undefined) options.splitFile = values["split-file"];
-    if (values.splits !== undefined) options.splits = values.splits.split(",").map(Number);
+    const splits = intListFlag("splits", values.splits, { min: 1, max: 3 });
+    if (splits !== undefined) options.splits = splits;
     if (values["augment-faces"]) options.augmentFaces = true;
     options.threads = threadsOption(values.threads);
     const result = await runTraining(options, io);
