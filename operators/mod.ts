@@ -37,6 +37,7 @@ export {
 
 // Training
 export {
+  NonFiniteLossError,
   TrainSession,
   TrainingDiagnostics,
   assignPrototypes,

@@ -2,11 +2,13 @@
  * The training run behind `cmpc train` (and the built-in demo model):
  * inputs → feature cache → trainCmpc with checkpoints, JSONL log, plots;
  * Ctrl-C (the command's AbortSignal) checkpoints the last step and stops.
+ * Crash safety (docs/run-folder.md): a lock per run folder, leftovers of a
+ * killed run removed, the log cut back to the checkpoint on resume.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { lastValueFrom, takeWhile, tap } from "rxjs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { concatMap, lastValueFrom, map, takeWhile } from "rxjs";
 import {
   cmpcConfig,
   deserializeTrainState,
@@ -20,6 +22,7 @@ import {
   augmentFaces,
   fineTuneConfig,
   fineTuneParts,
+  NonFiniteLossError,
   samplePairs,
   selectLabelled,
   trainCmpc,
@@ -33,9 +36,13 @@ import {
   appendLog,
   IncompleteCacheError,
   initRunFolder,
+  listCheckpoints,
+  lockRunFolder,
   openShardedCache,
   readLatestCheckpoint,
   readLog,
+  tidyRunFolder,
+  truncateLog,
   writeCheckpoint,
   type ShardedCache,
 } from "../../streams/node/mod.ts";
@@ -147,18 +154,57 @@ function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-/** Trains CMPC on the inputs into a run folder. */
+/**
+ * Trains CMPC on the inputs into a run folder. The folder is locked for the
+ * run (`<run>/lock`; a second process on it is refused); temporaries that a
+ * killed run left are removed; a resumed run reads the newest checkpoint
+ * that deserialises (warning about damaged newer ones) and cuts log.jsonl
+ * back to its step. Each step's log line is written before its checkpoint.
+ */
 export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
   const runDir = resolve(o.out);
+  const created = !existsSync(runDir);
+  const lock = await lockRunFolder(runDir, {
+    command: o.fineTune === undefined ? "cmpc train" : "cmpc finetune",
+    onNote: (m) => {
+      say(io, `note: ${m}`);
+    },
+  });
+  try {
+    return await trainLocked(runDir, o, io);
+  } finally {
+    await lock.release();
+    // A run that failed before writing anything leaves no empty folder behind.
+    if (created && (await readdir(runDir).catch(() => ["?"])).length === 0)
+      await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): Promise<TrainingResult> {
+  const tidied = await tidyRunFolder(runDir);
+  const removed = tidied.temporaries.length + tidied.incomplete.length;
+  if (removed > 0)
+    say(
+      io,
+      `note: removed ${removed} leftover${removed === 1 ? "" : "s"} of an interrupted write in ${runDir}: ${[...tidied.temporaries, ...tidied.incomplete].map((f) => relative(runDir, f)).join(", ")}`,
+    );
   const choice = await startBackend(o.backend, "train", o.threads ?? 1);
   say(io, `backend: ${choice.summary}`);
   let resumeFrom: TrainState | undefined;
   if (o.resume) {
-    const latest = await readLatestCheckpoint(runDir);
+    let verified: TrainState | null = null;
+    const latest = await readLatestCheckpoint(runDir, {
+      verify: (bytes) => {
+        verified = deserializeTrainState(bytes);
+      },
+      onWarning: (m) => {
+        say(io, `warning: ${m}`);
+      },
+    });
     if (latest === null) throw new TypeError(`Cannot resume "${runDir}": it holds no checkpoint`);
-    resumeFrom = deserializeTrainState(latest.bytes);
+    resumeFrom = (verified as TrainState | null) ?? deserializeTrainState(latest.bytes);
     say(io, `resuming ${runDir} from step ${latest.step}`);
-  } else if (existsSync(join(runDir, "latest"))) {
+  } else if (existsSync(join(runDir, "latest")) || (await listCheckpoints(runDir)).length > 0) {
     throw new UsageError(`"${runDir}" already holds a run: pass --resume to continue it or choose another --out`);
   }
   const base = resumeFrom?.config ?? (await resolveConfig(o.config));
@@ -204,7 +250,9 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
         `Cannot resume "${runDir}": it was trained on ${String(resumeFrom.config.bankSize)} videos, these inputs give ${trainCache.videos.length}`,
       );
     }
-    await initRunFolder(runDir, config, { overwriteConfig: resumeFrom !== undefined });
+    // A resumed run rewrites its own config; a new one (no checkpoint here, checked above) replaces
+    // whatever config.json an earlier attempt that never checkpointed left.
+    await initRunFolder(runDir, config, { overwriteConfig: true });
     await writeFile(
       join(runDir, "inputs.json"),
       `${JSON.stringify({ inputs: o.inputs, ...(o.store === undefined ? {} : { store: resolve(o.store) }), videos: trainCache.videos.map((v) => v.videoId) }, null, 1)}\n`,
@@ -215,67 +263,106 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     const startStep = resumeFrom?.step ?? 0;
     if (startStep >= steps)
       throw new UsageError(`the run is already at step ${startStep}; pass --steps above it to train on`);
+    // Lines past the checkpoint (steps a killed run took after it) would repeat once training goes on.
+    const dropped = await truncateLog(runDir, startStep);
+    if (dropped > 0)
+      say(
+        io,
+        `note: dropped ${dropped} log.jsonl line${dropped === 1 ? "" : "s"} past step ${startStep} (written after the checkpoint, or cut short)`,
+      );
     say(
       io,
       `training ${config.preset} towers for steps ${startStep + 1}..${steps} (checkpoint every ${every}) into ${runDir}`,
     );
 
     let session: TrainSession | null = null;
-    let interruptedState: TrainState | null = null;
+    let stoppedAt: number | null = null;
     let lastCheckpointed = startStep;
     let last: StepEvent | null = null;
-    let logChain: Promise<void> = Promise.resolve();
     const bar = progress(io, "train", steps - startStep);
     const write = async (state: TrainState) => {
-      await writeCheckpoint(runDir, state.step, serializeTrainState(state), {
-        keep: 3,
-        meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null },
-      });
+      try {
+        await writeCheckpoint(runDir, state.step, serializeTrainState(state), {
+          keep: 3,
+          meta: { samplesSeen: state.samplesSeen, loss: last?.loss.total ?? null },
+        });
+      } catch (e) {
+        throw new Error(
+          `${(e as Error).message}; the checkpoint of step ${state.step} was not written, ${
+            lastCheckpointed === 0
+              ? "and there is no earlier one"
+              : `the previous one (step ${lastCheckpointed}) is whole: free some space and continue with --resume`
+          }`,
+          { cause: e },
+        );
+      }
       lastCheckpointed = state.step;
     };
-    await lastValueFrom(
-      trainCmpc(
-        ({ rng, samplesSeen }) => {
-          const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
-          return o.augmentFaces === true ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen })) : pairs;
-        },
-        {
-          config,
-          steps,
-          backend: "current",
-          ...(resumeFrom === undefined ? {} : { resumeFrom }),
-          ...(parts === undefined ? {} : { parts }),
-          checkpoint: { every, write, final: true },
-          onSession: (s) => {
-            session = s;
+    try {
+      await lastValueFrom(
+        trainCmpc(
+          ({ rng, samplesSeen }) => {
+            const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
+            return o.augmentFaces === true
+              ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen }))
+              : pairs;
           },
-          onCluster: (c) => {
-            if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+          {
+            config,
+            steps,
+            backend: "current",
+            ...(resumeFrom === undefined ? {} : { resumeFrom }),
+            ...(parts === undefined ? {} : { parts }),
+            onSession: (s) => {
+              session = s;
+            },
+            onCluster: (c) => {
+              if (io.verbose) say(io, `re-clustered the memory banks at step ${c.step} in ${c.ms.toFixed(0)} ms`);
+            },
           },
-        },
-      ).pipe(
-        tap((e) => {
-          last = e;
-          bar.update(e.step - startStep, {
-            loss: e.loss.total,
-            lr: e.learningRate,
-            "pairs/s": Math.round(e.samplesPerSecond),
-          });
-          if (io.signal.aborted && session !== null) interruptedState = session.toState();
-        }),
-        tap((e) => {
-          logChain = logChain.then(() => appendLog(runDir, { kind: "step", ...stepRecord(e) }));
-        }),
-        takeWhile(() => !io.signal.aborted, true),
-      ),
-      { defaultValue: null },
-    );
+        ).pipe(
+          // An interrupt lets the step under way finish and checkpoints it.
+          takeWhile(() => !io.signal.aborted, true),
+          // The state is captured synchronously, as the step ends (the session runs on meanwhile).
+          map((e) => {
+            last = e;
+            bar.update(e.step - startStep, {
+              loss: e.loss.total,
+              lr: e.learningRate,
+              "pairs/s": Math.round(e.samplesPerSecond),
+            });
+            if (io.signal.aborted) stoppedAt = e.step;
+            const due = e.step % every === 0 || e.step >= steps || io.signal.aborted;
+            return { e, state: due && session !== null ? session.toState() : null };
+          }),
+          // The step's log line goes first, so every checkpointed step is in the log.
+          concatMap(async ({ e, state }) => {
+            await appendLog(runDir, { kind: "step", ...stepRecord(e) });
+            if (state !== null) await write(state);
+            return e;
+          }),
+        ),
+        { defaultValue: null },
+      );
+    } catch (e) {
+      bar.stop();
+      if (e instanceof NonFiniteLossError) {
+        await appendLog(runDir, { kind: "failed", step: e.step, error: e.message }).catch(() => undefined);
+        throw new RangeError(
+          `${e.message}; training stopped before applying it (${
+            lastCheckpointed === 0
+              ? "no checkpoint was written yet"
+              : `the last good checkpoint, step ${lastCheckpointed}, is kept in ${runDir}`
+          })`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
     bar.stop();
-    await logChain;
-    const stopped = interruptedState as TrainState | null;
-    if (stopped !== null && stopped.step !== lastCheckpointed) await write(stopped);
+    const stopped = stoppedAt as number | null;
     const finalEvent = last as StepEvent | null;
-    const finalStep = stopped?.step ?? finalEvent?.step ?? startStep;
+    const finalStep = finalEvent?.step ?? startStep;
     await appendLog(runDir, {
       kind: stopped === null ? "done" : "interrupted",
       step: finalStep,
@@ -283,7 +370,7 @@ export async function runTraining(o: TrainingOptions, io: CommandIo): Promise<Tr
     });
     await writePlots(runDir);
     if (stopped !== null)
-      say(io, `interrupted: checkpoint of step ${finalStep} written to ${runDir}; continue with --resume`);
+      say(io, `interrupted: checkpoint of step ${lastCheckpointed} written to ${runDir}; continue with --resume`);
     return {
       runDir,
       step: finalStep,

@@ -6,7 +6,7 @@ import { deserializeTrainState, type BackendPreference, type TrainState } from "
 import { parseManifest } from "../../streams/mod.ts";
 import { readLatestCheckpoint } from "../../streams/node/mod.ts";
 import { threadsHelp, threadsOption } from "./_backend.ts";
-import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { EXIT_OK, interruptedExitCode, UsageError, type Command } from "./_command.ts";
 import { intFlag, numberFlag } from "./_flags.ts";
 import { runTraining, type TrainingOptions } from "./_training.ts";
 
@@ -28,7 +28,7 @@ model's). Labels come from the inputs (a folder's manifest.csv, a VoxCeleb1
 root's speaker ids, the demo data's identities) or from --labels. Writes a run
 folder as cmpc train does (config.json, inputs.json, labels.json, log.jsonl,
 checkpoints/, latest, plots/); cmpc embed, match, eval and the live page use
-it like any model. Ctrl-C checkpoints; continue with --resume.
+it like any model. Ctrl-C checkpoints and exits 130; continue with --resume.
 
 Skipped and reported: labels naming clips that are not among the inputs (or
 gave no features), identities with fewer than 2 labelled clips. Refused: a
@@ -152,7 +152,7 @@ Examples:
     if (values["augment-faces"]) options.augmentFaces = true;
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);
-    return EXIT_OK;
+    return result.interrupted ? interruptedExitCode(io.signal) : EXIT_OK;
   },
 };
 

@@ -1,13 +1,21 @@
 /**
  * `cmpc`: the command-line tool. Subcommands: train, finetune, embed, match,
  * eval, import-torch, export-torch, demo-data. Exit codes: 0 ok, 1 failure,
- * 2 usage error.
+ * 2 usage error, 130 (SIGINT) or 143 (SIGTERM) when interrupted.
  * Progress goes to stderr (bars on a TTY, JSON lines otherwise or with
  * `--json`); stdout carries only each command's own output.
  *
  * @module
  */
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandIo } from "./_command.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  interruptedExitCode,
+  UsageError,
+  type Command,
+  type CommandIo,
+} from "./_command.ts";
 import { COMMANDS } from "./_commands.ts";
 import { joinNegativeValues } from "./_flags.ts";
 
@@ -55,9 +63,15 @@ export async function runCli(argv: string[], io: Omit<CommandIo, "json" | "verbo
     return EXIT_OK;
   }
   try {
-    return await command.run(rest.slice(1), full);
+    const code = await command.run(rest.slice(1), full);
+    // An interrupted command never reports success: the shell's 128 + signal.
+    return code === EXIT_OK && io.signal.aborted ? interruptedExitCode(io.signal) : code;
   } catch (e) {
     const err = e as Error & { code?: string };
+    if (io.signal.aborted && !(err instanceof UsageError)) {
+      io.stderr.write(`cmpc ${name}: ${verbose ? (err.stack ?? err.message) : err.message}\n`);
+      return interruptedExitCode(io.signal);
+    }
     if (err instanceof UsageError || (typeof err.code === "string" && err.code.startsWith("ERR_PARSE_ARGS"))) {
       io.stderr.write(`cmpc ${name}: ${err.message}\nRun "cmpc ${name} --help" for usage.\n`);
       return EXIT_USAGE;

@@ -70,7 +70,7 @@ t.test(
   },
 );
 
-t.test("cmpc train: Ctrl-C (the abort signal) writes a checkpoint of the current step and exits cleanly", async (t) => {
+t.test("cmpc train: Ctrl-C (the abort signal) writes a checkpoint of the current step and exits 130", async (t) => {
   const run = join(root, "interrupted");
   let seen = 0;
   const r = await cli(
@@ -95,7 +95,7 @@ t.test("cmpc train: Ctrl-C (the abort signal) writes a checkpoint of the current
       },
     },
   );
-  t.equal(r.code, 0, r.stderr);
+  t.equal(r.code, 130, `exit 130, the shell's 128 + SIGINT\n${r.stderr}`);
   const result = JSON.parse(r.stdout.toString()) as { step: number; interrupted: boolean };
   t.equal(result.interrupted, true);
   t.ok(result.step >= 2 && result.step < 50, `stopped at step ${result.step}`);

@@ -30,7 +30,7 @@ export { encode } from "./encode.ts";
 export { updateMemoryBank } from "./update_memory_bank.ts";
 export { assignPrototypes, type AssignPrototypesOptions } from "./assign_prototypes.ts";
 export { recalibratedLoss } from "./recalibrated_loss.ts";
-export { trainStep, type TrainStepOptions } from "./train_step.ts";
+export { NonFiniteLossError, trainStep, type TrainStepOptions } from "./train_step.ts";
 export { checkpointEvery, type CheckpointEveryOptions, type CheckpointWriter } from "./checkpoint_every.ts";
 
 // Events and diagnostics

@@ -10,11 +10,33 @@ import type { TrainSession } from "./train_session.ts";
 /** Options for {@linkcode trainStep}. */
 export interface TrainStepOptions {
   /**
-   * Throw a `RangeError` (naming the step) when the loss is not finite,
-   * instead of applying NaN gradients.
+   * Throw a {@linkcode NonFiniteLossError} (naming the step) when the loss
+   * or a gradient is NaN or infinite, before anything is applied, instead of
+   * writing NaN into the weights.
    * @default {true}
    */
   failOnNonFinite?: boolean;
+}
+
+/**
+ * A training step whose loss or gradients are NaN or infinite: thrown by
+ * {@linkcode trainStep} before the update, so the weights, banks and
+ * optimiser still hold the state after the previous step.
+ */
+export class NonFiniteLossError extends RangeError {
+  override name = "NonFiniteLossError";
+  constructor(
+    /** The step that failed (1-based, as in step events). */
+    readonly step: number,
+    /** The loss (NaN, ±Infinity, or finite when only a gradient is not). */
+    readonly loss: number,
+  ) {
+    super(
+      Number.isFinite(loss)
+        ? `Cannot take training step ${step}: the loss is ${loss} but its gradients are not finite (NaN or infinite)`
+        : `Cannot take training step ${step}: the loss is ${loss}`,
+    );
+  }
 }
 
 /**
@@ -75,10 +97,10 @@ export function trainStep(
         const g = r.grads[v.name];
         if (g !== undefined) grads[name] = g;
       }
-      if (failOnNonFinite && !Number.isFinite(total)) {
+      if (failOnNonFinite && (!Number.isFinite(total) || !allFinite(Object.values(grads)))) {
         tf.dispose(Object.values(r.grads));
         grads = {};
-        throw new RangeError(`Cannot take training step ${session.step + 1}: the loss is ${total}`);
+        throw new NonFiniteLossError(session.step + 1, total);
       }
       session.optimizer.lr = lr;
       session.optimizer.applyGradients(grads, vars);
@@ -139,6 +161,15 @@ export function trainStep(
       numTensors: tf.memory().numTensors,
     };
   });
+}
+
+/** Whether every element of `tensors` is finite: a NaN or ±∞ anywhere makes the sum of the sums non-finite. */
+function allFinite(tensors: tf.Tensor[]): boolean {
+  if (tensors.length === 0) return true;
+  const s = tf.tidy(() => tf.addN(tensors.map((g) => tf.sum(g))));
+  const v = s.dataSync()[0]!;
+  s.dispose();
+  return Number.isFinite(v);
 }
 
 function weightStats(w: ArrayLike<number>): RecalibrationStats {

@@ -29,12 +29,21 @@ export {
   readLog,
   readRunConfig,
   runFolderPaths,
+  tidyRunFolder,
+  truncateLog,
   writeCheckpoint,
   type InitRunFolderOptions,
   type ReadLatestCheckpointOptions,
   type StoredCheckpoint,
+  type TidiedRunFolder,
   type WriteCheckpointOptions,
 } from "./run_folder.ts";
+export {
+  lockRunFolder,
+  RunFolderLockedError,
+  type LockRunFolderOptions,
+  type RunFolderLock,
+} from "./lock_run_folder.ts";
 export { NodeFeatureStore, type NodeFeatureStoreOptions } from "./node_feature_store.ts";
 export { writeCacheShard, type CacheShardListing, type CacheShardVideo } from "./write_cache_shard.ts";
 export { IncompleteCacheError, openShardedCache, type ShardedCache } from "./open_sharded_cache.ts";

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "./write_file_atomic.ts";
@@ -113,7 +114,12 @@ export async function readRunConfig(runDir: string): Promise<unknown> {
 export async function appendLog(runDir: string, entry: object): Promise<void> {
   const line = JSON.stringify(entry);
   if (line.includes("\n")) throw new TypeError("Cannot append a log entry: its JSON contains a newline");
-  await appendFile(runFolderPaths(runDir).log, `${line}\n`, "utf8");
+  const path = runFolderPaths(runDir).log;
+  try {
+    await appendFile(path, `${line}\n`, "utf8");
+  } catch (e) {
+    throw new Error(`Cannot append to "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 /**
@@ -157,7 +163,9 @@ export interface WriteCheckpointOptions {
 /**
  * Writes `checkpoints/<step>/state.bin` and `meta.json` atomically, then
  * points `latest` at the step, so `latest` always names a complete
- * checkpoint even if the process dies mid-write.
+ * checkpoint even if the process dies mid-write. A write that fails (a full
+ * disk) throws `Cannot write "<file>": <cause>` after removing the new
+ * step's folder; `latest` and the earlier checkpoints are untouched.
  *
  * @example
  * ```ts
@@ -177,12 +185,19 @@ export async function writeCheckpoint(
     throw new RangeError(`Cannot write a checkpoint to "${runDir}": step must be a non-negative integer, got ${step}`);
   }
   const p = runFolderPaths(runDir);
-  await mkdir(p.checkpointDir(step), { recursive: true });
-  await writeFileAtomic(p.checkpoint(step), bytes);
-  const meta = { ...options.meta, step, bytes: bytes.length, createdAt: new Date().toISOString() };
-  await writeFileAtomic(p.checkpointMeta(step), `${JSON.stringify(meta, null, 2)}\n`);
-  await fsyncDir(p.checkpoints);
-  await writeFileAtomic(p.latest, `${step}\n`);
+  const fresh = !existsSync(p.checkpointDir(step));
+  try {
+    await mkdir(p.checkpointDir(step), { recursive: true });
+    await writeFileAtomic(p.checkpoint(step), bytes);
+    const meta = { ...options.meta, step, bytes: bytes.length, createdAt: new Date().toISOString() };
+    await writeFileAtomic(p.checkpointMeta(step), `${JSON.stringify(meta, null, 2)}\n`);
+    await fsyncDir(p.checkpoints);
+    await writeFileAtomic(p.latest, `${step}\n`);
+  } catch (e) {
+    // A failed write (a full disk): drop the half-made folder; `latest` and the older checkpoints stay as they were.
+    if (fresh) await rm(p.checkpointDir(step), { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
   const keep = options.keep ?? Infinity;
   if (Number.isFinite(keep)) {
     const steps = await listCheckpoints(runDir);
@@ -323,4 +338,95 @@ async function readCheckpointAt(
     }
   }
   return { step: typeof meta["step"] === "number" ? meta["step"] : step, bytes: view, meta };
+}
+
+/** What {@linkcode tidyRunFolder} removed. */
+export interface TidiedRunFolder {
+  /** Temporary files of atomic writes that a killed process left (`.<name>.<hex>.tmp`). */
+  temporaries: string[];
+  /** Checkpoint folders without both `state.bin` and `meta.json` (a write that died). */
+  incomplete: string[];
+}
+
+/**
+ * Removes what a killed writer leaves in a run folder: the temporaries of
+ * interrupted atomic writes (`.state.bin.<hex>.tmp`, `.latest.<hex>.tmp`, …)
+ * in the folder and its checkpoint folders, and checkpoint folders that are
+ * not complete. Complete checkpoints, `latest` and the log are left alone.
+ * Call it only while holding the folder's lock (`lockRunFolder`), so that
+ * no other process is writing there.
+ *
+ * @example
+ * ```ts
+ * import { tidyRunFolder } from "cmpc-stream/streams/node";
+ * const { temporaries } = await tidyRunFolder("runs/a");
+ * ```
+ */
+export async function tidyRunFolder(runDir: string): Promise<TidiedRunFolder> {
+  const p = runFolderPaths(runDir);
+  const temporaries: string[] = [];
+  const incomplete: string[] = [];
+  const isTemporary = (name: string) => /^\..+\.[0-9a-f]{12}\.tmp$/.test(name);
+  const sweep = async (dir: string) => {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!isTemporary(name)) continue;
+      await rm(join(dir, name), { force: true });
+      temporaries.push(join(dir, name));
+    }
+  };
+  await sweep(runDir);
+  await sweep(p.checkpoints);
+  const complete = new Set(await listCheckpoints(runDir));
+  for (const name of await readdir(p.checkpoints).catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    if (complete.has(Number(name))) {
+      await sweep(join(p.checkpoints, name));
+    } else {
+      await rm(join(p.checkpoints, name), { recursive: true, force: true });
+      incomplete.push(join(p.checkpoints, name));
+    }
+  }
+  return { temporaries, incomplete };
+}
+
+/**
+ * Cuts `log.jsonl` back to step `step`: entries with a numeric `step` above
+ * it (written after the checkpoint a resumed run starts from) and a torn
+ * last line are dropped; entries without a step are kept. The file is
+ * rewritten atomically, and only when something was dropped. Returns how
+ * many entries (and torn lines) were dropped.
+ *
+ * @example
+ * ```ts
+ * import { truncateLog } from "cmpc-stream/streams/node";
+ * await truncateLog("runs/a", 1000); // before resuming from checkpoints/1000
+ * ```
+ */
+export async function truncateLog(runDir: string, step: number): Promise<number> {
+  const path = runFolderPaths(runDir).log;
+  const text = await readFile(path, "utf8").catch(() => null);
+  if (text === null) return 0;
+  const kept: string[] = [];
+  let dropped = 0;
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch (e) {
+      if (i === lines.length - 1) {
+        dropped += 1; // a torn final line
+        continue;
+      }
+      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+    const s = entry["step"];
+    if (typeof s === "number" && s > step) dropped += 1;
+    else kept.push(line);
+  }
+  if (dropped > 0) await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(""));
+  return dropped;
 }

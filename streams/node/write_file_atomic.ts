@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { writeFault } from "./_write_faults.ts";
 
 /**
  * Writes a file so that readers see either the old content or the whole new
  * content, even across a crash or power loss: the data goes to a temporary
  * name in the same folder, is fsync'ed, renamed over `path`, and the folder
  * is fsync'ed (where the platform allows it) so that the rename is durable.
+ * A failed write (a full disk) removes the temporary file and leaves `path`
+ * as it was. Temporaries are named `.<name>.<12 hex>.tmp`; one left by a
+ * killed process is removed by `tidyRunFolder` in run folders.
  *
  * @example
  * ```ts
@@ -20,7 +24,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   try {
     const fh = await open(tmp, "w");
     try {
-      await fh.writeFile(data);
+      const fault = writeFault();
+      if (fault === null) await fh.writeFile(data);
+      else await fault(fh, data, path);
       await fh.sync();
     } finally {
       await fh.close();
