@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { BackendPreference } from "../../models/mod.ts";
 import { threadsHelp, threadsOption } from "./_backend.ts";
-import { EXIT_OK, UsageError, type Command } from "./_command.ts";
+import { EXIT_OK, interruptedExitCode, UsageError, type Command } from "./_command.ts";
 import { intFlag, intListFlag, numberFlag } from "./_flags.ts";
 import { runTraining, type TrainingOptions } from "./_training.ts";
 
@@ -20,7 +20,9 @@ VoxCeleb1 root (wav/, unzippedFaces/, vox1_meta.csv, identity_splits.txt).
 Writes a run folder: config.json, inputs.json, log.jsonl (one line per step),
 checkpoints/<step>/ (the newest 3 kept), latest, cache/ (features) and plots/
 (loss parts, learning rate, recalibration-weight histogram, cluster sizes).
-Ctrl-C checkpoints the current step and exits; continue with --resume.
+Ctrl-C (SIGINT) or SIGTERM finishes the current step, checkpoints it and exits
+130 (143 for SIGTERM); continue with --resume. The run folder is locked while
+it trains (<out>/lock): a second train on the same --out is refused.
 With --store and no videos it trains from a store that "cmpc cache" workers
 finished (every shard listed), reading no video at all.
 
@@ -110,6 +112,6 @@ Examples:
     options.threads = threadsOption(values.threads);
     const result = await runTraining(options, io);
     io.stdout.write(`${JSON.stringify(result)}\n`);
-    return EXIT_OK;
+    return result.interrupted ? interruptedExitCode(io.signal) : EXIT_OK;
   },
 };
