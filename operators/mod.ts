@@ -101,12 +101,15 @@ export {
   embedVoice,
   loadTowers,
   matchVoiceToFaces,
+  voiceWindows,
   type EmbedFaceOptions,
   type EmbedVoiceOptions,
   type LoadTowersOptions,
   type MatchQuery,
   type MatchResult,
   type MatchVoiceToFacesOptions,
+  type VoiceWindow,
+  type VoiceWindowsOptions,
 } from "./infer/mod.ts";
 
 // Evaluation

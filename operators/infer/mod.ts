@@ -13,6 +13,9 @@ export { loadTowers, type LoadTowersOptions } from "./load_towers.ts";
 export { embedVoice, type EmbedVoiceOptions } from "./embed_voice.ts";
 export { embedFace, type EmbedFaceOptions } from "./embed_face.ts";
 
+// Voice windows of cached utterances, placed in time
+export { voiceWindows, type VoiceWindow, type VoiceWindowsOptions } from "./voice_windows.ts";
+
 // Matching
 export {
   matchVoiceToFaces,
