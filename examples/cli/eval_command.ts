@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -49,7 +49,11 @@ retrieval/*_20k.csv; absent files are listed and skipped), embeds the files
 from the VoxCeleb1 tree --data (wav/<id>/<ytid>/<n>.wav,
 unzippedFaces/<name>/1.6/<ytid>/<frame>.jpg) as the official code (5 voice
 crops and face + flip for verification), and reports AUC / EER, 1:2 matching
-accuracy and retrieval mAP. Missing files drop the pairs that need them.
+accuracy and retrieval mAP. Missing files drop the pairs that need them: the
+report counts them ("missing": how many of the listed files, of which voices
+and faces, the first names) and names any list left with nothing to score;
+--strict makes a missing file fatal. Exit status: 0 with a report, 1 when no
+list could be scored (or with --strict and missing files), 2 for usage errors.
 
 vfal protocol: builds vfal-eva's lists (verification, 1:2, 1:N, retrieval)
 from the identities of --data: the unseen-unheard split (label 4) of a
@@ -68,6 +72,8 @@ Options:
   --limit <n>         score at most n pairs / trials per list (quick checks)
   --seed <n>          seed of the crops and of the vfal lists (default: 100)
   --format <f>        table | json (default: table)
+  --strict            a listed file missing from --data is fatal (exit 1,
+                      naming them) instead of dropping the pairs that need it
   --backend <b>       wasm | cpu | tensorflow | auto (default: wasm)
 ${threadsHelp(22)}
   -h, --help          show this help
@@ -91,6 +97,7 @@ Examples:
         format: { type: "string", default: "table" },
         backend: { type: "string", default: "wasm" },
         threads: { type: "string" },
+        strict: { type: "boolean", default: false },
       },
     });
     const protocol = values.protocol ?? (values.lists === undefined ? "vfal" : "official");
@@ -110,16 +117,28 @@ Examples:
     const config = model.state.config;
     const towers = loadTowers(model.state);
     let results: EvaluationResult[];
+    let gaps: EvalGaps = { missing: null, unscored: [] };
     try {
-      results =
-        protocol === "official"
-          ? await official(values.lists!, values.data, towers, config, io, limit, seed)
-          : await vfal(values.data, towers, config, io, limit, seed);
+      if (protocol === "official") {
+        const o = await official(values.lists!, values.data, towers, config, io, limit, seed, values.strict);
+        results = o.results;
+        gaps = o.gaps;
+      } else results = await vfal(values.data, towers, config, io, limit, seed);
     } finally {
       towers.voice.dispose();
       towers.face.dispose();
     }
-    const report = reportEvaluation(results, { title: `cmpc eval (${protocol}) of ${model.description}` });
+    const title = `cmpc eval (${protocol}) of ${model.description}`;
+    if (results.length === 0) {
+      // Nothing to score: the report still says what was missing, and eval.json keeps what it had.
+      io.stdout.write(
+        values.format === "json"
+          ? `${JSON.stringify({ protocol, threshold: null, title, results: [], ...gapsJson(gaps) })}\n`
+          : `${title}\n${gapsTable(gaps)}\n`,
+      );
+      throw new TypeError(`Cannot evaluate: no list in "${values.lists!}" could be scored`);
+    }
+    const report = reportEvaluation(results, { title });
     const verification = results.find((r) => r.kind === "verification");
     const vfalResult = results.find((r) => r.kind === "vfal-eva");
     const threshold =
@@ -133,19 +152,66 @@ Examples:
       await mkdir(join(outDir, "plots"), { recursive: true });
       await writeFile(
         join(outDir, "eval.json"),
-        `${JSON.stringify({ protocol, threshold, report: report.json }, null, 1)}\n`,
+        `${JSON.stringify({ protocol, threshold, report: { ...report.json, ...gapsJson(gaps) } }, null, 1)}\n`,
       );
       if (report.rocSvg !== null) await writeFile(join(outDir, "plots", "roc.svg"), report.rocSvg);
       say(io, `wrote ${join(resolve(outDir), "eval.json")}${report.rocSvg === null ? "" : " and plots/roc.svg"}`);
     }
     io.stdout.write(
-      values.format === "json" ? `${JSON.stringify({ protocol, threshold, ...report.json })}\n` : `${report.table}\n`,
+      values.format === "json"
+        ? `${JSON.stringify({ protocol, threshold, ...report.json, ...gapsJson(gaps) })}\n`
+        : `${report.table}\n${gapsTable(gaps)}`,
     );
     return EXIT_OK;
   },
 };
 
 type Towers = { voice: Tower; face: Tower };
+
+/** What an official evaluation could not use: listed files absent from --data, and lists left with nothing to score. */
+interface EvalGaps {
+  missing: { files: number; of: number; voices: number; faces: number; examples: string[] } | null;
+  unscored: { list: string; reason: string }[];
+}
+
+function gapsJson(g: EvalGaps): Record<string, unknown> {
+  return {
+    ...(g.missing === null ? {} : { missing: g.missing }),
+    ...(g.unscored.length === 0 ? {} : { unscored: g.unscored }),
+  };
+}
+
+/** The lines under the report table that say what is missing (empty when nothing is). */
+function gapsTable(g: EvalGaps): string {
+  const lines: string[] = [];
+  if (g.missing !== null && g.missing.files > 0)
+    lines.push(
+      `missing: ${g.missing.files} of ${g.missing.of} listed files (${g.missing.voices} voices, ${g.missing.faces} faces), e.g. ${g.missing.examples.slice(0, 3).join(", ")}; the pairs that need them are dropped`,
+    );
+  for (const u of g.unscored) lines.push(`not scored: ${u.list}: ${u.reason}`);
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/** How many of `files` do not exist (as files), and the first few of them. */
+async function missingFiles(files: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  const CHUNK = 64;
+  for (let i = 0; i < files.length; i += CHUNK) {
+    const part = files.slice(i, i + CHUNK);
+    const ok = await Promise.all(
+      part.map((f) =>
+        stat(f).then(
+          (s) => s.isFile(),
+          () => false,
+        ),
+      ),
+    );
+    part.forEach((f, k) => {
+      if (!ok[k]!) missing.push(f);
+    });
+  }
+  return missing;
+}
 
 /** Embedders over VoxCeleb1 files: wav → log-mel → official crop; jpg → centred square (± flip). */
 function fileEmbedders(root: string, towers: Towers, config: CmpcConfig): EvaluateEmbedders {
@@ -202,11 +268,69 @@ async function official(
   io: CommandIo,
   limit: number,
   seed: number,
-): Promise<EvaluationResult[]> {
+  strict: boolean,
+): Promise<{ results: EvaluationResult[]; gaps: EvalGaps }> {
   const p = await readCmpcProtocol(lists);
   if (p.absent.length > 0) say(io, `not found in ${lists} (skipped): ${p.absent.join(", ")}`);
+  if (Object.keys(p.verification).length === 0 && Object.keys(p.matching).length === 0 && p.retrieval === null)
+    throw new TypeError(`Cannot evaluate: no protocol list found in "${lists}"`);
+  // Every file the lists name (as far as --limit reads them), checked up front.
+  const voices = new Set<string>();
+  const faces = new Set<string>();
+  for (const pairs of Object.values(p.verification))
+    for (const q of pairs.slice(0, limit)) {
+      voices.add(q.voice);
+      faces.add(q.face);
+    }
+  for (const [name, trials] of Object.entries(p.matching))
+    for (const q of trials.slice(0, limit)) {
+      const [probe, other] = name.startsWith("f2v") ? [faces, voices] : [voices, faces];
+      probe.add(q.probe);
+      for (const c of q.candidates) other.add(c);
+    }
+  if (p.retrieval !== null) {
+    for (const q of p.retrieval.voices.slice(0, limit)) voices.add(q.path);
+    for (const q of p.retrieval.faces.slice(0, limit)) faces.add(q.path);
+  }
+  const voiceFiles = [...voices].map((v) => join(data, "wav", v));
+  const faceFiles = [...faces].map((f) => join(data, "unzippedFaces", f));
+  const missingVoices = await missingFiles(voiceFiles);
+  const missingFaces = await missingFiles(faceFiles);
+  const missing = [...missingVoices, ...missingFaces];
+  const of = voiceFiles.length + faceFiles.length;
+  if (missing.length > 0) {
+    const names = `${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` … and ${missing.length - 10} more` : ""}`;
+    if (strict)
+      throw new TypeError(
+        `Cannot evaluate with --strict: ${missing.length} of ${of} listed files are missing from "${data}": ${names}`,
+      );
+    say(
+      io,
+      `missing: ${missing.length} of ${of} listed files (${missingVoices.length} voices, ${missingFaces.length} faces) are not in "${data}"; the pairs that need them are dropped (--strict makes this fatal): ${names}`,
+    );
+  }
+  const gaps: EvalGaps = {
+    missing: {
+      files: missing.length,
+      of,
+      voices: missingVoices.length,
+      faces: missingFaces.length,
+      examples: missing.slice(0, 10),
+    },
+    unscored: [],
+  };
   const embedders = fileEmbedders(data, towers, config);
   const results: EvaluationResult[] = [];
+  /** Scores one list; a list left with nothing to score is named in the report, and the others go on. */
+  const scoreList = async (list: string, run: () => Promise<EvaluationResult>): Promise<void> => {
+    try {
+      results.push(await run());
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      say(io, `not scored: ${list}: ${e.message}`);
+      gaps.unscored.push({ list, reason: e.message });
+    }
+  };
   const onProgress = (phase: string) => {
     let bar: ReturnType<typeof progress> | null = null;
     return (done: number, total: number) => {
@@ -216,8 +340,8 @@ async function official(
     };
   };
   for (const [name, pairs] of Object.entries(p.verification)) {
-    results.push(
-      await evaluateVerification(pairs.slice(0, limit), embedders, {
+    await scoreList(`verification ${name}`, () =>
+      evaluateVerification(pairs.slice(0, limit), embedders, {
         name,
         seed,
         onProgress: onProgress(`verification ${name}`),
@@ -226,8 +350,8 @@ async function official(
   }
   for (const [name, trials] of Object.entries(p.matching)) {
     const direction = name.startsWith("f2v") ? "f2v" : "v2f";
-    results.push(
-      await evaluateMatching(trials.slice(0, limit), embedders, {
+    await scoreList(`matching ${name}`, () =>
+      evaluateMatching(trials.slice(0, limit), embedders, {
         name,
         direction,
         seed,
@@ -237,10 +361,11 @@ async function official(
   }
   if (p.retrieval !== null) {
     const r = { voices: p.retrieval.voices.slice(0, limit), faces: p.retrieval.faces.slice(0, limit) };
-    results.push(await evaluateRetrieval(r, embedders, { name: "20k", seed, onProgress: onProgress("retrieval") }));
+    await scoreList("retrieval 20k", () =>
+      evaluateRetrieval(r, embedders, { name: "20k", seed, onProgress: onProgress("retrieval") }),
+    );
   }
-  if (results.length === 0) throw new TypeError(`Cannot evaluate: no protocol list found in "${lists}"`);
-  return results;
+  return { results, gaps };
 }
 
 async function vfal(

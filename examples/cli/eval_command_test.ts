@@ -129,6 +129,94 @@ t.test(
     t.ok(ver.auc! >= 0 && ver.auc! <= 1);
     t.ok(j.results.some((x) => x.kind === "matching" && x.name === "v2f_U"));
     t.ok(existsSync(join(out, "plots", "roc.svg")) && existsSync(join(out, "eval.json")));
+    const missingWav = join(vox, "wav", items[0]!.vox, items[0]!.yt, "00002.wav");
+    t.same(
+      (j as unknown as { missing: unknown }).missing,
+      { files: 1, of: items.length * 2 + 1, voices: 1, faces: 0, examples: [missingWav] },
+      "the report counts the missing file",
+    );
+    t.match(r.stderr, `missing: 1 of ${items.length * 2 + 1} listed files (1 voices, 0 faces) are not in "${vox}"`);
+    const table = await cli(["eval", "--lists", lists, "--data", vox, "--model", model, "--out", out]);
+    t.equal(table.code, 0, table.stderr);
+    t.match(
+      table.stdout.toString(),
+      `missing: 1 of ${items.length * 2 + 1} listed files (1 voices, 0 faces), e.g. ${missingWav}`,
+    );
+
+    // --strict: the same missing file is fatal, and named.
+    const strict = await cli(["eval", "--lists", lists, "--data", vox, "--model", model, "--out", out, "--strict"]);
+    t.equal(strict.code, 1);
+    t.match(
+      strict.stderr,
+      `cmpc eval: Cannot evaluate with --strict: 1 of ${items.length * 2 + 1} listed files are missing from "${vox}": ${missingWav}`,
+    );
+    t.equal(strict.stdout.length, 0);
+
+    // A list whose files are all missing is named in the report; the others are still scored.
+    const partly = join(root, "lists-partly");
+    await mkdir(join(partly, "veriflist"), { recursive: true });
+    await mkdir(join(partly, "matching"), { recursive: true });
+    await writeFile(join(partly, "vox1_meta.csv"), `${meta.join("\n")}\n`);
+    const gone = [
+      rows[0],
+      ...items.flatMap((a, i) => {
+        const yt = `nowhere${i}`.padEnd(11, "z");
+        return [
+          `${2 * i + 1},0,0,1,${a.name}/${yt}_0000001.wav,${a.name}/${yt}/0000001.jpg`,
+          `${2 * i + 2},0,1,0,${a.name}/${yt}_0000001.wav,${a.name}/${yt}/0000002.jpg`,
+        ];
+      }),
+    ];
+    await writeFile(join(partly, "veriflist", "veriflist_test_random_unseenunheard.txt"), `${gone.join("\n")}\n`);
+    await writeFile(join(partly, "matching", "matching_v2f_U.csv"), `${trials.join("\n")}\n`);
+    const p = await cli([
+      "eval",
+      "--lists",
+      partly,
+      "--data",
+      vox,
+      "--model",
+      model,
+      "--out",
+      join(root, "partly-out"),
+      "--format",
+      "json",
+    ]);
+    t.equal(p.code, 0, p.stderr);
+    const pj = JSON.parse(p.stdout.toString()) as {
+      results: { kind: string; name: string }[];
+      missing: { files: number; voices: number; faces: number };
+      unscored: { list: string; reason: string }[];
+    };
+    t.same(
+      pj.results.map((x) => `${x.kind} ${x.name}`),
+      ["matching v2f_U"],
+      "the matching list is still scored",
+    );
+    t.same(
+      pj.unscored.map((u) => u.list),
+      ["verification random_unseenunheard"],
+      "the list with nothing to score is named",
+    );
+    t.match(pj.unscored[0]!.reason, `0 of ${2 * items.length} pairs scored (${2 * items.length} dropped)`);
+    t.same([pj.missing.voices, pj.missing.faces], [items.length, 2 * items.length], "its missing files are counted");
+    t.match(p.stderr, "not scored: verification random_unseenunheard:");
+
+    // Every list's files missing: the report still comes out (exit 1), eval.json is not overwritten.
+    const none = join(root, "lists-none");
+    await mkdir(join(none, "veriflist"), { recursive: true });
+    await writeFile(join(none, "vox1_meta.csv"), `${meta.join("\n")}\n`);
+    await writeFile(join(none, "veriflist", "veriflist_test_random_unseenunheard.txt"), `${gone.join("\n")}\n`);
+    const before = await readFile(join(out, "eval.json"), "utf8");
+    const allGone = await cli(["eval", "--lists", none, "--data", vox, "--model", model, "--out", out]);
+    t.equal(allGone.code, 1);
+    t.match(allGone.stderr, `cmpc eval: Cannot evaluate: no list in "${none}" could be scored`);
+    t.match(
+      allGone.stdout.toString(),
+      `missing: ${3 * items.length} of ${3 * items.length} listed files (${items.length} voices, ${2 * items.length} faces)`,
+    );
+    t.match(allGone.stdout.toString(), "not scored: verification random_unseenunheard: ");
+    t.equal(await readFile(join(out, "eval.json"), "utf8"), before, "eval.json keeps the last good report");
 
     // The same tree as a VoxCeleb1 root to train on (meta + identity split file, all identities in split 1).
     await writeFile(join(vox, "vox1_meta.csv"), `${meta.join("\n")}\n`);
