@@ -1,7 +1,7 @@
 /**
- * Winograd F(2×2, 3×3) gradients on the wasm backend against the cpu
- * backend: the input gradient (the forward kernel on dy and the flipped
- * filter) and the filter gradient (in the transformed domain), on every
+ * Winograd gradients on the wasm backend against the cpu backend: the
+ * input gradient (the forward kernel on dy and the flipped filter, by
+ * F(2×2, 3×3) and by F(4×4, 3×3)) and the filter gradient (in the transformed domain), on every
  * 3×3 stride-1 conv shape of the tiny, small and paper towers (batch 1,
  * full channel counts) and the edge cases of models/wasm/_winograd_cases.ts.
  */
@@ -11,7 +11,7 @@ import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts
 import { setWinogradMode } from "./kernels/winograd.ts";
 import { enableWasmRelaxedSimd } from "../../streams/node/wasm_relaxed_simd.ts";
 import type { WasmBackend } from "./_util.ts";
-import { BOUND_F2, relErr, SHAPES, type Shape } from "./_winograd_cases.ts";
+import { BOUND_F2, BOUND_F4, relErr, SHAPES, type Shape } from "./_winograd_cases.ts";
 
 registerWasmTrainingKernels();
 enableWasmRelaxedSimd();
@@ -94,24 +94,30 @@ t.test("Winograd input and filter gradients equal the cpu backend's on every tow
   const ref = SHAPES.map(gradsByDefinition);
   await initBackend({ prefer: "wasm" });
   const backend = tf.backend() as unknown as WasmBackend;
-  const old = setWinogradMode("on");
-  try {
-    grads(SHAPES[0] as Shape);
-    const tensors = tf.memory().numTensors;
-    const ids = backend.numDataIds();
-    let worst = [0, 0];
-    for (const [i, s] of SHAPES.entries()) {
-      const got = grads(s);
-      const [rx, rw] = ref[i] as Float32Array[];
-      const ex = relErr(rx as Float32Array, got[0] as Float32Array);
-      const ew = relErr(rw as Float32Array, got[1] as Float32Array);
-      worst = [Math.max(worst[0] ?? 0, ex), Math.max(worst[1] ?? 0, ew)];
-      t.ok(ex < BOUND_F2 && ew < BOUND_F2, `${s.name}: dX ${ex.toExponential(2)}, dW ${ew.toExponential(2)}`);
+  // "f4": dX by F(4×4, 3×3) (the forward kernel), dW by F(2×2) as in "on".
+  for (const [mode, tile, bound] of [
+    ["on", "F(2×2, 3×3)", BOUND_F2],
+    ["f4", "F(4×4, 3×3) dX", BOUND_F4],
+  ] as const) {
+    const old = setWinogradMode(mode);
+    try {
+      grads(SHAPES[0] as Shape);
+      const tensors = tf.memory().numTensors;
+      const ids = backend.numDataIds();
+      let worst = [0, 0];
+      for (const [i, s] of SHAPES.entries()) {
+        const got = grads(s);
+        const [rx, rw] = ref[i] as Float32Array[];
+        const ex = relErr(rx as Float32Array, got[0] as Float32Array);
+        const ew = relErr(rw as Float32Array, got[1] as Float32Array);
+        worst = [Math.max(worst[0] ?? 0, ex), Math.max(worst[1] ?? 0, ew)];
+        t.ok(ex < bound && ew < BOUND_F2, `${tile}, ${s.name}: dX ${ex.toExponential(2)}, dW ${ew.toExponential(2)}`);
+      }
+      t.comment(`worst relative error, ${tile}: dX ${worst[0]?.toExponential(2)}, dW ${worst[1]?.toExponential(2)}`);
+      t.equal(tf.memory().numTensors, tensors, `${tile}: no tensor leaks`);
+      t.equal(backend.numDataIds(), ids, `${tile}: no wasm heap leaks (the dU scratch is freed)`);
+    } finally {
+      setWinogradMode(old);
     }
-    t.comment(`worst relative error, F(2×2, 3×3): dX ${worst[0]?.toExponential(2)}, dW ${worst[1]?.toExponential(2)}`);
-    t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
-    t.equal(backend.numDataIds(), ids, "no wasm heap leaks (the dU scratch is freed)");
-  } finally {
-    setWinogradMode(old);
   }
 });

@@ -13,7 +13,14 @@
  */
 
 /** The functions of the relaxed-SIMD module (models/wasm/simd/gemm_relaxed.c) the helpers run. */
-export const GEMM_THREAD_FUNCTIONS = ["conv2d_fwd", "gemm_packed", "conv2d_dw", "wino_fwd_f2", "wino_dw_f2"] as const;
+export const GEMM_THREAD_FUNCTIONS = [
+  "conv2d_fwd",
+  "gemm_packed",
+  "conv2d_dw",
+  "wino_fwd_f2",
+  "wino_dw_f2",
+  "wino_fwd_f4",
+] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 
 /** Int32 slots per helper in the control block: [function, argument count, arguments…]. */

@@ -1,26 +1,34 @@
 // This module is browser compatible.
 /**
- * Winograd F(2×2, 3×3) for the 3×3 stride-1 convs on the relaxed-SIMD GEMM
- * (models/wasm/simd/_winograd.h, included in gemm_relaxed.c): 16 GEMMs of
- * transformed tiles against the transformed filter instead of 36
- * multiplications per 2×2 output tile, i.e. 2.25× fewer FMAs; the
- * transforms are wasm SIMD adds. Used by the `Conv2D` / `FusedConv2D`
- * kernels (forward, and through them `Conv2DBackpropInput`, a 3×3 "same"
- * conv of dy with the flipped filter) and by `Conv2DBackpropFilter`
- * (dU = Σ_tiles Vᵀ · (A dY Aᵀ) in the transformed domain, dW = Gᵀ dU G),
- * where {@linkcode preferWinograd} says it is faster than the direct
- * (implicit im2col) path.
+ * Winograd F(2×2, 3×3) and F(4×4, 3×3) for the 3×3 stride-1 convs on the
+ * relaxed-SIMD GEMM (models/wasm/simd/_winograd.h and _winograd_f4.h,
+ * included in gemm_relaxed.c): 16 (36) GEMMs of transformed tiles against
+ * the transformed filter instead of 36 (144) multiplications per 2×2 (4×4)
+ * output tile, i.e. 2.25× (4×) fewer FMAs; the transforms are wasm SIMD
+ * adds (and FMAs by 2, 4, 5, 8 for F(4×4)). Used by the `Conv2D` /
+ * `FusedConv2D` kernels (forward, and through them `Conv2DBackpropInput`,
+ * a 3×3 "same" conv of dy with the flipped filter) with the tile that
+ * {@linkcode forwardWinogradTile} picks, and by `Conv2DBackpropFilter`
+ * (F(2×2) only: dU = Σ_tiles Vᵀ · (A dY Aᵀ) in the transformed domain,
+ * dW = Gᵀ dU G) where {@linkcode preferWinograd} says it is faster than
+ * the direct (implicit im2col) path.
  *
  * @module
  */
 import { freeScratch, heapOffset, scratch, type GemmThreads, type RelaxedGemm } from "../simd/_simd_module.ts";
 import { alloc, free, type ConvGeometry, type Info, type WasmBackend } from "../_util.ts";
 
-/** "auto": the measured dispatch below; "on"/"off": always / never (tests and benchmarks). */
-export type WinogradMode = "auto" | "on" | "off";
+/**
+ * "auto": the measured dispatch below; "on"/"off": F(2×2, 3×3) always /
+ * Winograd never; "f4": F(4×4, 3×3) for every forward conv (and input
+ * gradient) it can run, F(2×2) for the filter gradient (tests and benchmarks).
+ */
+export type WinogradMode = "auto" | "on" | "off" | "f4";
+/** The output tile of a Winograd conv: F(2×2, 3×3) or F(4×4, 3×3). */
+export type WinogradTile = 2 | 4;
 let mode: WinogradMode = "auto";
 
-/** Forces Winograd on or off for every conv it can run ("auto": {@linkcode preferWinograd}); returns the previous mode. */
+/** Forces Winograd on or off for every conv it can run ("auto": {@linkcode forwardWinogradTile}, {@linkcode preferWinograd}); returns the previous mode. */
 export function setWinogradMode(m: WinogradMode): WinogradMode {
   const old = mode;
   mode = m;
@@ -43,18 +51,48 @@ export function winogradApplies(g: ConvGeometry): boolean {
 }
 
 /**
- * Whether Winograd is the faster path for this conv (forward, input
- * gradient and filter gradient alike). Measured per tower shape
- * (docs/performance.md, 1 thread, relaxed SIMD): F(2×2, 3×3) is 1.3–2×
- * faster than the direct implicit-im2col path on every 3×3/1 conv of the
- * tiny, small and paper towers up to 256 channels, and slower at 512 (the
- * 16 transformed filter matrices, 16 MB, no longer stay in cache, where
- * the direct path streams its 9 MB filter once); so: Cin · Cout ≤ 256².
+ * Tiles a Winograd path needs before its filter transform (e · Cin · Cout
+ * floats written once per call, e = 16 or 36) pays: with fewer, the direct
+ * path is as fast or faster (batch 1: 7×7×128 0.36 ms direct vs 0.39
+ * F(2×2); 4×4×256 0.73 vs 0.97; bench/winograd_tiles.ts).
+ */
+const MIN_TILES = 32;
+
+/**
+ * Whether F(2×2, 3×3) is the faster path for this conv's filter gradient
+ * (and a Winograd path at all for the forward). Measured per tower shape
+ * (docs/performance.md, bench/winograd_tiles.ts, 1 thread, relaxed SIMD):
+ * F(2×2, 3×3) is 1.3–2× faster than the direct implicit-im2col path on
+ * every 3×3/1 conv of the tiny, small and paper towers up to 256 channels
+ * with at least {@linkcode MIN_TILES} 2×2 tiles, and slower at 512 (the 16
+ * transformed filter matrices, 16 MB, no longer stay in cache, where the
+ * direct path streams its 9 MB filter once); so: Cin · Cout ≤ 256² and
+ * ≥ 32 tiles.
  */
 export function preferWinograd(g: ConvGeometry): boolean {
   if (mode === "off" || !winogradApplies(g)) return false;
-  if (mode === "on") return true;
-  return g.cin * g.cout <= 256 * 256;
+  if (mode === "on" || mode === "f4") return true;
+  return g.cin * g.cout <= 256 * 256 && tilesOf(g, 2) >= MIN_TILES;
+}
+
+/**
+ * The Winograd tile for this forward conv (and the input gradient, which
+ * runs as one), or null for the direct path. "auto": F(4×4, 3×3) where it
+ * has at least {@linkcode MIN_TILES} tiles and its 4×4 tiles cover at most
+ * 10% more of the map than 2×2 tiles do, else F(2×2) where
+ * {@linkcode preferWinograd}, else direct. Measured (bench/winograd_tiles.ts,
+ * 1 thread, docs/performance.md): F(4×4) takes 0.63–0.92 of F(2×2)'s time
+ * on such shapes (small towers at batch 32, paper at batch 4 and 1), and
+ * loses where its tiles overhang the map (2×10 maps: 4×12 covered, 1.75×
+ * F(2×2)'s time; 14×14: 16×16, even) or where there are few tiles
+ * (batch 1, 4×19×128: 1.4×).
+ */
+export function forwardWinogradTile(g: ConvGeometry): WinogradTile | null {
+  if (!preferWinograd(g)) return null;
+  if (mode === "f4") return 4;
+  if (mode === "on") return 2;
+  const area = (t: number): number => Math.ceil(g.oh / t) * Math.ceil(g.ow / t) * t * t;
+  return tilesOf(g, 4) >= MIN_TILES && area(4) <= 1.1 * area(2) ? 4 : 2;
 }
 
 /**
@@ -63,15 +101,15 @@ export function preferWinograd(g: ConvGeometry): boolean {
  * GEMMs (measured best of 8–512 tiles per chunk on the small towers; at
  * least 8 tiles, the GEMM's row blocking).
  */
-function chunkFor(cin: number, cout: number): number {
-  return Math.max(8, Math.min(256, 4 * Math.floor((1 << 14) / (16 * (cin + cout)) / 4)));
+function chunkFor(cin: number, cout: number, e = 16): number {
+  return Math.max(8, Math.min(256, 4 * Math.floor((1 << 14) / (e * (cin + cout)) / 4)));
 }
 
-function tilesOf(g: ConvGeometry): number {
-  return g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+function tilesOf(g: ConvGeometry, tile: WinogradTile = 2): number {
+  return g.n * Math.ceil(g.oh / tile) * Math.ceil(g.ow / tile);
 }
 
-/** The forward conv by F(2×2, 3×3), bias and ReLU fused; the helper threads split the tiles. */
+/** The forward conv by F(m×m, 3×3), m = `tile` (2 or 4), bias and ReLU fused; the helper threads split the tiles. */
 export function winogradConv(
   backend: WasmBackend,
   gemm: RelaxedGemm,
@@ -81,15 +119,19 @@ export function winogradConv(
   g: ConvGeometry,
   bias: Info | null,
   relu: boolean,
+  tile: WinogradTile = 2,
 ): Info {
+  const e = (tile + 2) * (tile + 2);
   const out = alloc(backend, [g.n, g.oh, g.ow, g.cout]);
-  const packed = alloc(backend, [16 * g.cin * g.cout]);
-  const tiles = tilesOf(g);
-  const chunk = chunkFor(g.cin, g.cout);
+  const packed = alloc(backend, [e * g.cin * g.cout]);
+  const tiles = tilesOf(g, tile);
+  const chunk = chunkFor(g.cin, g.cout, e);
   const parts = Math.max(1, Math.min(threads?.size ?? 1, Math.ceil(tiles / chunk)));
-  const scr = Array.from({ length: parts }, () => scratch(backend, 4 * 16 * chunk * (g.cin + g.cout)));
+  // F(4×4) also keeps 144 floats of intermediates per thread after the transformed tiles.
+  const scr = Array.from({ length: parts }, () => scratch(backend, 4 * (e * chunk * (g.cin + g.cout) + 144)));
   const off = (t: Info): number => heapOffset(backend, t.dataId);
-  gemm.wino_filter_f2(off(filter), off(packed), g.cin, g.cout);
+  if (tile === 4) gemm.wino_filter_f4(off(filter), off(packed), g.cin, g.cout);
+  else gemm.wino_filter_f2(off(filter), off(packed), g.cin, g.cout);
   const per = Math.ceil(tiles / parts);
   const args = scr.map((s, i) => [
     off(x),
@@ -111,11 +153,12 @@ export function winogradConv(
     Math.min(tiles, i * per),
     Math.min(tiles, (i + 1) * per),
   ]);
+  const fn = tile === 4 ? "wino_fwd_f4" : "wino_fwd_f2";
   const here = (a: number[]): void => {
-    gemm.wino_fwd_f2(...(a as Parameters<RelaxedGemm["wino_fwd_f2"]>));
+    gemm[fn](...(a as Parameters<RelaxedGemm["wino_fwd_f2"]>));
   };
   if (threads === null || parts === 1) here(args[0] as number[]);
-  else threads.run("wino_fwd_f2", args, here);
+  else threads.run(fn, args, here);
   for (const s of scr) freeScratch(backend, s);
   free(backend, packed);
   return out;

@@ -152,6 +152,28 @@ export interface RelaxedGemm {
     t0: number,
     t1: number,
   ): void;
+  /** Winograd F(4×4, 3×3): the 36 transformed filter matrices [cin, cout], each packed like pack_b8. */
+  wino_filter_f4(filter: number, packed: number, cin: number, cout: number): void;
+  wino_fwd_f4(
+    x: number,
+    packed: number,
+    bias: number,
+    out: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    relu: number,
+    chunk: number,
+    t0: number,
+    t1: number,
+  ): void;
   wino_dw_f2(
     x: number,
     dy: number,
@@ -174,7 +196,8 @@ export interface RelaxedGemm {
 }
 
 /** The functions of the relaxed-SIMD module that {@linkcode GemmThreads} runs on helper threads. */
-export type GemmThreadFunction = "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2";
+export type GemmThreadFunction =
+  "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2" | "wino_fwd_f4";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

@@ -96,13 +96,15 @@ static void wino_input_f2(const float* x, float* v, int c0, int c1, int h, int w
 
 // U = G g Gᵀ for every (ci, co) of a HWIO 3×3 filter [3, 3, cin, cout],
 // written as 16 matrices [cin, cout], each packed like pack_b8 (cout/8
-// panels [cin, 8]).
+// panels [cin, 8]); panel by panel, input channels inner, so that each
+// matrix is written in order (as wino_filter_f4).
 EXPORT(wino_filter_f2)
 void wino_filter_f2(const float* g, float* up, int cin, int cout) {
   const v128_t half = wasm_f32x4_splat(0.5f);
   const long tap = (long)cin * cout;
+  for (int cb = 0; cb < cout; cb += 8)
   for (int ci = 0; ci < cin; ci++) {
-    for (int co = 0; co < cout; co += 4) {
+    for (int co = cb; co < cb + 8; co += 4) {
       const float* s = g + (long)ci * cout + co;
 #define G_(kh, kw) wasm_v128_load(s + ((kh) * 3 + (kw)) * tap)
       // Rows: G g (4×3).
