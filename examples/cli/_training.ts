@@ -6,7 +6,7 @@
  * killed run removed, the log cut back to the checkpoint on resume.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { concatMap, lastValueFrom, map, takeWhile } from "rxjs";
 import {
@@ -15,7 +15,6 @@ import {
   serializeTrainState,
   type BackendPreference,
   type CmpcConfig,
-  type CmpcPreset,
   type TrainState,
 } from "../../models/mod.ts";
 import {
@@ -48,6 +47,7 @@ import {
 } from "../../streams/node/mod.ts";
 import { startBackend } from "./_backend.ts";
 import { say, UsageError, type CommandIo } from "./_command.ts";
+import { resolveConfig, withConfigEdits } from "./_config.ts";
 import { cacheVideos, listInputs, type ListInputsOptions } from "./_features.ts";
 import { barSvg, lineSvg, type PlotRow } from "../_plots.ts";
 import { progress } from "./_progress.ts";
@@ -122,36 +122,6 @@ export interface TrainingResult {
   finalLoss: number | null;
   /** Fine-tuning runs only. */
   labelled?: { identities: number; videos: number; skipped: number };
-}
-
-/** Builds the configuration named on the command line. */
-export async function resolveConfig(spec: string): Promise<CmpcConfig> {
-  if (spec === "paper" || spec === "small" || spec === "tiny") return cmpcConfig(spec);
-  if (!spec.endsWith(".json"))
-    throw new UsageError(`--config must be paper, small, tiny or a .json file, got "${spec}"`);
-  let raw: Partial<CmpcConfig> & { preset?: CmpcPreset };
-  try {
-    raw = JSON.parse(await readFile(spec, "utf8")) as typeof raw;
-  } catch (e) {
-    throw new TypeError(`Cannot read the config "${spec}": ${(e as Error).message}`, { cause: e });
-  }
-  return deepMerge(cmpcConfig(raw.preset ?? "small"), raw) as CmpcConfig;
-}
-
-function deepMerge(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (
-    base === null ||
-    over === null ||
-    typeof base !== "object" ||
-    typeof over !== "object" ||
-    Array.isArray(base) ||
-    Array.isArray(over)
-  )
-    return over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
-  return out;
 }
 
 /**
@@ -511,6 +481,7 @@ function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: Tr
     totalSteps: steps,
     seed: o.seed ?? base.seed,
     batchSize: o.batchSize ?? Math.min(base.batchSize, Math.max(8, bankSize)),
+    ...(base.codeLiteral ? { codeLiteral: true } : {}),
   });
   c.voice = base.voice;
   c.face = base.face;
@@ -519,7 +490,8 @@ function cmpcConfigLike(base: CmpcConfig, bankSize: number, steps: number, o: Tr
     totalSteps: steps,
     warmupSteps: Math.min(base.optimizer.warmupSteps, Math.max(1, Math.round(steps * 0.1))),
   };
-  return c;
+  // Every other field of a --config file (temperature, clustering, recalibration, terms …) goes back on too.
+  return withConfigEdits(c, base, ["preset", "codeLiteral", "seed", "batchSize", "voice", "face", "optimizer"]);
 }
 
 function stepRecord(e: StepEvent): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { EXIT_FAILURE, EXIT_OK, say, UsageError, type Command } from "./_command
 import { cacheVideos, listInputs, skipSummary } from "./_features.ts";
 import { intListFlag, numberFlag } from "./_flags.ts";
 import { resolveShard } from "./_shard.ts";
-import { resolveConfig } from "./_training.ts";
+import { resolveConfig } from "./_config.ts";
 
 const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"];
 

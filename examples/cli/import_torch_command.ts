@@ -13,7 +13,7 @@ import {
 import { loadTowers } from "../../operators/mod.ts";
 import { appendLog, initRunFolder, listCheckpoints, writeCheckpoint } from "../../streams/node/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
-import { resolveConfig } from "./_training.ts";
+import { resolveConfig } from "./_config.ts";
 
 /** `cmpc import-torch checkpoint.pth.tar --out run-dir`: a PyTorch CMPC checkpoint as a run folder. */
 export const importTorchCommand: Command = {
