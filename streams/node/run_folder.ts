@@ -70,7 +70,7 @@ export async function initRunFolder(
   if (old === text) return;
   if (old !== null && options.overwriteConfig !== true) {
     throw new Error(
-      `Cannot initialise run folder "${runDir}": config.json exists with a different configuration (pass overwriteConfig to replace it)`,
+      `Cannot initialise run folder "${runDir}": config.json exists with a different configuration (initRunFolder's option { overwriteConfig: true } replaces it; to continue that run, resume it with its own config from readRunConfig)`,
     );
   }
   await writeFileAtomic(p.config, text);
