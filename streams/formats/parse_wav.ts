@@ -49,7 +49,12 @@ export function parseWav(bytes: Uint8Array, name = "audio.wav"): WavAudio {
     const size = view.getUint32(pos + 4, true);
     const body = pos + 8;
     if (id === "fmt ") {
-      if (size < 16 || body + 16 > bytes.length) throw new SyntaxError(`Cannot parse "${name}": truncated fmt chunk`);
+      if (size < 16)
+        throw new SyntaxError(
+          `Cannot parse "${name}": its header is corrupt (a fmt chunk of ${size} bytes; a WAV header needs 16)`,
+        );
+      if (body + 16 > bytes.length)
+        throw new SyntaxError(`Cannot parse "${name}": the file ends inside its header (${bytes.length} bytes)`);
       let format = view.getUint16(body, true);
       if (format === 0xfffe && size >= 40 && body + 26 <= bytes.length) format = view.getUint16(body + 24, true);
       fmt = {
@@ -66,11 +71,14 @@ export function parseWav(bytes: Uint8Array, name = "audio.wav"): WavAudio {
     }
     pos = body + size + (size & 1);
   }
-  if (fmt === null) throw new SyntaxError(`Cannot parse "${name}": no fmt chunk`);
-  if (dataStart < 0) throw new SyntaxError(`Cannot parse "${name}": no data chunk`);
+  const ended = pos + 8 > bytes.length ? ` (the file ends at byte ${bytes.length})` : "";
+  if (fmt === null) throw new SyntaxError(`Cannot parse "${name}": no fmt chunk${ended}`);
+  if (dataStart < 0) throw new SyntaxError(`Cannot parse "${name}": no data chunk${ended}`);
   const { format, channels, sampleRate, bits } = fmt;
   if (channels < 1 || sampleRate < 1) {
-    throw new SyntaxError(`Cannot parse "${name}": ${channels} channels at ${sampleRate} Hz`);
+    throw new SyntaxError(
+      `Cannot parse "${name}": its header is corrupt (it says ${channels} channel${channels === 1 ? "" : "s"} at ${sampleRate} Hz)`,
+    );
   }
   const bytesPer = bits / 8;
   const isInt = format === 1 && [8, 16, 24, 32].includes(bits);
