@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { cli, smallDemoSet } from "./fixtures/cli_io.ts";
+import { writeFacelessVideo } from "./fixtures/odd_media.ts";
 
 const repo = new URL("..", import.meta.url).pathname;
 const main = join(repo, "examples/cli/main.ts");
@@ -86,4 +87,18 @@ t.test("cmpc embed --threads 2 leaves no cmpc-wasm-threads-* folder in the temp 
     [],
     "no cmpc-* folder left in the temp dir",
   );
+});
+
+t.test("the cmpc process exits 1 when an input was skipped, 0 when all went through, 2 on usage", async (t) => {
+  const faceless = await writeFacelessVideo(join(root, "faceless.mp4"));
+  const skipped = await cmpc(["embed", faceless, video, "--face", "--mean", "--model", model]);
+  t.equal(skipped.code, 1, skipped.stderr);
+  t.equal(skipped.stderr.trim().split("\n").at(-1), "embed: 1 done, 1 skipped (1 no face found)", "the closing count");
+  const voice = await cmpc(["embed", faceless, video, "--voice", "--mean", "--model", model]);
+  t.equal(voice.code, 0, voice.stderr);
+  t.equal(voice.stderr.trim().split("\n").at(-1), "embed: 2 done, 0 skipped");
+  const usage = await cmpc(["train", set.dir, "--steps", "1", "--out", join(root, "never")]);
+  t.equal(usage.code, 2, usage.stderr);
+  t.match(usage.stderr, '--steps must be an integer ≥ 2, got "1"');
+  t.notOk(existsSync(join(root, "never")), "nothing written");
 });
