@@ -9,9 +9,10 @@ import {
   type CmpcConfig,
   type HostArray,
   type TrainState,
+  TorchFormatError,
 } from "../../models/mod.ts";
 import { loadTowers } from "../../operators/mod.ts";
-import { appendLog, initRunFolder, listCheckpoints, writeCheckpoint } from "../../streams/node/mod.ts";
+import { appendLog, initRunFolder, ioErrorWords, listCheckpoints, writeCheckpoint } from "../../streams/node/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { resolveConfig } from "./_config.ts";
 
@@ -67,9 +68,17 @@ Examples:
     try {
       bytes = new Uint8Array(await readFile(file));
     } catch (e) {
-      throw new TypeError(`Cannot read "${file}": ${(e as Error).message}`, { cause: e });
+      throw new TypeError(`Cannot read "${file}": ${ioErrorWords(e)}`, { cause: e });
     }
-    const weights = importTorchCheckpoint(bytes);
+    let weights: Record<string, HostArray>;
+    try {
+      weights = importTorchCheckpoint(bytes);
+    } catch (e) {
+      if (!(e instanceof TorchFormatError)) throw e;
+      throw new TorchFormatError(`Cannot import "${file}": ${e.message.replace(/^Cannot import checkpoint: /, "")}`, {
+        cause: e,
+      });
+    }
     const config = await resolveConfig(values.config);
     for (const tower of ["voice", "face"] as const) {
       const arch = towerArch(weights, tower, file);
@@ -94,13 +103,18 @@ Examples:
       rng: new Rng(config.seed).state(),
     };
     const runDir = resolve(values.out);
-    await initRunFolder(runDir, config, { overwriteConfig: true });
-    await writeCheckpoint(runDir, 0, serializeTrainState(state), { meta: { importedFrom: resolve(file) } });
-    await appendLog(runDir, { kind: "import-torch", from: resolve(file), keys: Object.keys(weights).length });
-    await writeFile(
-      join(runDir, "README.txt"),
-      `Imported from ${resolve(file)} by "cmpc import-torch". Use it with --model ${runDir}\n`,
-    );
+    try {
+      await initRunFolder(runDir, config, { overwriteConfig: true });
+      await writeCheckpoint(runDir, 0, serializeTrainState(state), { meta: { importedFrom: resolve(file) } });
+      await appendLog(runDir, { kind: "import-torch", from: resolve(file), keys: Object.keys(weights).length });
+      await writeFile(
+        join(runDir, "README.txt"),
+        `Imported from ${resolve(file)} by "cmpc import-torch". Use it with --model ${runDir}\n`,
+      );
+    } catch (e) {
+      if (typeof (e as { code?: unknown }).code !== "string") throw e;
+      throw new TypeError(`Cannot write the run folder "${values.out}": ${ioErrorWords(e)}`, { cause: e });
+    }
     say(
       io,
       `imported ${Object.keys(weights).length} arrays (ResNet-${config.voice.tower.depth} towers) into ${runDir}`,

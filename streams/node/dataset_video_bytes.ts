@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import type { DatasetVideo } from "../formats/dataset_video.ts";
-import { ioErrorWords } from "./_io_error_words.ts";
+import { ioErrorWords } from "./io_error_words.ts";
 
 /** Options for {@linkcode datasetVideoBytes}. */
 export interface DatasetVideoBytesOptions {

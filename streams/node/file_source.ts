@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { VideoSource } from "../sources/video_source.ts";
-import { ioErrorWords } from "./_io_error_words.ts";
+import { ioErrorWords } from "./io_error_words.ts";
 import { nodeDecoderWorker } from "./node_decoder_worker.ts";
 
 /**

@@ -1,4 +1,13 @@
-/** A file-system error in words ("it is a directory, not a file"), its code in brackets. */
+/**
+ * A file-system error in words, its code in brackets, for messages that
+ * name the path themselves.
+ *
+ * @example
+ * ```ts
+ * import { ioErrorWords } from "cmpc-stream/streams/node";
+ * console.assert(ioErrorWords({ code: "EISDIR" }) === "it is a directory, not a file (EISDIR)");
+ * ```
+ */
 export function ioErrorWords(e: unknown): string {
   const code = (e as { code?: unknown }).code;
   switch (code) {
