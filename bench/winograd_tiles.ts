@@ -4,10 +4,10 @@
  * Which Winograd tile is faster per 3×3 stride-1 tower conv shape: the
  * forward conv (the input gradient runs as one) on the wasm backend with
  * the direct implicit-im2col path, F(2×2, 3×3) and F(4×4, 3×3)
- * (`setWinogradMode("off" | "on" | "f4")`), and the filter gradient with
- * the direct path and F(2×2). Each shape's modes alternate rep by rep and
+ * (`setWinogradMode("off" | "on" | "f4")`), and the filter gradient
+ * likewise. Each shape's modes alternate rep by rep and
  * each keeps its best time, to damp the load of a shared machine (the load
- * average is printed with the table). The `forwardWinogradTile` table in
+ * average is printed with the table). The `winogradTile` table in
  * models/wasm/kernels/winograd.ts comes from these numbers. Writes
  * bench/results/winograd_tiles.json and prints a Markdown table.
  */
@@ -51,7 +51,7 @@ function shapes(preset: CmpcPreset, batch: number): Shape[] {
 }
 
 const FWD: WinogradMode[] = ["off", "on", "f4"];
-const DW: WinogradMode[] = ["off", "on"];
+const DW: WinogradMode[] = ["off", "on", "f4"];
 
 function timeShape(s: Shape): { fwd: Record<string, number>; dw: Record<string, number> } {
   const c = s.x[3];
@@ -112,7 +112,7 @@ const result = {
     id: r.id,
     gflop: r.gflop,
     fwdMs: { direct: r2(r.fwd["off"]), f2: r2(r.fwd["on"]), f4: r2(r.fwd["f4"]) },
-    dwMs: { direct: r2(r.dw["off"]), f2: r2(r.dw["on"]) },
+    dwMs: { direct: r2(r.dw["off"]), f2: r2(r.dw["on"]), f4: r2(r.dw["f4"]) },
   })),
 };
 if (!existsSync("bench/results")) mkdirSync("bench/results", { recursive: true });
@@ -120,9 +120,12 @@ writeFileSync("bench/results/winograd_tiles.json", JSON.stringify(result, null, 
 console.log(
   `${choice.summary}, ${threads} thread(s), best of ${reps}; load ${load0.map(r2).join(" ")} → ${load1.map(r2).join(" ")}`,
 );
-console.log("| shape | fwd direct ms | F(2×2) | F(4×4) | F4 / F2 | dW direct | dW F(2×2) |");
-console.log("| --- | --: | --: | --: | --: | --: | --: |");
+console.log("| shape | fwd direct ms | F(2×2) | F(4×4) | F4 / F2 | dW direct | dW F(2×2) | dW F(4×4) | F4 / F2 |");
+console.log("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
 for (const r of result.rows) {
   const { direct, f2, f4 } = r.fwdMs;
-  console.log(`| ${r.id} | ${direct} | ${f2} | ${f4} | ${r2(f4 / f2)} | ${r.dwMs.direct} | ${r.dwMs.f2} |`);
+  const dw = r.dwMs;
+  console.log(
+    `| ${r.id} | ${direct} | ${f2} | ${f4} | ${r2(f4 / f2)} | ${dw.direct} | ${dw.f2} | ${dw.f4} | ${r2(dw.f4 / dw.f2)} |`,
+  );
 }

@@ -1,8 +1,8 @@
 /**
  * Winograd gradients on the wasm backend against the cpu backend: the
- * input gradient (the forward kernel on dy and the flipped filter, by
- * F(2×2, 3×3) and by F(4×4, 3×3)) and the filter gradient (in the transformed domain), on every
- * 3×3 stride-1 conv shape of the tiny, small and paper towers (batch 1,
+ * input gradient (the forward kernel on dy and the flipped filter) and
+ * the filter gradient (in the transformed domain), each by F(2×2, 3×3)
+ * and by F(4×4, 3×3), on every 3×3 stride-1 conv shape of the tiny, small and paper towers (batch 1,
  * full channel counts) and the edge cases of models/wasm/_winograd_cases.ts.
  */
 import t from "tap";
@@ -94,10 +94,9 @@ t.test("Winograd input and filter gradients equal the cpu backend's on every tow
   const ref = SHAPES.map(gradsByDefinition);
   await initBackend({ prefer: "wasm" });
   const backend = tf.backend() as unknown as WasmBackend;
-  // "f4": dX by F(4×4, 3×3) (the forward kernel), dW by F(2×2) as in "on".
   for (const [mode, tile, bound] of [
     ["on", "F(2×2, 3×3)", BOUND_F2],
-    ["f4", "F(4×4, 3×3) dX", BOUND_F4],
+    ["f4", "F(4×4, 3×3)", BOUND_F4],
   ] as const) {
     const old = setWinogradMode(mode);
     try {
@@ -111,7 +110,7 @@ t.test("Winograd input and filter gradients equal the cpu backend's on every tow
         const ex = relErr(rx as Float32Array, got[0] as Float32Array);
         const ew = relErr(rw as Float32Array, got[1] as Float32Array);
         worst = [Math.max(worst[0] ?? 0, ex), Math.max(worst[1] ?? 0, ew)];
-        t.ok(ex < bound && ew < BOUND_F2, `${tile}, ${s.name}: dX ${ex.toExponential(2)}, dW ${ew.toExponential(2)}`);
+        t.ok(ex < bound && ew < bound, `${tile}, ${s.name}: dX ${ex.toExponential(2)}, dW ${ew.toExponential(2)}`);
       }
       t.comment(`worst relative error, ${tile}: dX ${worst[0]?.toExponential(2)}, dW ${worst[1]?.toExponential(2)}`);
       t.equal(tf.memory().numTensors, tensors, `${tile}: no tensor leaks`);

@@ -10,7 +10,7 @@ import t from "tap";
 import { initBackend, tf } from "../mod.ts";
 import { BOUND_F2, BOUND_F4, relErr, SHAPES, type Shape } from "./_winograd_cases.ts";
 import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
-import { forwardWinogradTile, preferWinograd, setWinogradMode } from "./kernels/winograd.ts";
+import { winogradTile, preferWinograd, setWinogradMode } from "./kernels/winograd.ts";
 import { relaxedGemm } from "./simd/_simd_module.ts";
 import { enableWasmRelaxedSimd } from "../../streams/node/wasm_relaxed_simd.ts";
 import type { WasmBackend } from "./_util.ts";
@@ -85,38 +85,42 @@ t.test("preferWinograd: 3×3/1 convs up to 256 × 256 channels with ≥ 32 tiles
   t.end();
 });
 
-t.test("forwardWinogradTile: F(4×4) where its tiles fit the map and are many, else F(2×2), else direct", (t) => {
-  const g = {
-    n: 32,
-    h: 28,
-    w: 28,
-    cin: 32,
-    fh: 3,
-    fw: 3,
-    cout: 32,
-    oh: 28,
-    ow: 28,
-    sh: 1,
-    sw: 1,
-    padTop: 1,
-    padLeft: 1,
-  };
-  const at = (h: number, w: number, n = 32, c = 32): ReturnType<typeof forwardWinogradTile> =>
-    forwardWinogradTile({ ...g, n, h, w, oh: h, ow: w, cin: c, cout: c });
-  t.equal(at(28, 28), 4, "28×28: 4×4 tiles cover it exactly");
-  t.equal(at(16, 75), 4, "16×75: 16×76 covered by either tile");
-  t.equal(at(7, 7, 32, 128), 4, "7×7: 8×8 covered by either tile");
-  t.equal(at(14, 14), 2, "14×14: 4×4 tiles cover 16×16, 2×2 tiles 14×14");
-  t.equal(at(2, 10, 32, 256), 2, "2×10: 4×4 tiles cover 4×12");
-  t.equal(at(8, 38, 1, 64), 2, "batch 1, 8×38: 20 tiles of 4×4");
-  t.equal(at(7, 7, 1, 128), null, "batch 1, 7×7: 16 tiles of 2×2, direct");
-  t.equal(at(7, 7, 4, 512), null, "512 channels: direct");
-  const old = setWinogradMode("f4");
-  t.equal(at(2, 10, 1, 256), 4, "mode f4");
-  setWinogradMode("on");
-  t.equal(at(28, 28), 2, "mode on: F(2×2)");
-  setWinogradMode("off");
-  t.equal(at(28, 28), null, "mode off");
-  setWinogradMode(old);
-  t.end();
-});
+t.test(
+  "winogradTile: F(4×4) up to 128 channels where its tiles fit the map and are many, else F(2×2), else direct",
+  (t) => {
+    const g = {
+      n: 32,
+      h: 28,
+      w: 28,
+      cin: 32,
+      fh: 3,
+      fw: 3,
+      cout: 32,
+      oh: 28,
+      ow: 28,
+      sh: 1,
+      sw: 1,
+      padTop: 1,
+      padLeft: 1,
+    };
+    const at = (h: number, w: number, n = 32, c = 32): ReturnType<typeof winogradTile> =>
+      winogradTile({ ...g, n, h, w, oh: h, ow: w, cin: c, cout: c });
+    t.equal(at(28, 28), 4, "28×28: 4×4 tiles cover it exactly");
+    t.equal(at(16, 75), 4, "16×75: 16×76 covered by either tile");
+    t.equal(at(7, 7, 32, 128), 4, "7×7×128: 8×8 covered by either tile");
+    t.equal(at(14, 14, 32, 64), 4, "14×14: 4×4 tiles cover 16×16 (31% more than 2×2 tiles)");
+    t.equal(at(4, 4, 32, 256), 2, "256 channels: F(2×2)");
+    t.equal(at(2, 10, 32, 64), 2, "2×10: 4×4 tiles cover 4×12");
+    t.equal(at(8, 38, 1, 64), 2, "batch 1, 8×38: 20 tiles of 4×4");
+    t.equal(at(7, 7, 1, 128), null, "batch 1, 7×7: 16 tiles of 2×2, direct");
+    t.equal(at(7, 7, 4, 512), null, "512 channels: direct");
+    const old = setWinogradMode("f4");
+    t.equal(at(2, 10, 1, 256), 4, "mode f4");
+    setWinogradMode("on");
+    t.equal(at(28, 28), 2, "mode on: F(2×2)");
+    setWinogradMode("off");
+    t.equal(at(28, 28), null, "mode off");
+    setWinogradMode(old);
+    t.end();
+  },
+);

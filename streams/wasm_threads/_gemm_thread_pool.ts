@@ -20,6 +20,7 @@ export const GEMM_THREAD_FUNCTIONS = [
   "wino_fwd_f2",
   "wino_dw_f2",
   "wino_fwd_f4",
+  "wino_dw_f4",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

@@ -15,7 +15,7 @@ import { tf } from "../../_tf.ts";
 import { freeScratch, gemmFor, heapOffset, scratch, type RelaxedGemm } from "../simd/_simd_module.ts";
 import { geometry, geometryArgs } from "./conv2d_backprop_filter.ts";
 import { alloc, free, type Info, type KernelArgs, stockKernel, type WasmBackend } from "../_util.ts";
-import { forwardWinogradTile, winogradConv } from "./winograd.ts";
+import { winogradTile, winogradConv } from "./winograd.ts";
 
 type GemmOn = NonNullable<ReturnType<typeof gemmFor>>;
 
@@ -47,7 +47,7 @@ function convOnGemm(
 ): Info {
   const g = geometry(conv);
   // 3×3 stride 1 with enough channels: Winograd F(2×2, 3×3) or F(4×4, 3×3) (models/wasm/kernels/winograd.ts).
-  const tile = x.dtype === "float32" ? forwardWinogradTile(g) : null;
+  const tile = x.dtype === "float32" ? winogradTile(g) : null;
   if (tile !== null) return winogradConv(backend, gemm, threads, x, filter, g, bias, relu, tile);
   const k = g.fh * g.fw * g.cin;
   const out = alloc(backend, [g.n, g.oh, g.ow, g.cout]);

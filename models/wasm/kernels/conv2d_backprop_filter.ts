@@ -37,7 +37,7 @@ import {
   view,
   type WasmBackend,
 } from "../_util.ts";
-import { preferWinograd, winogradFilterGrad } from "./winograd.ts";
+import { winogradTile, winogradFilterGrad } from "./winograd.ts";
 import type { ConvGeometry } from "../_util.ts";
 
 let scratch = new Float32Array(0);
@@ -314,9 +314,10 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
     return view(out, [g.fh, g.fw, g.cin, g.cout]);
   }
   const on = gemmFor(backend, g.cout);
-  if (on !== null && x.dtype === "float32" && preferWinograd(g)) {
-    // 3×3 stride 1: Winograd F(2×2, 3×3) in the transformed domain (models/wasm/kernels/winograd.ts).
-    out = winogradFilterGrad(backend, on.gemm, on.threads, x, dy, g);
+  const tile = on !== null && x.dtype === "float32" ? winogradTile(g) : null;
+  if (on !== null && tile !== null) {
+    // 3×3 stride 1: Winograd in the transformed domain (models/wasm/kernels/winograd.ts).
+    out = winogradFilterGrad(backend, on.gemm, on.threads, x, dy, g, tile);
   } else if (on !== null && g.cin % 4 === 0 && x.dtype === "float32") {
     out = implicitFilterGrad(backend, on.gemm, on.threads, x, dy, g);
   } else if (direct) {

@@ -7,11 +7,10 @@
  * output tile, i.e. 2.25× (4×) fewer FMAs; the transforms are wasm SIMD
  * adds (and FMAs by 2, 4, 5, 8 for F(4×4)). Used by the `Conv2D` /
  * `FusedConv2D` kernels (forward, and through them `Conv2DBackpropInput`,
- * a 3×3 "same" conv of dy with the flipped filter) with the tile that
- * {@linkcode forwardWinogradTile} picks, and by `Conv2DBackpropFilter`
- * (F(2×2) only: dU = Σ_tiles Vᵀ · (A dY Aᵀ) in the transformed domain,
- * dW = Gᵀ dU G) where {@linkcode preferWinograd} says it is faster than
- * the direct (implicit im2col) path.
+ * a 3×3 "same" conv of dy with the flipped filter) and by
+ * `Conv2DBackpropFilter` (dU = Σ_tiles Vᵀ · (A dY Aᵀ) in the transformed
+ * domain, dW = Gᵀ dU G), with the tile that {@linkcode winogradTile}
+ * picks (or the direct implicit-im2col path).
  *
  * @module
  */
@@ -20,15 +19,14 @@ import { alloc, free, type ConvGeometry, type Info, type WasmBackend } from "../
 
 /**
  * "auto": the measured dispatch below; "on"/"off": F(2×2, 3×3) always /
- * Winograd never; "f4": F(4×4, 3×3) for every forward conv (and input
- * gradient) it can run, F(2×2) for the filter gradient (tests and benchmarks).
+ * Winograd never; "f4": F(4×4, 3×3) always (tests and benchmarks).
  */
 export type WinogradMode = "auto" | "on" | "off" | "f4";
 /** The output tile of a Winograd conv: F(2×2, 3×3) or F(4×4, 3×3). */
 export type WinogradTile = 2 | 4;
 let mode: WinogradMode = "auto";
 
-/** Forces Winograd on or off for every conv it can run ("auto": {@linkcode forwardWinogradTile}, {@linkcode preferWinograd}); returns the previous mode. */
+/** Forces Winograd on or off for every conv it can run ("auto": {@linkcode winogradTile}); returns the previous mode. */
 export function setWinogradMode(m: WinogradMode): WinogradMode {
   const old = mode;
   mode = m;
@@ -59,9 +57,7 @@ export function winogradApplies(g: ConvGeometry): boolean {
 const MIN_TILES = 32;
 
 /**
- * Whether F(2×2, 3×3) is the faster path for this conv's filter gradient
- * (and a Winograd path at all for the forward). Measured per tower shape
- * (docs/performance.md, bench/winograd_tiles.ts, 1 thread, relaxed SIMD):
+ * Whether Winograd (either tile) can be the faster path for this conv:
  * F(2×2, 3×3) is 1.3–2× faster than the direct implicit-im2col path on
  * every 3×3/1 conv of the tiny, small and paper towers up to 256 channels
  * with at least {@linkcode MIN_TILES} 2×2 tiles, and slower at 512 (the 16
@@ -76,23 +72,27 @@ export function preferWinograd(g: ConvGeometry): boolean {
 }
 
 /**
- * The Winograd tile for this forward conv (and the input gradient, which
- * runs as one), or null for the direct path. "auto": F(4×4, 3×3) where it
- * has at least {@linkcode MIN_TILES} tiles and its 4×4 tiles cover at most
- * 10% more of the map than 2×2 tiles do, else F(2×2) where
- * {@linkcode preferWinograd}, else direct. Measured (bench/winograd_tiles.ts,
- * 1 thread, docs/performance.md): F(4×4) takes 0.63–0.92 of F(2×2)'s time
- * on such shapes (small towers at batch 32, paper at batch 4 and 1), and
- * loses where its tiles overhang the map (2×10 maps: 4×12 covered, 1.75×
- * F(2×2)'s time; 14×14: 16×16, even) or where there are few tiles
- * (batch 1, 4×19×128: 1.4×).
+ * The Winograd tile for this conv, or null for the direct path: the same
+ * choice for the forward conv, the input gradient (which runs as one) and
+ * the filter gradient. "auto": F(4×4, 3×3) where Cin · Cout ≤ 128², there
+ * are at least {@linkcode MIN_TILES} 4×4 tiles and they cover at most 35%
+ * more of the map than 2×2 tiles do; else F(2×2) where
+ * {@linkcode preferWinograd}; else direct. Measured on a quiet machine
+ * (bench/winograd_tiles.ts, 1 thread, tables in docs/performance.md):
+ * F(4×4) takes 0.61–0.88 of F(2×2)'s time (forward and filter gradient) on
+ * every such shape of the small towers at batch 32 and 1 and the paper
+ * towers at batch 4 and 1, and is even or slower where its tiles overhang
+ * the map (2×10 maps, covered 4×12: 1.7–1.9×), at 256 channels (its 36
+ * filter matrices, 9 MB, stream from L3 for every chunk of tiles:
+ * 0.99–1.19×) and with few tiles (batch 1, 4×19×128: 1.4–1.6×).
  */
-export function forwardWinogradTile(g: ConvGeometry): WinogradTile | null {
+export function winogradTile(g: ConvGeometry): WinogradTile | null {
   if (!preferWinograd(g)) return null;
   if (mode === "f4") return 4;
   if (mode === "on") return 2;
   const area = (t: number): number => Math.ceil(g.oh / t) * Math.ceil(g.ow / t) * t * t;
-  return tilesOf(g, 4) >= MIN_TILES && area(4) <= 1.1 * area(2) ? 4 : 2;
+  const f4 = g.cin * g.cout <= 128 * 128 && tilesOf(g, 4) >= MIN_TILES && area(4) <= 1.35 * area(2);
+  return f4 ? 4 : 2;
 }
 
 /**
@@ -164,7 +164,7 @@ export function winogradConv(
   return out;
 }
 
-/** dW [3, 3, Cin, Cout] by F(2×2, 3×3) in the transformed domain; the helper threads split the input channels. */
+/** dW [3, 3, Cin, Cout] by F(m×m, 3×3), m = `tile`, in the transformed domain; the helper threads split the input channels. */
 export function winogradFilterGrad(
   backend: WasmBackend,
   gemm: RelaxedGemm,
@@ -172,9 +172,11 @@ export function winogradFilterGrad(
   x: Info,
   dy: Info,
   g: ConvGeometry,
+  tile: WinogradTile = 2,
 ): Info {
+  const e = (tile + 2) * (tile + 2);
   const out = alloc(backend, [3, 3, g.cin, g.cout]);
-  const du = scratch(backend, 4 * 16 * g.cin * g.cout);
+  const du = scratch(backend, 4 * e * g.cin * g.cout);
   const quads = g.cin / 4;
   const parts = Math.max(1, Math.min(threads?.size ?? 1, quads));
   const perQ = Math.ceil(quads / parts);
@@ -182,8 +184,8 @@ export function winogradFilterGrad(
     4 * Math.min(quads, i * perQ),
     4 * Math.min(quads, (i + 1) * perQ),
   ]);
-  const chunk = chunkFor(Math.max(...ranges.map(([a, b]) => b - a)), g.cout);
-  const scr = ranges.map(([a, b]) => scratch(backend, 4 * 16 * chunk * (b - a + g.cout)));
+  const chunk = chunkFor(Math.max(...ranges.map(([a, b]) => b - a)), g.cout, e);
+  const scr = ranges.map(([a, b]) => scratch(backend, 4 * (e * chunk * (b - a + g.cout) + 144)));
   const off = (t: Info): number => heapOffset(backend, t.dataId);
   const args = ranges.map(([ci0, ci1], i) => [
     off(x),
@@ -204,11 +206,12 @@ export function winogradFilterGrad(
     ci1,
     chunk,
   ]);
+  const fn = tile === 4 ? "wino_dw_f4" : "wino_dw_f2";
   const here = (a: number[]): void => {
-    gemm.wino_dw_f2(...(a as Parameters<RelaxedGemm["wino_dw_f2"]>));
+    gemm[fn](...(a as Parameters<RelaxedGemm["wino_dw_f2"]>));
   };
   if (threads === null || parts === 1) here(args[0] as number[]);
-  else threads.run("wino_dw_f2", args, here);
+  else threads.run(fn, args, here);
   for (const s of scr) freeScratch(backend, s);
   freeScratch(backend, du);
   return out;

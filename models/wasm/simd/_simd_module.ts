@@ -193,11 +193,30 @@ export interface RelaxedGemm {
     ci1: number,
     chunk: number,
   ): void;
+  wino_dw_f4(
+    x: number,
+    dy: number,
+    du: number,
+    dw: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    padTop: number,
+    padLeft: number,
+    cout: number,
+    ci0: number,
+    ci1: number,
+    chunk: number,
+  ): void;
 }
 
 /** The functions of the relaxed-SIMD module that {@linkcode GemmThreads} runs on helper threads. */
 export type GemmThreadFunction =
-  "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2" | "wino_fwd_f4";
+  "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2" | "wino_fwd_f4" | "wino_dw_f4";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

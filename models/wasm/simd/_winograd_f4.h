@@ -217,3 +217,127 @@ void wino_fwd_f4(const float* x, const float* up, const float* bias, float* out,
     }
   }
 }
+
+// A y of one column (or row) of 4 dY values: the 6 results to ST(i, value).
+//   A = Aᵀᵀ: z0 = y0, z1 = y0 + y1 + y2 + y3, z2 = y0 − y1 + y2 − y3,
+//   z3 = y0 + 2y1 + 4y2 + 8y3, z4 = y0 − 2y1 + 4y2 − 8y3, z5 = y3.
+#define WINO4_A(y0, y1, y2, y3, ST)                                                                                      \
+  {                                                                                                                      \
+    const v128_t a_ = wasm_f32x4_add(y0, y2), b_ = wasm_f32x4_add(y1, y3);                                               \
+    const v128_t c_ = MADD(p4, y2, y0), d_ = wasm_f32x4_mul(p2, MADD(p4, y3, y1));                                       \
+    ST(0, y0);                                                                                                           \
+    ST(1, wasm_f32x4_add(a_, b_));                                                                                       \
+    ST(2, wasm_f32x4_sub(a_, b_));                                                                                       \
+    ST(3, wasm_f32x4_add(c_, d_));                                                                                       \
+    ST(4, wasm_f32x4_sub(c_, d_));                                                                                       \
+    ST(5, y3);                                                                                                           \
+  }
+
+// Gᵀ u of one column (or row) of 6 dU values: the 3 results.
+#define WINO4_GT(u0, u1, u2, u3, u4, u5, k0, k1, k2)                                                                     \
+  {                                                                                                                      \
+    const v128_t s12_ = wasm_f32x4_add(u1, u2), d12_ = wasm_f32x4_sub(u2, u1);                                           \
+    const v128_t s34_ = wasm_f32x4_add(u3, u4), d34_ = wasm_f32x4_sub(u3, u4);                                           \
+    const v128_t m6_ = wasm_f32x4_mul(wasm_f32x4_splat(-1.0f / 6), s12_);                                                \
+    k0 = wasm_f32x4_add(MADD(wasm_f32x4_splat(0.25f), u0, m6_), wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 24), s34_));      \
+    k1 = MADD(wasm_f32x4_splat(1.0f / 6), d12_, wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 12), d34_));                      \
+    k2 = wasm_f32x4_add(MADD(wasm_f32x4_splat(1.0f / 6), s34_, m6_), u5);                                                \
+  }
+
+// Filter gradient, 3×3 stride 1 (padding pt, pl), input channels
+// [ci0, ci1) (threads split them, multiples of 4), as wino_dw_f2 with 4×4
+// tiles: V = Bᵀ d B of x, dM = A dY Aᵀ of dy (6×6 per 4×4 output tile,
+// packed in 8-column panels), dU_e += V_eᵀ · dM_e into du [36][cin][cout],
+// then dw [3, 3, cin, cout] = Gᵀ dU G. scr: 36 · chunk · (ci1 − ci0 +
+// cout) + 144 floats.
+EXPORT(wino_dw_f4)
+void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* scr, int n, int h, int w, int cin, int oh, int ow, int pt, int pl,
+                int cout, int ci0, int ci1, int chunk) {
+  const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
+  const int tiles = n * th * tw;
+  const int cp = ci1 - ci0;
+  const int panels = cout / 8;
+  float* v = scr;
+  float* dm = scr + 36L * chunk * cp;
+  float* tmp = dm + 36L * chunk * cout;
+  const v128_t zero = wasm_f32x4_splat(0);
+  WINO4_CONSTS;
+  (void)m2, (void)m4, (void)m5;
+  for (int k0 = 0; k0 < tiles; k0 += chunk) {
+    const int k1 = k0 + chunk < tiles ? k0 + chunk : tiles;
+    const int len = k1 - k0;
+    wino_input_f4(x, v, tmp, k0, k1, h, w, cin, th, tw, pt, pl, ci0, ci1);
+    // dM = A dY Aᵀ; dm[e][panel][tile][8].
+    const long es = (long)len * cout;
+    for (int t = k0; t < k1; t++) {
+      const int b = t / (th * tw);
+      const int ty = (t / tw) % th;
+      const int tx = t % tw;
+      const int y0 = 4 * ty, x0 = 4 * tx;
+      const int rows = oh - y0 < 4 ? oh - y0 : 4, cols = ow - x0 < 4 ? ow - x0 : 4;
+      const float* g = dy + (((long)b * oh + y0) * ow + x0) * cout;
+      float* d = dm + (long)(t - k0) * 8;
+      for (int co = 0; co < cout; co += 4) {
+        // Rows r of dY: A over its 4 columns into tmp [4][6][4].
+        for (int r = 0; r < 4; r++) {
+          const float* gr = g + (long)r * ow * cout + co;
+#define DY4_(c) (r < rows && (c) < cols ? wasm_v128_load(gr + (c) * cout) : zero)
+#define ST_Q(j, val) wasm_v128_store(tmp + r * 24 + (j) * 4, (val))
+          WINO4_A(DY4_(0), DY4_(1), DY4_(2), DY4_(3), ST_Q);
+#undef ST_Q
+#undef DY4_
+        }
+        float* q = d + (long)(co / 8) * len * 8 + co % 8;
+        // Columns j: A over the 4 rows, dM[i][j] to e = 6i + j.
+        for (int j = 0; j < 6; j++) {
+          const v128_t q0 = wasm_v128_load(tmp + j * 4), q1 = wasm_v128_load(tmp + 24 + j * 4);
+          const v128_t q2 = wasm_v128_load(tmp + 48 + j * 4), q3 = wasm_v128_load(tmp + 72 + j * 4);
+#define ST_DM(i, val) wasm_v128_store(q + ((i) * 6 + j) * es, (val))
+          WINO4_A(q0, q1, q2, q3, ST_DM);
+#undef ST_DM
+        }
+      }
+    }
+    // dU_e [ci, co] += Σ_t V_e[t, ci] · dM_e[t, co].
+    for (int e = 0; e < 36; e++) {
+      const float* ve = v + (long)e * len * cp;
+      const float* de = dm + (long)e * es;
+      for (int cq = 0; cq < cp; cq += 4) {
+        for (int p = 0; p < panels; p++) {
+          float* c0 = du + ((long)e * cin + ci0 + cq) * cout + p * 8;
+          float* c1 = c0 + cout;
+          float* c2 = c1 + cout;
+          float* c3 = c2 + cout;
+          TILE_START(k0 == 0);
+          const float* bj = de + (long)p * len * 8;
+          const float* a = ve + cq;
+          for (int j = 0; j < len; j++, bj += 8, a += cp) {
+            TILE_FMA(a, a + 1, a + 2, a + 3, bj);
+          }
+          TILE_STORE();
+        }
+      }
+    }
+  }
+  // dW = Gᵀ dU G.
+  const long es = (long)cin * cout, tap = es;
+  for (int ci = ci0; ci < ci1; ci++) {
+    for (int co = 0; co < cout; co += 4) {
+      const float* u = du + (long)ci * cout + co;
+      v128_t r[3][6];
+      for (int c = 0; c < 6; c++) {
+#define U4_(i) wasm_v128_load(u + ((i) * 6 + c) * es)
+        WINO4_GT(U4_(0), U4_(1), U4_(2), U4_(3), U4_(4), U4_(5), r[0][c], r[1][c], r[2][c]);
+#undef U4_
+      }
+      float* o = dw + (long)ci * cout + co;
+      for (int i = 0; i < 3; i++) {
+        v128_t k0, k1, k2;
+        WINO4_GT(r[i][0], r[i][1], r[i][2], r[i][3], r[i][4], r[i][5], k0, k1, k2);
+        wasm_v128_store(o + (i * 3 + 0) * tap, k0);
+        wasm_v128_store(o + (i * 3 + 1) * tap, k1);
+        wasm_v128_store(o + (i * 3 + 2) * tap, k2);
+      }
+    }
+  }
+}
