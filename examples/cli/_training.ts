@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { concatMap, lastValueFrom, map, takeWhile } from "rxjs";
+import { catchError, concatMap, lastValueFrom, map, of, takeWhile } from "rxjs";
 import {
   cmpcConfig,
   deserializeTrainState,
@@ -293,8 +293,12 @@ async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): P
         ).pipe(
           // An interrupt lets the step under way finish and checkpoints it.
           takeWhile(() => !io.signal.aborted, true),
+          // A failed step (a NaN loss) waits in line behind the log lines and checkpoints of the steps before it.
+          catchError((error: unknown) => of({ error })),
           // The state is captured synchronously, as the step ends (the session runs on meanwhile).
-          map((e) => {
+          map((item: StepEvent | { error: unknown }) => {
+            if ("error" in item) return item;
+            const e = item;
             last = e;
             bar.update(e.step - startStep, {
               loss: e.loss.total,
@@ -306,7 +310,9 @@ async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): P
             return { e, state: due && session !== null ? session.toState() : null };
           }),
           // The step's log line goes first, so every checkpointed step is in the log.
-          concatMap(async ({ e, state }) => {
+          concatMap(async (item) => {
+            if ("error" in item) throw item.error;
+            const { e, state } = item;
             await appendLog(runDir, { kind: "step", ...stepRecord(e) });
             if (state !== null) await write(state);
             return e;
