@@ -3,6 +3,7 @@ import { tf } from "./_tf.ts";
 
 /**
  * Rows divided by their L2 norm (with PyTorch's `F.normalize` eps 1e-12).
+ * A zero row stays zero, with a finite (zero) gradient.
  *
  * @example
  * ```ts
@@ -14,7 +15,8 @@ import { tf } from "./_tf.ts";
  */
 export function l2Normalize<T extends tf.Tensor>(x: T, axis = -1): T {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.sum(tf.square(x), axis, true));
-    return tf.div<T>(x, tf.maximum(norm, 1e-12));
+    // max(√s, 1e-12) as √max(s, 1e-24): the same value, but a zero row's gradient is 0, not ∞·0 = NaN.
+    const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(x), axis, true), 1e-24));
+    return tf.div<T>(x, norm);
   });
 }

@@ -1,5 +1,17 @@
 // This module is browser compatible.
-import { EMPTY, concat, concatMap, defer, from, ignoreElements, map, of, type OperatorFunction } from "rxjs";
+import {
+  EMPTY,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  from,
+  ignoreElements,
+  map,
+  of,
+  throwError,
+  type OperatorFunction,
+} from "rxjs";
 import type { TrainState } from "../../models/mod.ts";
 import type { StepEvent } from "./step_event.ts";
 import type { TrainSession } from "./train_session.ts";
@@ -34,7 +46,8 @@ export interface CheckpointEveryOptions {
  * arrives (so it is exactly the state after that step), then handed to the
  * injected async writer; events keep their order and a checkpointed step's
  * event is emitted, with `checkpoint: { step }`, once its write resolved.
- * A failed write errors the stream. Writes keep this folder free of
+ * A failed write errors the stream; an upstream error (a failed step) is
+ * passed on after the writes of the steps before it have resolved. Writes keep this folder free of
  * `node:*`: the Node writer lives in `streams/node/run_folder.ts`.
  *
  * @example
@@ -62,22 +75,26 @@ export function checkpointEvery(
     let lastWritten: number | null = null;
     const steps = source.pipe(
       // Capture the state synchronously, when the step has just ended.
-      map((event) => {
+      map((event): { event: StepEvent; state: TrainState | null } => {
         lastStep = event.step;
         if (event.step % every !== 0) return { event, state: null };
         lastWritten = event.step;
         return { event, state: session.toState() };
       }),
-      concatMap(({ event, state }) =>
-        state === null
+      // A failed step (a NaN loss) errors the stream only after the writes of the steps before it.
+      catchError((error: unknown) => of({ error })),
+      concatMap((item) => {
+        if ("error" in item) return throwError(() => item.error);
+        const { event, state } = item;
+        return state === null
           ? of(event)
           : from(options.write(state)).pipe(
               map((): StepEvent => ({
                 ...event,
                 checkpoint: { step: event.step },
               })),
-            ),
-      ),
+            );
+      }),
     );
     if (!final) return steps;
     const last = defer(() =>
