@@ -22,7 +22,7 @@ import {
   type CmpcConfig,
   type TrainState,
 } from "../models/mod.ts";
-import { modelParts, NonFiniteLossError, trainCmpc, type StepEvent } from "../operators/mod.ts";
+import { modelParts, NonFiniteLossError, trainCmpc, type StepEvent, type TrainParts } from "../operators/mod.ts";
 import type { EncoderPair } from "../streams/mod.ts";
 import { standInParts } from "./fixtures/standin_parts.ts";
 import { syntheticPairs } from "./fixtures/synthetic_pairs.ts";
@@ -87,7 +87,7 @@ t.test("objective: identical, all-zero and empty-cluster cases give a finite los
   t.ok(finite(r.gv) && finite(r.gf), "finite gradients");
 
   // All-zero embeddings: the L2 normalisation must not divide by zero.
-  const z = tf.zeros([b, d]) as tf.Tensor2D;
+  const z = tf.zeros<tf.Rank.R2>([b, d]);
   const rz = lossAndGrads(z, z, indices, clusters);
   t.ok(Number.isFinite(rz.total) && finite(rz.gv) && finite(rz.gf), `zero embeddings: loss ${rz.total}, finite grads`);
   const rn = lossAndGrads(z, z, indices, null);
@@ -162,7 +162,7 @@ const identicalPairs = ({ rng }: { rng: Rng }): Observable<EncoderPair> => {
   });
 };
 
-const parts = { ...modelParts, createTowers: standInParts.createTowers };
+const parts: TrainParts = { ...modelParts, createTowers: (c, rng) => standInParts.createTowers(c, rng) };
 
 async function train(
   c: CmpcConfig,

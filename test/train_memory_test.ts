@@ -32,7 +32,7 @@ t.test(`${STEPS} training steps keep tf.memory().numTensors flat`, async (t) => 
       config: c,
       steps: STEPS,
       backend: "current",
-      parts: { ...modelParts, createTowers: standInParts.createTowers },
+      parts: { ...modelParts, createTowers: (c, rng) => standInParts.createTowers(c, rng) },
       checkpoint: {
         every: 50,
         write: (s) => {
