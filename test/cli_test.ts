@@ -42,7 +42,7 @@ t.test("cmpc --help, unknown commands and usage errors as a subprocess (exit cod
   t.end();
 });
 
-t.test("cmpc train: SIGINT writes a checkpoint and exits 0; cat video | cmpc embed - pipes", async (t) => {
+t.test("cmpc train: SIGINT writes a checkpoint and exits 130; cat video | cmpc embed - pipes", async (t) => {
   const set = await smallDemoSet(join(root, "demo"), 2, 2);
   const run = join(root, "run");
   const child = spawn(
@@ -84,8 +84,8 @@ t.test("cmpc train: SIGINT writes a checkpoint and exits 0; cat video | cmpc emb
       res(c);
     });
   });
-  t.equal(code, 0, stderr);
-  t.match(stderr, /interrupted; finishing the current step/);
+  t.equal(code, 130, stderr);
+  t.match(stderr, /interrupted \(SIGINT\); stopping after the current step/);
   const result = JSON.parse(stdout) as { step: number; interrupted: boolean };
   t.equal(result.interrupted, true);
   t.equal(

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { catchError, concatMap, lastValueFrom, map, of, takeWhile } from "rxjs";
+import { catchError, concatMap, lastValueFrom, map, merge, of, Subject, takeWhile } from "rxjs";
 import {
   cmpcConfig,
   deserializeTrainState,
@@ -250,6 +250,7 @@ async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): P
     let lastCheckpointed = startStep;
     let last: StepEvent | null = null;
     const bar = progress(io, "train", steps - startStep);
+    const stored = new Subject<number>();
     const write = async (state: TrainState) => {
       try {
         await writeCheckpoint(runDir, state.step, serializeTrainState(state), {
@@ -272,7 +273,11 @@ async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): P
       await lastValueFrom(
         trainCmpc(
           ({ rng, samplesSeen }) => {
-            const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames });
+            // Pairs for two steps ahead, then one step's worth each time a step's log line and checkpoint
+            // are stored: writes keep pace with training (no pile of states, a kill loses at most a step or
+            // two past the last checkpoint) and the event loop turns every step (signals are heard).
+            const demand = merge(of(2 * config.batchSize), stored);
+            const pairs = samplePairs(trainCache, { rng, windowFrames: config.voice.frames, demand });
             return o.augmentFaces === true
               ? pairs.pipe(augmentFaces({ seed: config.seed, start: samplesSeen }))
               : pairs;
@@ -315,6 +320,7 @@ async function trainLocked(runDir: string, o: TrainingOptions, io: CommandIo): P
             const { e, state } = item;
             await appendLog(runDir, { kind: "step", ...stepRecord(e) });
             if (state !== null) await write(state);
+            stored.next(config.batchSize);
             return e;
           }),
         ),
