@@ -11,7 +11,14 @@ import { basename, extname, join, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { from, lastValueFrom, tap, toArray } from "rxjs";
 import { cropFaceRgb, FaceDetector, logMel, type CmpcConfig } from "../../models/mod.ts";
-import { buildFeatureCache, embedFace, embedVoice, paperFrontEnd, type TowerLike } from "../../operators/mod.ts";
+import {
+  buildFeatureCache,
+  embedFace,
+  embedVoice,
+  paperFrontEnd,
+  voiceWindows as placeVoiceWindows,
+  type TowerLike,
+} from "../../operators/mod.ts";
 import {
   decodeJpeg,
   faceCropFromStore,
@@ -262,29 +269,16 @@ export interface VoiceWindowEmbedding {
   embedding: Float32Array;
 }
 
-/** Cuts every utterance of a cached video into consecutive `frames`-long windows (a shorter tail is padded; a tail under a quarter window is dropped unless it is the only one). */
+/** Cuts every utterance of a cached video into consecutive `frames`-long windows (a shorter tail is padded; a tail under a quarter window is dropped unless it is the only one), placed in time by {@linkcode placeVoiceWindows} (from the audio, so 10 s utterances step by exactly 1.00 s windows). */
 export async function voiceWindows(
   cache: FeatureCache,
   video: CachedVideo,
   frames: number,
 ): Promise<{ utterance: number; start: number; end: number; data: Float32Array; have: number }[]> {
   const out: { utterance: number; start: number; end: number; data: Float32Array; have: number }[] = [];
-  let offset = 0;
-  for (let u = 0; u < video.summary.utteranceFrames.length; u++) {
-    const total = video.summary.utteranceFrames[u]!;
-    for (let s = 0; s < total; s += frames) {
-      const have = Math.min(frames, total - s);
-      if (have < frames / 4 && s > 0) break;
-      const data = await cache.store.readLogMel(video.key, u, s, have);
-      out.push({
-        utterance: u,
-        start: (offset + s) / FRAMES_PER_SECOND,
-        end: (offset + s + have) / FRAMES_PER_SECOND,
-        data,
-        have,
-      });
-    }
-    offset += total;
+  for (const w of placeVoiceWindows(video.summary.utteranceFrames, frames, { framesPerSecond: FRAMES_PER_SECOND })) {
+    const data = await cache.store.readLogMel(video.key, w.utterance, w.frame, w.frames);
+    out.push({ utterance: w.utterance, start: w.start, end: w.end, data, have: w.frames });
   }
   return out;
 }
@@ -371,13 +365,11 @@ export async function embedStandalone(
   const lm = logMel(wav.samples, { sampleRate: wav.sampleRate });
   const frames = config.voice.frames;
   const windows: { start: number; end: number; data: Float32Array; have: number }[] = [];
-  for (let s = 0; s < lm.frames; s += frames) {
-    const have = Math.min(frames, lm.frames - s);
-    if (have < frames / 4 && s > 0) break;
-    const data = new Float32Array(have * lm.mels);
-    for (let t = 0; t < have; t++)
-      for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + s + t]!;
-    windows.push({ start: s / FRAMES_PER_SECOND, end: (s + have) / FRAMES_PER_SECOND, data, have });
+  for (const w of placeVoiceWindows([lm.frames], frames, { framesPerSecond: FRAMES_PER_SECOND })) {
+    const data = new Float32Array(w.frames * lm.mels);
+    for (let t = 0; t < w.frames; t++)
+      for (let m = 0; m < lm.mels; m++) data[t * lm.mels + m] = lm.data[m * lm.frames + w.frame + t]!;
+    windows.push({ start: w.start, end: w.end, data, have: w.frames });
   }
   const emb = await embedStoredVoice(towers.voice, windows, lm.mels, frames);
   return { voice: windows.map((w, i) => ({ utterance: 0, start: w.start, end: w.end, embedding: emb[i]! })), face: [] };
