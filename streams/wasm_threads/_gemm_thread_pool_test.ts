@@ -20,7 +20,9 @@ t.test("a call made before the helpers have started runs every part on the calle
   const ran: number[][] = [];
   pool.run("gemm_packed", [[1], [2], [3]], (a) => ran.push(a));
   t.same(ran, [[1], [2], [3]]);
-  t.throws(() => pool.run("gemm_packed", [[1], [2], [3], [4]], () => undefined), RangeError);
+  t.throws(() => {
+    pool.run("gemm_packed", [[1], [2], [3], [4]], () => undefined);
+  }, RangeError);
   t.end();
 });
 
