@@ -13,9 +13,12 @@
  * metric is below 2 std of the seed spread. Writes
  * bench/results/winograd_curve.json. The data set and feature cache of
  * `--dir` are reused (prepared if absent); the runs go to
- * `<dir>/winograd-curve/`.
+ * `<dir>/winograd-curve/`. `--reuse-direct <file>` takes the direct runs
+ * (`off`) from an earlier result file of the same seeds and steps instead of
+ * training them again (the direct path is deterministic; use it only when the
+ * change measured is in the Winograd kernels).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "500" },
     dir: { type: "string", default: "runs/demo" },
     threads: { type: "string", default: "2" },
+    "reuse-direct": { type: "string" },
   },
 });
 const seeds = values.seeds.split(",").map(Number);
@@ -52,8 +56,39 @@ interface Run {
   seconds: number;
 }
 const runs: Run[] = [];
+const reused: Run[] = [];
+if (values["reuse-direct"] !== undefined) {
+  const old = JSON.parse(readFileSync(values["reuse-direct"], "utf8")) as {
+    steps: number;
+    perSeed: { seed: number; matching: { direct: number }; auc: { direct: number } }[];
+    curves: { mode: WinogradMode; seed: number; losses: number[] }[];
+    trainSeconds: { mode: WinogradMode; seed: number; seconds: number }[];
+  };
+  if (old.steps !== steps)
+    throw new RangeError(`--reuse-direct: "${values["reuse-direct"]}" has ${old.steps} steps, not ${steps}`);
+  for (const seed of seeds) {
+    const p = old.perSeed.find((x) => x.seed === seed);
+    const c = old.curves.find((x) => x.mode === "off" && x.seed === seed);
+    if (p === undefined || c === undefined)
+      throw new RangeError(`--reuse-direct: "${values["reuse-direct"]}" has no direct run of seed ${seed}`);
+    reused.push({
+      mode: "off",
+      seed,
+      losses: c.losses,
+      matching: p.matching.direct,
+      auc: p.auc.direct,
+      seconds: old.trainSeconds.find((x) => x.mode === "off" && x.seed === seed)?.seconds ?? NaN,
+    });
+  }
+}
 for (const seed of seeds) {
   for (const mode of MODES) {
+    const again = reused.find((r) => r.mode === mode && r.seed === seed);
+    if (again !== undefined) {
+      log(`  CMPC winograd ${mode} seed ${seed}: reused from ${values["reuse-direct"]}`);
+      runs.push(again);
+      continue;
+    }
     setWinogradMode(mode);
     const losses: number[] = [];
     const config = demoConfig(prepared.trainCache.videos.length, steps, seed);
@@ -129,6 +164,7 @@ const result = {
   perSeed,
   spread,
   withinTwoStdOfSeedSpread: within,
+  reusedDirect: values["reuse-direct"] ?? null,
   trainSeconds: runs.map((r) => ({ mode: r.mode, seed: r.seed, seconds: r4(r.seconds) })),
   curves: runs.map((r) => ({ mode: r.mode, seed: r.seed, losses: r.losses.map(r4) })),
 };
