@@ -31,10 +31,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { generateDemoData } from "../examples/demo_data/generate_demo_data.ts";
 import { buildLivePage } from "../examples/live/build_live_page.ts";
+import type { TickTiming } from "../examples/live/_tick_timing.ts";
 import { startLiveServer } from "../examples/live/start_live_server.ts";
+import { CHROMIUM, launchWithFakeDevices } from "../test/fixtures/live_chromium.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +46,6 @@ const { values } = parseArgs({
     backends: { type: "string", default: "wasm-1,wasm-2,cpu" },
   },
 });
-const CHROMIUM = "/usr/bin/chromium";
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const repo = resolve(new URL("..", import.meta.url).pathname);
 for (const [ok, what] of [
@@ -67,14 +68,6 @@ function has(cmd: string, args: string[]): boolean {
   }
 }
 
-interface TickTiming {
-  voice: number;
-  detect: number;
-  faces: number;
-  score: number;
-  total: number;
-  faceCount: number;
-}
 interface PageState {
   phase: string;
   backend: string;
@@ -132,20 +125,7 @@ for (const model of values.models.split(",")) {
 }
 
 const built = await buildLivePage({ outDir: join(work, "www") });
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    `--use-file-for-fake-video-capture=${camera}`,
-    `--use-file-for-fake-audio-capture=${mic}`,
-  ],
-});
+const browser = await launchWithFakeDevices(camera, mic);
 
 const readState = async (page: Page): Promise<PageState> =>
   JSON.parse((await page.getAttribute("#state", "data-state")) ?? "{}") as PageState;

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import t from "tap";
 import { generateDemoData } from "../examples/demo_data/generate_demo_data.ts";
 import { buildLivePage } from "../examples/live/build_live_page.ts";
@@ -20,8 +20,8 @@ import { initBackend } from "../models/mod.ts";
 import { readLatestCheckpoint } from "../streams/node/mod.ts";
 import { cli } from "./fixtures/cli_io.ts";
 import { galleryMedia, pickGalleryCase } from "./fixtures/live_gallery_case.ts";
+import { CHROMIUM, launchWithFakeDevices } from "./fixtures/live_chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
 function hasFfmpeg(): boolean {
@@ -181,20 +181,7 @@ t.test("the live page as a person uses it", { timeout: 900_000, skip: SKIP }, as
   const info = await server.model();
   t.match(info, { available: true, synthetic: true, threshold: evalJson.threshold }, "the server serves the threshold");
   const launch = async (camera: string, mic: string) => {
-    const b = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--autoplay-policy=no-user-gesture-required",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-video-capture=${camera}`,
-        `--use-file-for-fake-audio-capture=${mic}`,
-      ],
-    });
+    const b = await launchWithFakeDevices(camera, mic);
     browsers.push(b);
     return b;
   };

@@ -49,6 +49,7 @@ import {
 import { enableBrowserGemmThreads } from "../../streams/mod.ts";
 import { decide, ordinal, voiceStatus, type Decision, type VoiceStatus } from "./_decision.ts";
 import { StreamResampler } from "./_resampler.ts";
+import type { TickTiming } from "./_tick_timing.ts";
 
 /** What /model.json says (start_live_server.ts `LiveModelInfo`). */
 interface ModelInfo {
@@ -59,17 +60,6 @@ interface ModelInfo {
   threshold: number | null;
   thresholdFrom: string;
   synthetic: boolean;
-}
-
-/** One tick's time in ms, by part. */
-interface TickTiming {
-  voice: number;
-  detect: number;
-  faces: number;
-  score: number;
-  total: number;
-  /** Faces embedded (camera and enrolled). */
-  faceCount: number;
 }
 
 /** What the page reports in `#state`. */
