@@ -268,9 +268,9 @@ async function runCase(c: Case, tower: ResNetTower, threads: number): Promise<Me
   return { id: c.id, mode: c.mode, threads, ms, convMs };
 }
 
-/** Per-kernel time of one face training step (tf.profile), top 12. */
-async function profileStep(tower: ResNetTower): Promise<Record<string, number>> {
-  const x = tf.randomNormal<tf.Rank.R4>(inputShape("face"), 0, 1, "float32", 7);
+/** Per-kernel time of one training step of `which` (tf.profile): the top 14, and the sum over every kernel ("(all kernels)"). */
+async function profileStep(tower: ResNetTower, which: "voice" | "face"): Promise<Record<string, number>> {
+  const x = tf.randomNormal<tf.Rank.R4>(inputShape(which), 0, 1, "float32", 7);
   const opt = tf.train.adam(1e-3);
   opt.minimize(() => tf.mean(tf.square(tower.apply(x, { training: true }))), false, tower.trainableVariables);
   const info = await tf.profile(() => {
@@ -280,13 +280,18 @@ async function profileStep(tower: ResNetTower): Promise<Record<string, number>> 
   for (const k of kernelsOnly(info.kernels)) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   x.dispose();
   opt.dispose();
-  return Object.fromEntries(
-    [...by.entries()]
+  const all = [...by.values()].reduce((a, b) => a + b, 0);
+  return Object.fromEntries([
+    ...[...by.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 12)
-      .map(([k, v]) => [k, Math.round(v)]),
-  );
+      .slice(0, 14)
+      .map(([k, v]): [string, number] => [k, Number(v.toFixed(1))]),
+    ["(all kernels)", Math.round(all)],
+  ]);
 }
+
+/** {@linkcode profileStep} of both towers. */
+type Profile = Record<"face" | "voice", Record<string, number>>;
 
 async function child(threads: number): Promise<void> {
   // Relaxed SIMD off with --no-relaxed-simd (then the filter gradient uses XNNPACK's GEMM).
@@ -302,7 +307,8 @@ async function child(threads: number): Promise<void> {
     runs.push(await runCase(c, towers[c.tower], threads));
     console.error(`wasm ${threads} thr: ${c.id}: ${runs.at(-1)?.ms.toFixed(0)} ms`);
   }
-  const profile = threads === 1 ? await profileStep(towers.face) : undefined;
+  // Per-kernel profiles of one training step per tower, at every thread count.
+  const profile = { face: await profileStep(towers.face, "face"), voice: await profileStep(towers.voice, "voice") };
   const convs = convShapes ? towerConvShapes().map((c) => timeConv(c, threads)) : [];
   process.stdout.write(`\n${JSON.stringify({ backend: choice.summary, runs, profile, convs })}\n`);
   process.exit(0);
@@ -381,7 +387,7 @@ async function main(): Promise<void> {
   const torchRuns = [skipTorch ? { skipped: "--skip-torch" } : runTorch()];
   const torchConvRuns = skipTorch || !convShapes ? [] : [runTorchConvs()];
   const wasmConvRuns: ConvTiming[] = [];
-  const rounds = new Map<number, { backend: string; runs: Measured[][]; profile?: Record<string, number> }>();
+  const rounds = new Map<number, { backend: string; runs: Measured[][]; profile?: Profile }>();
   for (let round = 0; round < roundCount; round++) {
     for (const threads of threadList) {
       const r = spawnSync(
@@ -406,7 +412,7 @@ async function main(): Promise<void> {
       const got = JSON.parse(line) as {
         backend: string;
         runs: Measured[];
-        profile?: Record<string, number>;
+        profile?: Profile;
         convs: ConvTiming[];
       };
       wasmConvRuns.push(...got.convs);
@@ -594,7 +600,9 @@ async function main(): Promise<void> {
     rows,
     threadScaling: scaling,
     convShapes: convTable,
-    profileFaceTrainStep1ThreadMs: wasm.find((w) => w.profile !== undefined)?.profile ?? null,
+    profileFaceTrainStep1ThreadMs: wasm.find((w) => w.threads === 1)?.profile?.face ?? null,
+    /** Per thread count and tower, ms per kernel in one training step (tf.profile, the first round's child). */
+    profileTrainStepMs: Object.fromEntries(wasm.map((w) => [w.threads, w.profile ?? null])),
     torch:
       "results" in torchBefore
         ? { version: torchBefore.version, rounds: torchRuns.map((t) => ("results" in t ? t.results : t)) }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds models/wasm/simd/_simd_module_wasm.ts from models/wasm/simd/kernels.c (SIMD128)
 # and models/wasm/simd/gemm_relaxed.c (relaxed SIMD FMA; it includes the Winograd
-# convs of models/wasm/simd/_winograd.h), both including
+# convs of models/wasm/simd/_winograd.h and the threaded parts of _elementwise.h and _max_pool_grad.h), both including
 # models/wasm/simd/_copy.h: for each, one build
 # importing a plain memory and one a shared memory (threaded tfjs build),
 # embedded as base64. Needs clang and lld (Debian: apt-get install clang lld)

@@ -9,6 +9,8 @@ import {
   batchNormTrainKernel,
 } from "./kernels/fused_batch_norm.ts";
 import { conv2D, fusedConv2D } from "./kernels/conv2d.ts";
+import { binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
+import { cast, identity } from "./kernels/identity.ts";
 import { maxPoolGrad } from "./kernels/max_pool_grad.ts";
 import { mean, sum } from "./kernels/reduce.ts";
 import { tile } from "./kernels/tile.ts";
@@ -26,6 +28,16 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "FusedConv2D",
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  "Identity",
+  "Cast",
+  "Add",
+  "Sub",
+  "Multiply",
+  "RealDiv",
+  "Relu",
+  "Step",
+  "Sqrt",
+  "Square",
 ];
 
 let registered = false;
@@ -58,6 +70,16 @@ export function registerWasmTrainingKernels(): void {
     ["FusedConv2D", fusedConv2D],
     [BATCH_NORM_TRAIN, batchNormTrainKernel],
     [BATCH_NORM_TRAIN_GRAD, batchNormTrainGradKernel],
+    ["Identity", identity],
+    ["Cast", cast],
+    ["Add", binaryKernel("Add")],
+    ["Sub", binaryKernel("Sub")],
+    ["Multiply", binaryKernel("Multiply")],
+    ["RealDiv", binaryKernel("RealDiv")],
+    ["Relu", unaryKernel("Relu")],
+    ["Step", unaryKernel("Step")],
+    ["Sqrt", unaryKernel("Sqrt")],
+    ["Square", unaryKernel("Square")],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");

@@ -21,6 +21,13 @@ export const GEMM_THREAD_FUNCTIONS = [
   "wino_dw_f2",
   "wino_fwd_f4",
   "wino_dw_f4",
+  "ew_binary",
+  "ew_unary",
+  "bn_sums_part",
+  "bn_apply_part",
+  "bn_grad_sums_part",
+  "bn_grad_apply_part",
+  "max_pool_grad",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 
@@ -76,6 +83,8 @@ export interface GemmThreadPool {
   readonly size: number;
   bind(memory: WebAssembly.Memory, moduleBytes: Uint8Array): void;
   run(fn: GemmThreadFunction, parts: number[][], here: (args: number[]) => void): void;
+  /** Whether every helper has started (before, {@linkcode run} does every part on the caller). */
+  started(): boolean;
   /** Stops the helper threads. */
   terminate(): Promise<void>;
 }
@@ -141,6 +150,7 @@ export function createGemmThreadPool(threads: number, host: GemmHelperHost, what
       }
       if (Atomics.load(control, 2) > 0) throw new Error(`Cannot run ${fn}: a GEMM helper thread failed`);
     },
+    started: () => Atomics.load(control, 3) >= helpers.length,
     terminate: stop,
   };
 }

@@ -212,11 +212,74 @@ export interface RelaxedGemm {
     ci1: number,
     chunk: number,
   ): void;
+  /** out[i] = a[i] op b[i], i in [begin, end) (sa/sb = 1: that operand is one float); op 0 add, 1 sub, 2 mul, 3 div. */
+  ew_binary(op: number, a: number, b: number, out: number, sa: number, sb: number, begin: number, end: number): void;
+  /** out[i] = f(x[i]), i in [begin, end); op 0 relu, 1 step (alpha 0), 2 sqrt, 3 square. */
+  ew_unary(op: number, x: number, out: number, begin: number, end: number): void;
+  /** tot (f64[c]) = Σ x (centered 0) or Σ (x − mean)² over rows [r0, r1) of x [m, c]; acc f32[c] scratch. */
+  bn_sums_part(
+    x: number,
+    c: number,
+    mean: number,
+    centered: number,
+    acc: number,
+    tot: number,
+    r0: number,
+    r1: number,
+  ): void;
+  bn_apply_part(
+    x: number,
+    c: number,
+    mean: number,
+    scale: number,
+    shift: number,
+    y: number,
+    r0: number,
+    r1: number,
+  ): void;
+  bn_grad_sums_part(
+    dy: number,
+    x: number,
+    c: number,
+    mean: number,
+    sumDy: number,
+    sumDyXc: number,
+    acc: number,
+    r0: number,
+    r1: number,
+  ): void;
+  bn_grad_apply_part(
+    dy: number,
+    x: number,
+    c: number,
+    mean: number,
+    a: number,
+    b: number,
+    c0: number,
+    dx: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** As {@linkcode SimdKernels.max_pool_grad} (the helper threads split the batch). */
+  max_pool_grad: SimdKernels["max_pool_grad"];
 }
 
 /** The functions of the relaxed-SIMD module that {@linkcode GemmThreads} runs on helper threads. */
 export type GemmThreadFunction =
-  "conv2d_fwd" | "gemm_packed" | "conv2d_dw" | "wino_fwd_f2" | "wino_dw_f2" | "wino_fwd_f4" | "wino_dw_f4";
+  | "conv2d_fwd"
+  | "gemm_packed"
+  | "conv2d_dw"
+  | "wino_fwd_f2"
+  | "wino_dw_f2"
+  | "wino_fwd_f4"
+  | "wino_dw_f4"
+  | "ew_binary"
+  | "ew_unary"
+  | "bn_sums_part"
+  | "bn_apply_part"
+  | "bn_grad_sums_part"
+  | "bn_grad_apply_part"
+  | "max_pool_grad";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

@@ -334,3 +334,5 @@ void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, f
 
 #include "_winograd.h"
 #include "_winograd_f4.h"
+#include "_elementwise.h"
+#include "_max_pool_grad.h"
