@@ -20,7 +20,7 @@ import { acquireWorker, releaseWorker } from "./_worker_pool.ts";
 export type Output = Extract<WorkerMessage, { type: "audio" } | { type: "frame" }>;
 
 export interface HostOptions {
-  mode: "av" | "audio";
+  mode: "av" | "audio" | "video";
   fps: number;
   sampleRate: number;
   audioChunk: number;

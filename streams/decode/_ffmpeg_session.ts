@@ -276,27 +276,16 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
       }
     }
   }
-  const videoPath = job.mode === "av" ? outputDevice("v", feedFrame) : null;
+  const videoPath = job.mode !== "audio" ? outputDevice("v", feedFrame) : null;
+  const wantAudio = job.mode !== "video";
 
-  const args = [
-    "-hide_banner",
-    "-nostats",
-    "-i",
-    inputArg,
-    "-map",
-    "0:a:0",
-    "-ac",
-    "1",
-    "-ar",
-    String(job.sampleRate),
+  const args = ["-hide_banner", "-nostats", "-i", inputArg];
+  if (wantAudio) {
+    args.push("-map", "0:a:0", "-ac", "1", "-ar", String(job.sampleRate));
     // flush each packet: the devices are not pipes, so ffmpeg would otherwise
     // buffer up to 256 KB per output and hold audio back behind the frames
-    "-flush_packets",
-    "1",
-    "-f",
-    "f32le",
-    audioPath,
-  ];
+    args.push("-flush_packets", "1", "-f", "f32le", audioPath);
+  }
   if (videoPath !== null) {
     args.push("-map", "0:v:0");
     if (job.fps > 0) args.push("-vf", `fps=${job.fps}`);
@@ -344,12 +333,14 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
         if (Atomics.load(ctrl, CTRL_CANCEL) !== 0) return;
       }
     }
-    if (ret === 0 && (framesOut === 0 || audioBytesOut === 0) && (videoPath !== null || audioBytesOut === 0)) {
-      // ffmpeg ended well but an output it was asked for stayed empty.
+    const noFrame = videoPath !== null && framesOut === 0;
+    if (ret === 0 && (noFrame || (wantAudio && audioBytesOut === 0))) {
+      // ffmpeg ended well but an output it was asked for stayed empty
+      // (audio that is there but empty only matters when the file is cut).
       const v = view();
       const cut = v === null ? null : cutShort(v);
       const size = v?.size ?? bytesRead;
-      const what = framesOut === 0 && videoPath !== null ? "no video frame" : "no audio";
+      const what = noFrame ? "no video frame" : "no audio";
       if (cut !== null) {
         post({
           type: "failed",

@@ -11,8 +11,8 @@ export type WorkerInput =
 
 export interface WorkerJob {
   input: WorkerInput;
-  /** Decode video frames too (`av`) or audio only. */
-  mode: "av" | "audio";
+  /** Decode audio and video frames (`av`), audio only, or frames only (`video`). */
+  mode: "av" | "audio" | "video";
   /** Output frame rate, or 0 for the native rate (no fps filter). */
   fps: number;
   sampleRate: number;

@@ -29,6 +29,13 @@ export interface DecodeOptions extends DecoderOptions {
   windowSeconds?: number;
   /** Samples the stream decodes ahead of the reader (its queue size). @default 2 */
   highWaterMark?: number;
+  /**
+   * Decode the audio too. With false only the frames are decoded (a file
+   * without an audio stream then decodes, and one with audio decodes
+   * faster): every sample carries an empty `audio` clip.
+   * @default true
+   */
+  audio?: boolean;
 }
 
 function check(name: string, what: string, v: number, min: number, max: number): number {
@@ -48,6 +55,8 @@ function check(name: string, what: string, v: number, min: number, max: number):
  *
  * Errors: a {@linkcode DecodeError} naming the input (`empty`, `corrupt`,
  * `no-audio`, `no-video`, `unsupported-codec`) on the stream's error channel.
+ * `{audio: false}` decodes the frames alone (empty audio clips), e.g. the
+ * faces of a video that has no audio stream.
  *
  * @example
  * ```ts
@@ -65,8 +74,9 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
   const clipSeconds = check(name, "audioSecondsPerSample", options.audioSecondsPerSample ?? 1 / fps, 0, 3600);
   const windowSeconds = check(name, "windowSeconds", options.windowSeconds ?? 1, 0.01, 600);
   const hwm = check(name, "highWaterMark", options.highWaterMark ?? 2, 0, 1e6);
+  const withAudio = options.audio ?? true;
   const host = new DecodeHost(source, {
-    mode: "av",
+    mode: withAudio ? "av" : "video",
     fps,
     sampleRate,
     audioChunk: Math.max(1, Math.round(windowSeconds * sampleRate)),
@@ -104,7 +114,7 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
   const maxFramesAhead = Math.max(8, Math.ceil(5 * fps));
   function ready(): boolean {
     if (frames.length === 0) return false;
-    return audioEnded || pcmStart + pcmLen >= bounds(k)[1] || frames.length > maxFramesAhead;
+    return !withAudio || audioEnded || pcmStart + pcmLen >= bounds(k)[1] || frames.length > maxFramesAhead;
   }
   /** Drops audio before absolute sample `from` (never past what was received). */
   function trim(from: number): void {
@@ -117,6 +127,7 @@ export function decodeVideo(source: VideoSource, options: DecodeOptions = {}): R
   }
   function take(): AvSample {
     const frame = frames.shift()!;
+    if (!withAudio) return { videoId: name, t: k++ / fps, audio: new Float32Array(0), sampleRate, frame };
     const [s, e] = bounds(k);
     const audio = new Float32Array(e - s);
     const from = Math.max(s, pcmStart);

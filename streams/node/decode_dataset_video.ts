@@ -31,7 +31,8 @@ export function decodeDatasetVideo(
   fallback: DecodeDatasetVideoFallback = {},
 ): ReadableStream<AvSample> {
   if (video.utterances !== undefined) return voxceleb1Samples(video);
-  const decoded = decodeVideo(fileSource(video.path, video.videoId), options);
+  let decoded = decodeVideo(fileSource(video.path, video.videoId), options);
+  if (fallback.videoWithoutAudio === true) decoded = framesWhenNoAudio(video, decoded, options);
   return fallback.audioWithoutVideo === true ? audioWhenNoVideo(video, decoded, options) : decoded;
 }
 
@@ -46,16 +47,52 @@ export interface DecodeDatasetVideoFallback {
    * @default false
    */
   audioWithoutVideo?: boolean;
+  /**
+   * A file with no audio stream (a silent screen recording, a video whose
+   * audio was stripped) gives samples with empty audio clips (its frames
+   * alone, decoded with `{audio: false}`) instead of failing with a
+   * `no-audio` DecodeError: for callers that need only the faces.
+   * @default false
+   */
+  videoWithoutAudio?: boolean;
 }
 
-/** `decoded`, or, when it fails with `no-video` before its first sample, the file's audio as frame-less samples. */
-function audioWhenNoVideo(
+/** `decoded`, or, when it fails with `no-audio` before its first sample, the file's frames alone. */
+function framesWhenNoAudio(
   video: DatasetVideo,
   decoded: ReadableStream<AvSample>,
   options: DecodeOptions,
 ): ReadableStream<AvSample> {
+  return fallBackBeforeFirstSample(
+    decoded,
+    (e) => e.reason === "no-audio",
+    () => {
+      const frames = decodeVideo(fileSource(video.path, video.videoId), { ...options, audio: false }).getReader();
+      return {
+        read: async () => {
+          const r = await frames.read();
+          return r.done ? null : r.value;
+        },
+        cancel: (reason) => frames.cancel(reason),
+      };
+    },
+  );
+}
+
+/** A pull-based reader of samples (null at the end). */
+interface SampleReader {
+  read: () => Promise<AvSample | null>;
+  cancel: (reason?: unknown) => Promise<void>;
+}
+
+/** `decoded`, or, when it fails before its first sample with a DecodeError that `when` accepts, `instead()`'s samples. */
+function fallBackBeforeFirstSample(
+  decoded: ReadableStream<AvSample>,
+  when: (e: DecodeError) => boolean,
+  instead: () => SampleReader,
+): ReadableStream<AvSample> {
   const first = decoded.getReader();
-  let current: { read: () => Promise<AvSample | null>; cancel: (reason?: unknown) => Promise<void> } = {
+  let current: SampleReader = {
     read: async () => {
       const r = await first.read();
       return r.done ? null : r.value;
@@ -63,17 +100,6 @@ function audioWhenNoVideo(
     cancel: (reason) => first.cancel(reason),
   };
   let started = false;
-  const audioOnly = (): typeof current => {
-    const { fps: _fps, audioSecondsPerSample: _a, highWaterMark: _h, windowSeconds: _w, ...decoder } = options;
-    const chunks = decodeAudio(fileSource(video.path, video.videoId), { ...decoder, windowSeconds: 1 }).getReader();
-    return {
-      read: async () => {
-        const c = await chunks.read();
-        return c.done ? null : { ...c.value, frame: null };
-      },
-      cancel: (reason) => chunks.cancel(reason),
-    };
-  };
   return new ReadableStream<AvSample>(
     {
       async pull(controller): Promise<void> {
@@ -81,12 +107,9 @@ function audioWhenNoVideo(
         try {
           sample = await current.read();
         } catch (e) {
-          // No video stream, or one ffmpeg.wasm cannot decode (decodeAudio then says
-          // whether the audio decodes: an unsupported audio codec fails there too).
-          if (started || !(e instanceof DecodeError) || (e.reason !== "no-video" && e.reason !== "unsupported-codec"))
-            throw e;
+          if (started || !(e instanceof DecodeError) || !when(e)) throw e;
           started = true;
-          current = audioOnly();
+          current = instead();
           sample = await current.read();
         }
         started = true;
@@ -96,5 +119,37 @@ function audioWhenNoVideo(
       cancel: (reason) => current.cancel(reason),
     },
     { highWaterMark: 0 },
+  );
+}
+
+/** `decoded`, or, when it fails with `no-video` before its first sample, the file's audio as frame-less samples. */
+function audioWhenNoVideo(
+  video: DatasetVideo,
+  decoded: ReadableStream<AvSample>,
+  options: DecodeOptions,
+): ReadableStream<AvSample> {
+  // No video stream, or one ffmpeg.wasm cannot decode (decodeAudio then says
+  // whether the audio decodes: an unsupported audio codec fails there too).
+  return fallBackBeforeFirstSample(
+    decoded,
+    (e) => e.reason === "no-video" || e.reason === "unsupported-codec",
+    () => {
+      const {
+        fps: _fps,
+        audioSecondsPerSample: _a,
+        highWaterMark: _h,
+        windowSeconds: _w,
+        audio: _audio,
+        ...decoder
+      } = options;
+      const chunks = decodeAudio(fileSource(video.path, video.videoId), { ...decoder, windowSeconds: 1 }).getReader();
+      return {
+        read: async () => {
+          const c = await chunks.read();
+          return c.done ? null : { ...c.value, frame: null };
+        },
+        cancel: (reason) => chunks.cancel(reason),
+      };
+    },
   );
 }

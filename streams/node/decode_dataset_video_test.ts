@@ -74,3 +74,53 @@ t.test(
     t.ok(video.length >= 2 && video.every((s) => s.frame !== null), "a file with video still gives its frames");
   },
 );
+
+t.test(
+  "decodeDatasetVideo({videoWithoutAudio}): a file without audio gives its frames with empty audio clips",
+  { skip: hasFfmpeg() ? false : "ffmpeg not installed" },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "cmpc-dsv-"));
+    t.teardown(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const silent = join(dir, "silent.mp4");
+    const talk = join(dir, "talk.mp4");
+    const ff = (...a: string[]) => execFileSync("ffmpeg", ["-v", "error", "-y", ...a]);
+    ff("-f", "lavfi", "-i", "testsrc=size=32x24:rate=5:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", silent);
+    ff(
+      ...["-f", "lavfi", "-i", "testsrc=size=32x24:rate=5:duration=2", "-f", "lavfi", "-i", "sine=duration=2"],
+      ...["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", talk],
+    );
+    const video = { index: 0, path: silent, identity: null, videoId: "silent.mp4" };
+    const plain = await collect(decodeDatasetVideo(video)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    t.ok(plain instanceof DecodeError && plain.reason === "no-audio", "without the fallback: no-audio");
+    t.match((plain as Error).message, /"silent\.mp4".*no audio/, (plain as Error).message);
+
+    const samples = await collect(decodeDatasetVideo(video, { fps: 2 }, { videoWithoutAudio: true }));
+    t.equal(samples.length, 6, "3 s at 2 fps: 6 frames");
+    t.ok(
+      samples.every((s) => s.frame !== null && s.frame.width === 32 && s.frame.height === 24 && s.audio.length === 0),
+      "frames with empty audio",
+    );
+    t.same(
+      samples.map((s) => s.t),
+      [0, 0.5, 1, 1.5, 2, 2.5],
+      "at k / fps",
+    );
+
+    const both = await collect(
+      decodeDatasetVideo(
+        { index: 1, path: talk, identity: null, videoId: "talk.mp4" },
+        {},
+        { videoWithoutAudio: true, audioWithoutVideo: true },
+      ),
+    );
+    t.ok(
+      both.length >= 2 && both.every((s) => s.frame !== null && s.audio.length === 16000),
+      "a file with audio still gives its audio",
+    );
+  },
+);
