@@ -30,6 +30,7 @@ export {
   type FrontEndVideo,
   type LogMelUtterance,
   type PaperFrontEndOptions,
+  type StoredFeature,
   type ToLogMelOptions,
   type ToUtterancesOptions,
   type Utterance,

@@ -73,6 +73,7 @@ export {
   logMelWindowFromStore,
   shardVideos,
   sortVideos,
+  storedLogMel,
   type CachedVideo,
   type ContentHashOptions,
   type FeatureCache,

@@ -17,6 +17,7 @@ import {
   embedVoice,
   paperFrontEnd,
   voiceWindows as placeVoiceWindows,
+  type StoredFeature,
   type TowerLike,
 } from "../../operators/mod.ts";
 import {
@@ -24,9 +25,11 @@ import {
   faceCropFromStore,
   logMelWindowFromStore,
   parseWav,
+  storedLogMel,
   type CachedVideo,
   type DatasetVideo,
   type FeatureCache,
+  type FeatureStore,
 } from "../../streams/mod.ts";
 import {
   datasetVideoBytes,
@@ -170,7 +173,8 @@ export interface CacheVideosOptions {
   /**
    * What each video must yield (default: a voice and a face, as training
    * needs). A video that need not give a face is also decoded when it has no
-   * video stream at all (an .m4a, an audio-only container).
+   * video stream at all (an .m4a, an audio-only container), and one that
+   * need not give a voice when it has no audio stream.
    */
   needs?: (video: DatasetVideo) => { voice: boolean; face: boolean };
   /**
@@ -179,6 +183,13 @@ export interface CacheVideosOptions {
    * @default true
    */
   summary?: boolean;
+  /** Each feature of a video being decoded, as it is stored (`buildFeatureCache`'s `onFeature`). */
+  onFeature?: (video: DatasetVideo, feature: StoredFeature) => void | Promise<void>;
+  /** Each video as it is finished: cached (with its entry) or skipped. */
+  onVideo?: (
+    video: DatasetVideo,
+    outcome: { cached: CachedVideo; store: NodeFeatureStore } | { skipped: SkippedVideo },
+  ) => void;
 }
 
 /** One video {@linkcode cacheVideos} left out. */
@@ -230,16 +241,27 @@ export async function cacheVideos(
         decode:
           needs === undefined
             ? decodeDatasetVideo
-            : (v, o) => decodeDatasetVideo(v, o, { audioWithoutVideo: !needs(v).face }),
+            : (v, o) => {
+                const n = needs(v);
+                return decodeDatasetVideo(v, o, { audioWithoutVideo: !n.face, videoWithoutAudio: !n.voice });
+              },
         ...(needs === undefined ? {} : { needs }),
         onError: options.failFast === true ? "fail" : "skip",
         ...(options.fps === undefined ? {} : { fps: options.fps }),
+        ...(options.onFeature === undefined ? {} : { onFeature: options.onFeature }),
       }).pipe(
         tap((e) => {
           if (e.type === "video" || e.type === "skip") bar.update(e.done);
           if (e.type === "skip") {
-            skipped.push({ video: e.video, message: e.error.message, reason: skipReason(e.error.message) });
+            const s = { video: e.video, message: e.error.message, reason: skipReason(e.error.message) };
+            skipped.push(s);
             say(io, `skipped: ${e.error.message}`);
+            options.onVideo?.(e.video, { skipped: s });
+          }
+          if (e.type === "video") {
+            const { video: v, key, summary } = e;
+            const cached = { index: -1, sourceIndex: v.index, videoId: v.videoId, identity: v.identity, key, summary };
+            options.onVideo?.(v, { cached, store });
           }
           if (io.signal.aborted) throw new Error("interrupted while building the feature cache");
         }),
@@ -271,13 +293,13 @@ export interface VoiceWindowEmbedding {
 
 /** Cuts every utterance of a cached video into consecutive `frames`-long windows (a shorter tail is padded; a tail under a quarter window is dropped unless it is the only one), placed in time by {@linkcode placeVoiceWindows} (from the audio, so 10 s utterances step by exactly 1.00 s windows). */
 export async function voiceWindows(
-  cache: FeatureCache,
+  store: Pick<FeatureStore, "readLogMel">,
   video: CachedVideo,
   frames: number,
 ): Promise<{ utterance: number; start: number; end: number; data: Float32Array; have: number }[]> {
   const out: { utterance: number; start: number; end: number; data: Float32Array; have: number }[] = [];
   for (const w of placeVoiceWindows(video.summary.utteranceFrames, frames, { framesPerSecond: FRAMES_PER_SECOND })) {
-    const data = await cache.store.readLogMel(video.key, w.utterance, w.frame, w.frames);
+    const data = await store.readLogMel(video.key, w.utterance, w.frame, w.frames);
     out.push({ utterance: w.utterance, start: w.start, end: w.end, data, have: w.frames });
   }
   return out;
@@ -285,7 +307,7 @@ export async function voiceWindows(
 
 /** Embeds every voice window and every face crop of a cached video. */
 export async function embedCachedVideo(
-  cache: FeatureCache,
+  store: Pick<FeatureStore, "readLogMel" | "readFace">,
   video: CachedVideo,
   towers: { voice: Tower; face: Tower },
   config: CmpcConfig,
@@ -293,22 +315,25 @@ export async function embedCachedVideo(
 ): Promise<{ voice: VoiceWindowEmbedding[]; face: Float32Array[] }> {
   let voice: VoiceWindowEmbedding[] = [];
   if (which.voice) {
-    const windows = await voiceWindows(cache, video, config.voice.frames);
+    const windows = await voiceWindows(store, video, config.voice.frames);
     const emb = await embedStoredVoice(towers.voice, windows, video.summary.mels, config.voice.frames);
     voice = windows.map((w, i) => ({ utterance: w.utterance, start: w.start, end: w.end, embedding: emb[i]! }));
   }
   let face: Float32Array[] = [];
   if (which.face && video.summary.faceCount > 0) {
-    if (video.summary.faceHeight !== config.face.size) {
-      throw new RangeError(
-        `Cannot embed the faces of "${video.videoId}": crops are ${video.summary.faceHeight} px, the model wants ${config.face.size}`,
-      );
-    }
+    checkCropSize(video.videoId, video.summary.faceHeight, config);
     const crops: Uint8Array[] = [];
-    for (let f = 0; f < video.summary.faceCount; f++) crops.push(await cache.store.readFace(video.key, f));
+    for (let f = 0; f < video.summary.faceCount; f++) crops.push(await store.readFace(video.key, f));
     face = await embedStoredFaces(towers.face, crops, config.face.size);
   }
   return { voice, face };
+}
+
+function checkCropSize(name: string, size: number, config: CmpcConfig): void {
+  if (size !== config.face.size)
+    throw new RangeError(
+      `Cannot embed the faces of "${name}": crops are ${size} px, the model wants ${config.face.size}`,
+    );
 }
 
 /** The mean of equal-length vectors (null when there are none). */
@@ -423,6 +448,27 @@ function kindGives(path: string): { voice: boolean; face: boolean } {
   return { voice: !IMAGE.has(ext), face: !AUDIO.has(ext) };
 }
 
+/** One embedding of an input, as {@linkcode embedInputs} streams it; `index` counts per input and modality. */
+export type EmbeddingPart =
+  | { modality: "voice"; index: number; start: number; end: number; embedding: Float32Array }
+  | { modality: "face"; index: number; embedding: Float32Array };
+
+/** Options of {@linkcode embedInputs}. */
+export interface EmbedInputsOptions {
+  /** Face frames per second taken from videos. @default 1 */
+  fps?: number;
+  /** Throw the first failure instead of skipping the input. @default false */
+  failFast?: boolean;
+  /**
+   * Called with every embedding as soon as it is made, in input order (all
+   * of an input's before the next input's; a video's voice windows and
+   * faces interleave as it decodes). With it, a video is embedded while it
+   * decodes, so an hour-long video's first embeddings come within seconds.
+   * What a video sent before it failed stays sent.
+   */
+  onEmbedding?: (input: EmbeddedInput, part: EmbeddingPart) => void;
+}
+
 /**
  * Embeds each input path: videos through the feature cache (decode, log-mel,
  * face detection), `.jpg` / `.wav` directly, and every video of a given
@@ -441,7 +487,7 @@ export async function embedInputs(
   towers: { voice: Tower; face: Tower },
   config: CmpcConfig,
   which: (index: number) => { voice: boolean; face: boolean },
-  options: { fps?: number; failFast?: boolean } = {},
+  options: EmbedInputsOptions = {},
 ): Promise<EmbeddedInput[]> {
   const out: EmbeddedInput[] = [];
   const asked = (e: EmbeddedInput) => {
@@ -493,26 +539,101 @@ export async function embedInputs(
       out.push({ ...entry, name, result: { voice: [], face: [] } });
     }
   }
-  if (videos.length === 0) return out;
-  const entryOf = (v: { index: number }) => out[slot[v.index]!]!;
-  const { cache, skipped, cleanup } = await cacheVideos(videos, io, {
-    faceSize: config.face.size,
-    phase: "decode",
-    summary: false,
-    // A video asked for both keeps what it has (each missing one is said below).
-    needs: (v) => {
-      const a = asked(entryOf(v));
-      return { voice: a.voice && !a.face, face: a.face && !a.voice };
-    },
-    ...(options.fps === undefined ? {} : { fps: options.fps }),
-    ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
-  });
-  try {
-    for (const k of skipped) entryOf(k.video).skipped = { message: k.message, reason: k.reason };
-    for (const c of cache.videos) {
-      const entry = out[slot[c.sourceIndex]!]!;
+  const onEmbedding = options.onEmbedding;
+  // Streaming: entries before `sentUpTo` are sent whole; `sent[i]` counts what entry i has sent so far.
+  let sentUpTo = 0;
+  const sent = new Map<number, { voice: number; face: number }>();
+  const send = (i: number): void => {
+    if (onEmbedding === undefined) return;
+    const e = out[i]!;
+    const n = sent.get(i) ?? { voice: 0, face: 0 };
+    sent.set(i, n);
+    for (; n.voice < e.result.voice.length; n.voice++) {
+      const w = e.result.voice[n.voice]!;
+      onEmbedding(e, { modality: "voice", index: n.voice, start: w.start, end: w.end, embedding: w.embedding });
+    }
+    for (; n.face < e.result.face.length; n.face++)
+      onEmbedding(e, { modality: "face", index: n.face, embedding: e.result.face[n.face]! });
+  };
+  const sendUpTo = (k: number): void => {
+    for (; sentUpTo < k; sentUpTo++) send(sentUpTo);
+  };
+  if (videos.length === 0) {
+    sendUpTo(out.length);
+    return out;
+  }
+
+  // Every embedding runs in one queue, in the order the cache reports
+  // features and videos, so a video's work ends before the next one's starts.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (task: () => Promise<void>): Promise<void> => {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const fatal: unknown[] = [];
+  /** A video being decoded while it streams: its utterances' frame counts so far and face crops not yet embedded. */
+  const live = new Map<number, { frames: number[]; crops: Uint8Array[] }>();
+  const liveOf = (i: number) => {
+    const st = live.get(i) ?? { frames: [], crops: [] };
+    live.set(i, st);
+    return st;
+  };
+  const embedCrops = async (i: number, crops: Uint8Array[]): Promise<void> => {
+    if (crops.length > 0) out[i]!.result.face.push(...(await embedStoredFaces(towers.face, crops, config.face.size)));
+  };
+  // With a stream, each utterance and face is embedded as it is stored.
+  const onFeature = (v: DatasetVideo, f: StoredFeature): Promise<void> => {
+    const i = slot[v.index]!;
+    const entry = out[i]!;
+    const a = asked(entry);
+    return enqueue(async () => {
+      sendUpTo(i);
+      const st = liveOf(i);
+      if (f.type === "utterance") {
+        st.frames.push(f.logMel.frames);
+        if (!a.voice) return;
+        const mels = f.logMel.mels;
+        const stored = storedLogMel(f.logMel, entry.name);
+        const placed = placeVoiceWindows(st.frames, config.voice.frames, { framesPerSecond: FRAMES_PER_SECOND }).filter(
+          (w) => w.utterance === f.index,
+        );
+        const windows = placed.map((w) => ({
+          data: stored.subarray(w.frame * mels, (w.frame + w.frames) * mels),
+          have: w.frames,
+        }));
+        const emb = await embedStoredVoice(towers.voice, windows, mels, config.voice.frames);
+        placed.forEach((w, j) => {
+          entry.result.voice.push({ utterance: w.utterance, start: w.start, end: w.end, embedding: emb[j]! });
+        });
+      } else {
+        if (!a.face) return;
+        checkCropSize(entry.name, f.crop.height, config);
+        st.crops.push(f.crop.data);
+        if (st.crops.length >= BATCH) await embedCrops(i, st.crops.splice(0));
+      }
+      send(i);
+    });
+  };
+  const onVideo = (
+    v: DatasetVideo,
+    outcome: { cached: CachedVideo; store: FeatureStore } | { skipped: SkippedVideo },
+  ) => {
+    const i = slot[v.index]!;
+    const entry = out[i]!;
+    void enqueue(async () => {
+      sendUpTo(i);
+      const st = live.get(i);
+      live.delete(i);
+      if ("skipped" in outcome) {
+        // What it streamed before it failed stays sent; the cache said why on stderr.
+        entry.skipped = { message: outcome.skipped.message, reason: outcome.skipped.reason };
+        return;
+      }
       const a = asked(entry);
-      entry.result = await embedCachedVideo(cache, c, towers, config, a);
+      if (st === undefined) entry.result = await embedCachedVideo(outcome.store, outcome.cached, towers, config, a);
+      else await embedCrops(i, st.crops);
+      send(i);
       const missing: string[] = [];
       if (a.voice && entry.result.voice.length === 0) missing.push("no voice window (it has no audio)");
       if (a.face && entry.result.face.length === 0) missing.push("no face found");
@@ -525,7 +646,32 @@ export async function embedInputs(
               : "";
         skip(entry, new RangeError(`Cannot embed "${entry.name}": ${missing.join(", ")}${kept}`));
       }
-    }
+    }).catch((e: unknown) => {
+      if (options.failFast === true) fatal.push(e);
+      else skip(entry, e as Error);
+    });
+  };
+  const { cleanup } = await cacheVideos(videos, io, {
+    faceSize: config.face.size,
+    phase: "decode",
+    summary: false,
+    // A video asked for both keeps what it has (each missing one is said below).
+    needs: (v) => {
+      const a = asked(out[slot[v.index]!]!);
+      return { voice: a.voice && !a.face, face: a.face && !a.voice };
+    },
+    ...(onEmbedding === undefined ? {} : { onFeature }),
+    onVideo,
+    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
+  }).catch(async (e: unknown) => {
+    await queue;
+    throw e;
+  });
+  try {
+    await queue;
+    if (fatal.length > 0) throw fatal[0];
+    sendUpTo(out.length);
   } finally {
     await cleanup();
   }

@@ -15,7 +15,9 @@ export const embedCommand: Command = {
   help: `Usage: cmpc embed <videos...|-> [options]
 
 Decodes each input, cuts its audio into the model's voice windows and detects
-faces (about one frame per second), and writes embeddings to stdout. "-" reads
+faces (about one frame per second), and writes embeddings to stdout as they
+are made (JSON lines of a long video start within seconds; --mean and npy
+output wait for each input, or the whole list, to end). "-" reads
 one video piped on stdin. Inputs may also be .jpg face crops or .wav voices,
 and folders (every video in them, sorted by path, each named by its own path).
 A face is needed only for face embeddings: --voice embeds the voice of a
@@ -32,7 +34,9 @@ Options:
   --mean             one embedding per input and modality (the mean) instead of
                      one per voice window / face crop
   --format <f>       jsonl (default): one JSON object per line
-                       {input, modality, index, start?, end?, embedding}
+                       {input, modality, index, start?, end?, embedding},
+                       inputs in order, a video's voice windows and faces
+                       interleaved as it decodes
                      npy: one float32 .npy matrix (rows in input order; needs
                        --voice or --face); a skipped input gives one row of
                        NaN in its place, so with --mean row i is input i
@@ -84,6 +88,14 @@ Examples:
     const cleanups: (() => Promise<void>)[] = [];
     if (stdin !== null) cleanups.push(stdin.cleanup);
     const towers = loadTowers(model.state);
+    const line = (input: string, modality: string, index: number, embedding: Float32Array, extra: object) => {
+      io.stdout.write(
+        `${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`,
+      );
+    };
+    // JSON lines of every window and crop go out as they are made (an hour-long
+    // video's first lines come within seconds); --mean and .npy need each input whole.
+    const streaming = values.format === "jsonl" && !values.mean;
     try {
       const results = await embedInputs(
         positionals.map((p) => ({ path: p === "-" ? stdin!.path : p, name: p })),
@@ -91,10 +103,21 @@ Examples:
         towers,
         config,
         () => which,
-        fps === undefined ? {} : { fps },
+        {
+          ...(fps === undefined ? {} : { fps }),
+          ...(streaming
+            ? {
+                onEmbedding: (e, part) => {
+                  if (part.modality === "voice") {
+                    line(e.name, part.modality, part.index, part.embedding, { start: part.start, end: part.end });
+                  } else line(e.name, part.modality, part.index, part.embedding, {});
+                },
+              }
+            : {}),
+        },
       );
       const rows: (Float32Array | null)[] = [];
-      for (const e of results) {
+      for (const e of streaming ? [] : results) {
         const input = e.name;
         if (values.format === "npy" && e.skipped !== null) {
           // Keeps the rows in step with the inputs: one NaN row in place of a skipped input.
@@ -108,10 +131,7 @@ Examples:
           extra: Record<string, unknown>,
         ) => {
           if (values.format === "npy") rows.push(embedding);
-          else
-            io.stdout.write(
-              `${JSON.stringify({ input, modality, index, ...extra, embedding: Array.from(embedding, round) })}\n`,
-            );
+          else line(input, modality, index, embedding, extra);
         };
         if (values.mean) {
           const v = meanVector(e.result.voice.map((w) => w.embedding));

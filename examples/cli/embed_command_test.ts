@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -202,10 +203,31 @@ t.test("cmpc embed: an input that cannot give what is asked says why and exits 1
   t.match(m.stderr, "embed: 1 done, 1 skipped (1 no such file or folder)");
 
   if (streamless !== null) {
+    // The faces of a video without audio: its frames are the source's (-c:v copy), so are its face embeddings.
     const noAudio = await cli(["embed", streamless.noAudio, "--face", "--model", model]);
-    t.equal(noAudio.code, 1, noAudio.stderr);
-    t.match(noAudio.stderr, `skipped: Cannot decode "${streamless.noAudio}": no audio stream`);
-    t.match(noAudio.stderr, "embed: 0 done, 1 skipped (1 no audio stream)");
+    t.equal(noAudio.code, 0, noAudio.stderr);
+    t.match(noAudio.stderr, "embed: 1 done, 0 skipped");
+    const source = await cli(["embed", video, "--face", "--model", model]);
+    t.ok(rows(noAudio.stdout).length > 0, "its faces were embedded");
+    t.same(
+      rows(noAudio.stdout).map((r) => r.embedding),
+      rows(source.stdout).map((r) => r.embedding),
+      "the same face embeddings as the video it was cut from",
+    );
+    const both = await cli(["embed", streamless.noAudio, "--model", model]);
+    t.equal(both.code, 1, both.stderr);
+    t.match(
+      both.stderr,
+      `skipped: Cannot embed "${streamless.noAudio}": no voice window (it has no audio) (its face was embedded)`,
+    );
+    t.ok(
+      rows(both.stdout).length > 0 && rows(both.stdout).every((r) => r.modality === "face"),
+      "its faces still written",
+    );
+    const voice = await cli(["embed", streamless.noAudio, "--voice", "--model", model]);
+    t.equal(voice.code, 1, voice.stderr);
+    t.match(voice.stderr, `skipped: Cannot decode "${streamless.noAudio}": no audio stream`);
+    t.match(voice.stderr, "embed: 0 done, 1 skipped (1 no audio stream)");
     const noVideo = await cli(["embed", streamless.audioOnly, "--face", "--model", model]);
     t.equal(noVideo.code, 1, noVideo.stderr);
     t.match(noVideo.stderr, `skipped: Cannot decode "${streamless.audioOnly}": no video stream`);
@@ -240,4 +262,52 @@ t.test("cmpc embed: a .jpg asked for a voice is a skipped input", async (t) => {
   t.equal(bad.code, 1, "a .jpg that is not one is skipped, the others go on");
   t.match(bad.stderr, `skipped: Cannot decode "${jpg}"`);
   t.equal(rows(bad.stdout).length, 1);
+});
+
+t.test("cmpc embed streams: the JSON lines of a long video begin before it has decoded", async (t) => {
+  const long = join(root, "long.mp4");
+  try {
+    // About 40 s: the clip looped, so its audio makes 4 utterances of 10 s.
+    execFileSync("ffmpeg", ["-v", "error", "-y", "-stream_loop", "24", "-i", video, "-t", "40", "-c", "copy", long]);
+  } catch {
+    t.comment("native ffmpeg absent: no long video in this test");
+    return;
+  }
+  let firstOutput: { stderr: string } | null = null;
+  const r = await cli(["embed", long, video, "--model", model], {
+    onStdout: (_chunk, stderr) => {
+      firstOutput ??= { stderr };
+    },
+  });
+  t.equal(r.code, 0, r.stderr);
+  t.ok(firstOutput !== null, "something was written");
+  t.notMatch(firstOutput!.stderr, /"done":1/, "the first lines came before the first video was done");
+  const all = rows(r.stdout);
+  const inputs = [...new Set(all.map((x) => x.input))];
+  t.same(inputs, [long, video], "inputs in order, each whole before the next");
+  t.equal(
+    all.findLastIndex((x) => x.input === long) + 1,
+    all.findIndex((x) => x.input === video),
+  );
+  const voice = all.filter((x) => x.input === long && x.modality === "voice");
+  t.ok(voice.length >= 36, `${voice.length} voice windows of 1 s`);
+  t.same(
+    voice.map((x) => x.index),
+    voice.map((_, i) => i),
+    "voice windows numbered in order",
+  );
+  t.ok(
+    voice.every((x, i) => i === 0 || x.start! > voice[i - 1]!.start!),
+    "in time order",
+  );
+
+  // The streamed embeddings are those read back from the cache (npy output),
+  // up to the GEMM's rounding: the stream embeds an utterance's windows per
+  // batch, the npy output 16 windows at a time.
+  const npy = await cli(["embed", long, "--voice", "--format", "npy", "--model", model]);
+  t.equal(npy.code, 0, npy.stderr);
+  const m = readNpy(npy.stdout);
+  t.equal(m.rows.length, voice.length, "as many windows");
+  const worst = Math.max(...voice.map((x, i) => Math.max(...x.embedding.map((v, j) => Math.abs(v - m.rows[i]![j]!)))));
+  t.ok(worst <= 1e-4, `same values (max |Δ| ${worst.toExponential(1)}, JSON rounds to 1e-6)`);
 });

@@ -9,6 +9,8 @@ import {
   type FeatureStore,
   type FeatureSummary,
   type FeatureWriter,
+  type LogMelFeatures,
+  type RgbFrame,
 } from "../../streams/mod.ts";
 import type { FeatureFrontEnd } from "./feature_front_end.ts";
 
@@ -65,7 +67,21 @@ export interface BuildFeatureCacheOptions {
    * @default 60
    */
   progressSeconds?: number;
+  /**
+   * Called with each feature of a video being built as soon as it is
+   * stored, in order, and awaited before the next sample is decoded: to use
+   * a long video's features while it decodes (`cmpc embed` streams the
+   * embeddings of an hour-long video this way). Not called for a video found
+   * in the store (read its features from the store after its `video` event).
+   * A throw fails the video as a decode error does.
+   */
+  onFeature?: (video: DatasetVideo, feature: StoredFeature) => void | Promise<void>;
 }
+
+/** A feature {@linkcode buildFeatureCache} has just stored: an utterance's log-mel or a face crop, numbered from 0 per video. */
+export type StoredFeature =
+  | { type: "utterance"; index: number; logMel: LogMelFeatures }
+  | { type: "face"; index: number; crop: RgbFrame };
 
 /** What {@linkcode buildFeatureCache} reports. `done` counts videos finished (built, cached or skipped). */
 export type CacheEvent =
@@ -327,6 +343,7 @@ async function buildOne(
       next: (lm) => {
         write(async () => {
           await writer.addUtterance(lm);
+          await options.onFeature?.(video, { type: "utterance", index: utterances, logMel: lm });
           utterances++;
         });
       },
@@ -345,6 +362,7 @@ async function buildOne(
         else {
           write(async () => {
             await writer.addFace(crop);
+            await options.onFeature?.(video, { type: "face", index: faces, crop });
             faces++;
           });
         }

@@ -395,3 +395,62 @@ t.test("buildFeatureCache() pulls decoded samples only as fast as it stores them
     "progress every 60 s by default",
   );
 });
+
+t.test("buildFeatureCache() onFeature: each feature as it is stored, awaited before the next sample", async (t) => {
+  const store = new MemoryFeatureStore();
+  const { videos, decode, calls } = fakeVideos([25, 2, 3], [10, -1, 30]);
+  const seen: string[] = [];
+  let busy = false;
+  const opts: BuildFeatureCacheOptions = {
+    store,
+    frontEnd: fakeFrontEnd(),
+    readBytes: bytesOf(),
+    decode,
+    onFeature: async (video, f) => {
+      t.notOk(busy, "one at a time");
+      busy = true;
+      await new Promise((r) => setTimeout(r, 1));
+      seen.push(`${video.videoId} ${f.type} ${f.index} ${f.type === "utterance" ? f.logMel.frames : f.crop.width}`);
+      busy = false;
+    },
+  };
+  const events = await lastValueFrom(buildFeatureCache(videos, opts).pipe(toArray()));
+  t.same(calls, ["0.mp4", "1.mp4", "2.mp4"]);
+  const of = (id: string, type: string) => seen.filter((s) => s.startsWith(`${id} ${type}`));
+  t.equal(of("0.mp4", "face").length, 25, "every face of video 0");
+  t.same(
+    of("0.mp4", "utterance").map((s) => s.split(" ")[2]),
+    ["0", "1", "2"],
+    "its 3 utterances, numbered",
+  );
+  // Stored features arrive while the video decodes: the first utterance comes before the last faces.
+  t.ok(seen.indexOf("0.mp4 utterance 0 1001") < seen.indexOf("0.mp4 face 24 2"), "utterance 0 before the last face");
+  t.equal(of("1.mp4", "").length, 0, "the corrupt video failed before it stored anything");
+  t.equal(of("2.mp4", "face").length, 3);
+  t.same(
+    events.filter((e) => e.type === "video" || e.type === "skip").map((e) => e.type),
+    ["video", "skip", "video"],
+  );
+
+  // A video found in the store is not decoded, so nothing is called for it.
+  seen.length = 0;
+  await lastValueFrom(buildFeatureCache(videos, opts).pipe(toArray()));
+  t.same(
+    seen.filter((s) => !s.startsWith("1.mp4")),
+    [],
+    "cached videos call nothing",
+  );
+
+  // A throw fails the video like a decode error.
+  const failing = await lastValueFrom(
+    buildFeatureCache(videos, {
+      ...opts,
+      force: true,
+      onFeature: (v) => {
+        if (v.index === 2) throw new RangeError(`Cannot use "${v.videoId}": refused`);
+      },
+    }).pipe(toArray()),
+  );
+  const skip = failing.find((e) => e.type === "skip" && e.video.index === 2);
+  t.match(skip?.type === "skip" ? skip.error.message : "", 'Cannot use "2.mp4": refused');
+});

@@ -18,4 +18,9 @@ export { augmentFaces, type AugmentFacesOptions } from "./augment_faces.ts";
 // Feature cache
 export { type FeatureFrontEnd, type FrontEndVideo } from "./feature_front_end.ts";
 export { paperFrontEnd, type PaperFrontEndOptions } from "./paper_front_end.ts";
-export { buildFeatureCache, type BuildFeatureCacheOptions, type CacheEvent } from "./build_feature_cache.ts";
+export {
+  buildFeatureCache,
+  type BuildFeatureCacheOptions,
+  type CacheEvent,
+  type StoredFeature,
+} from "./build_feature_cache.ts";

@@ -20,4 +20,5 @@ export { shardVideos, sortVideos, type VideoShard } from "./shard_videos.ts";
 
 // Encoder inputs
 export { logMelWindowFromStore } from "./log_mel_window_from_store.ts";
+export { storedLogMel } from "./stored_log_mel.ts";
 export { faceCropFromStore } from "./face_crop_from_store.ts";
