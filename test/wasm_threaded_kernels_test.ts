@@ -2,13 +2,16 @@
  * The non-conv kernels split over the GEMM helper threads (element-wise
  * ops, training BatchNorm and its gradient, the max-pool gradient) against
  * the cpu backend, on tensors large enough to be split: element-wise ops
- * and the max-pool gradient bit for bit, BatchNorm within 1e-6 relative
- * (the threads' float64 partial sums add in another order).
+ * bit for bit, BatchNorm within 1e-6 relative (the threads' float64
+ * partial sums add in another order) and the max-pool gradient too (where
+ * windows overlap, the cpu backend adds a position's gradients in another
+ * order, on one thread as well).
  */
 import t from "tap";
 import { initBackend, tf } from "../models/mod.ts";
 import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
 import { relErr } from "./fixtures/gemm_thread_cases.ts";
+import { batchNormTrain } from "../models/encoder/_batch_norm_train.ts";
 
 // A fresh process-wide wasm backend (its first initialisation picks the thread count): one per test file.
 const relaxed = enableWasmRelaxedSimd();
@@ -64,5 +67,47 @@ t.test(
       t.ok(bad < 0, `op ${i}: ${bad < 0 ? "equal" : `differs at ${bad}: ${g[bad]} vs ${r[bad]}`}`);
     }
     t.ok(relErr(ref[0] as Float32Array, got[0] as Float32Array) === 0);
+  },
+);
+
+/** Training BatchNorm (output, batch statistics, gradients) and a max-pool gradient, on maps split by rows / images. */
+function bnAndPool(): Float32Array[] {
+  return tf.tidy(() => {
+    // 8·29·31 = 7192 rows of 24 channels (rows not a multiple of 128; 3 parts' worth).
+    const x = tf.randomNormal<tf.Rank.R4>([8, 29, 31, 24], 0.3, 2, "float32", 61);
+    const gamma = tf.randomUniform<tf.Rank.R1>([24], 0.5, 1.5, "float32", 62);
+    const beta = tf.randomNormal<tf.Rank.R1>([24], 0, 0.1, "float32", 63);
+    const w = tf.randomNormal(x.shape, 0, 1, "float32", 64);
+    const stats: Float32Array[] = [];
+    const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+      const r = batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+      stats.push(r.mean.dataSync() as Float32Array, r.variance.dataSync() as Float32Array);
+      r.mean.dispose();
+      r.variance.dispose();
+      return tf.sum(tf.mul(r.y, w));
+    };
+    const { value, grads } = tf.valueAndGrads(f)([x, gamma, beta]);
+    const pool = tf.grad((a: tf.Tensor) =>
+      tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, "same"), tf.randomNormal([8, 15, 16, 24], 0, 1, "float32", 65))),
+    )(x);
+    return [value, ...grads, pool].map((v) => v.dataSync() as Float32Array).concat(stats);
+  });
+}
+
+t.test(
+  "training BatchNorm and the max-pool gradient split over 2 GEMM threads equal the cpu backend's",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    await helpersStarted();
+    const before = tf.memory().numTensors;
+    const got = bnAndPool();
+    t.equal(tf.memory().numTensors, before, "no tensor leak");
+    await initBackend({ prefer: "cpu" });
+    const ref = bnAndPool();
+    for (const [i, name] of ["loss", "dx", "dγ", "dβ", "max-pool dx", "mean", "variance"].entries()) {
+      const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
+      t.ok(e < 1e-6, `${name}: rel err ${e.toExponential(2)}`);
+    }
   },
 );

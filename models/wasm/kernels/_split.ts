@@ -8,8 +8,13 @@
  */
 import type { GemmThreadFunction, GemmThreads, RelaxedGemm } from "../simd/_simd_module.ts";
 
+/** How many parts {@linkcode runSplit} makes of [0, n). */
+export function splitParts(threads: GemmThreads | null, n: number, minPart: number): number {
+  return threads === null ? 1 : Math.max(1, Math.min(threads.size, Math.floor(n / minPart)));
+}
+
 /**
- * Runs `gemm[fn](...argsOf(begin, end))` over [0, n) in parts, at most one
+ * Runs `gemm[fn](...argsOf(begin, end, part))` over [0, n) in parts, at most one
  * per thread and each at least `minPart` long (a multiple of `align`, the
  * last part excepted), on the helper threads and this one; returns when all
  * are done. One part (no threads, or n < 2·minPart) runs here.
@@ -21,18 +26,18 @@ export function runSplit(
   n: number,
   minPart: number,
   align: number,
-  argsOf: (begin: number, end: number) => number[],
+  argsOf: (begin: number, end: number, part: number) => number[],
 ): void {
-  const parts = Math.max(1, Math.min(threads?.size ?? 1, Math.floor(n / minPart)));
+  const parts = splitParts(threads, n, minPart);
   const exports = gemm as unknown as Record<GemmThreadFunction, (...args: number[]) => void>;
   const call = (a: number[]): void => {
     exports[fn](...a);
   };
   if (threads === null || parts === 1) {
-    call(argsOf(0, n));
+    call(argsOf(0, n, 0));
     return;
   }
   const per = align * Math.ceil(n / parts / align);
-  const args = Array.from({ length: parts }, (_, i) => argsOf(Math.min(n, i * per), Math.min(n, (i + 1) * per)));
+  const args = Array.from({ length: parts }, (_, i) => argsOf(Math.min(n, i * per), Math.min(n, (i + 1) * per), i));
   threads.run(fn, args, call);
 }

@@ -16,8 +16,12 @@
  * @module
  */
 import { tf } from "../../_tf.ts";
-import { heapOffset, simdKernels } from "../simd/_simd_module.ts";
+import { boundGemmThreads, heapOffset, relaxedGemm, simdKernels } from "../simd/_simd_module.ts";
+import { runSplit } from "./_split.ts";
 import { alloc, heapF32, type Info, type KernelArgs, stockKernel } from "../_util.ts";
+
+/** Input floats per thread below which the gradient stays on one thread. */
+const MIN_PART = 1 << 15;
 
 /** The kernel function registered as `MaxPoolGrad` on wasm. */
 export function maxPoolGrad(args: KernelArgs): Info {
@@ -49,24 +53,23 @@ export function maxPoolGrad(args: KernelArgs): Info {
   const dx = heapF32(backend, out);
   dx.fill(0);
   const simd = simdKernels(backend);
+  const gemm = relaxedGemm(backend);
   if (simd !== null) {
-    simd.max_pool_grad(
-      heapOffset(backend, input.dataId),
-      heapOffset(backend, dy.dataId),
-      heapOffset(backend, out.dataId),
-      n,
-      h,
-      w,
-      c,
-      oh,
-      ow,
-      fh,
-      fw,
-      sh,
-      sw,
-      padTop,
-      padLeft,
-    );
+    const px = heapOffset(backend, input.dataId);
+    const pd = heapOffset(backend, dy.dataId);
+    const po = heapOffset(backend, out.dataId);
+    const geo = [h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft];
+    // The GEMM helper threads split the batch (each image's dx is its own).
+    if (gemm !== null) {
+      const threads = boundGemmThreads(backend);
+      runSplit(gemm, threads, "max_pool_grad", n, Math.max(1, Math.ceil(MIN_PART / (h * w * c))), 1, (b0, b1) => [
+        px + 4 * b0 * h * w * c,
+        pd + 4 * b0 * oh * ow * c,
+        po + 4 * b0 * h * w * c,
+        b1 - b0,
+        ...geo,
+      ]);
+    } else simd.max_pool_grad(px, pd, po, n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft);
     return out;
   }
   const taps = new Int32Array(fh * fw);
