@@ -111,3 +111,36 @@ t.test(
     }
   },
 );
+
+/** Input gradients of strided convs with maps large enough that the phases' interleave is split over the threads. */
+function stridedDx(): Float32Array[] {
+  return tf.tidy(() =>
+    (
+      [
+        [3, 32, 1],
+        [1, 64, 0],
+      ] as const
+    ).map(([k, cout, pad], i) => {
+      const x = tf.randomNormal<tf.Rank.R4>([8, 40, 38, 32], 0, 1, "float32", 70 + i);
+      const w = tf.randomNormal<tf.Rank.R4>([k, k, 32, cout], 0, 1, "float32", 80 + i);
+      const f = (a: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, w, 2, pad)));
+      return tf.grad(f)(x).dataSync() as Float32Array;
+    }),
+  );
+}
+
+t.test(
+  "strided conv input gradients with the interleave split over 2 GEMM threads equal the cpu backend's",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    await helpersStarted();
+    const got = stridedDx();
+    await initBackend({ prefer: "cpu" });
+    const ref = stridedDx();
+    for (const [i, name] of ["3×3/2 pad 1", "1×1/2"].entries()) {
+      const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
+      t.ok(e < 1e-5, `${name} dx: rel err ${e.toExponential(2)}`);
+    }
+  },
+);

@@ -28,6 +28,7 @@ export const GEMM_THREAD_FUNCTIONS = [
   "bn_grad_sums_part",
   "bn_grad_apply_part",
   "max_pool_grad",
+  "scatter_phase",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

@@ -25,6 +25,8 @@ import { tf } from "../../_tf.ts";
 import { type ConvGeometry, geometry } from "./conv2d_backprop_filter.ts";
 import { conv2D } from "./conv2d.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, stockKernel } from "../_util.ts";
+import { boundGemmThreads, heapOffset, relaxedGemm } from "../simd/_simd_module.ts";
+import { runSplit } from "./_split.ts";
 
 /** One axis of one phase: which dX rows it fills and how dy is padded/cropped. */
 interface AxisPhase {
@@ -150,7 +152,8 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   interface Job {
     ph: AxisPhase;
     pw: AxisPhase;
-    x: Info;
+    /** The padded/cropped dy, or null where that is dy itself (a 1×1/2 conv's one phase). */
+    x: Info | null;
     f: Info;
   }
   const jobs: Job[] = [];
@@ -164,7 +167,10 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
       jobs.push({
         ph,
         pw,
-        x: alloc(backend, [g.n, ph.len, pw.len, g.cout]),
+        x:
+          ph.lead === 0 && ph.len === g.oh && pw.lead === 0 && pw.len === g.ow
+            ? null
+            : alloc(backend, [g.n, ph.len, pw.len, g.cout]),
         f: alloc(backend, [ph.taps, pw.taps, g.cout, g.cin]),
       });
     }
@@ -173,20 +179,41 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   const d = heapF32(backend, dy);
   const w = heapF32(backend, filter);
   for (const j of jobs) {
-    padDy(d, heapF32(backend, j.x), g, j.ph, j.pw);
+    if (j.x !== null) padDy(d, heapF32(backend, j.x), g, j.ph, j.pw);
     subFilter(w, heapF32(backend, j.f), g, j.ph, j.pw);
   }
   const results = jobs.map((j) => {
-    const r = stride1Conv(backend, j.x, j.f, "valid");
-    free(backend, j.x, j.f);
+    const r = stride1Conv(backend, j.x ?? dy, j.f, "valid");
+    free(backend, j.f);
+    if (j.x !== null) free(backend, j.x);
     return r;
   });
   const o = heapF32(backend, out);
   if (covered < g.h * g.w) o.fill(0);
   const c = g.cin;
+  const gemm = relaxedGemm(backend);
   for (const [idx, j] of jobs.entries()) {
     const res = heapF32(backend, results[idx] as Info);
     const { ph, pw } = j;
+    if (gemm !== null) {
+      // The interleave in SIMD128 (models/wasm/simd/_elementwise.h), rows split over the GEMM threads.
+      const ps = heapOffset(backend, (results[idx] as Info).dataId);
+      const po = heapOffset(backend, out.dataId);
+      const i0 = g.sh * ph.a0 + ph.r - g.padTop;
+      const j0 = g.sw * pw.a0 + pw.r - g.padLeft;
+      const rowFloats = pw.count * c;
+      runSplit(
+        gemm,
+        boundGemmThreads(backend),
+        "scatter_phase",
+        g.n * ph.count,
+        Math.ceil((1 << 14) / rowFloats),
+        1,
+        (r0, r1) => [ps, po, ph.count, pw.count, c, g.h, g.w, g.sh, g.sw, i0, j0, r0, r1],
+      );
+      free(backend, results[idx] as Info);
+      continue;
+    }
     for (let b = 0; b < g.n; b++) {
       for (let a = 0; a < ph.count; a++) {
         const i = g.sh * (ph.a0 + a) + ph.r - g.padTop;

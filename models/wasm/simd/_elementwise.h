@@ -165,3 +165,21 @@ void bn_grad_apply_part(const float* dy, const float* x, int c, const float* mea
     for (; k < c; k++) out[k] = a[k] * drow[k] + b[k] * (xrow[k] - mean[k]) + c0[k];
   }
 }
+
+// The strided input gradient's interleave: rows [r0, r1) of src [n·rows, cols, c]
+// (row q = image q / rows, phase row q % rows) go to dst [n, h, w, c] at row
+// sh·(q % rows) + i0, columns sw·e + j0 of image q / rows.
+EXPORT(scatter_phase)
+void scatter_phase(const float* src, float* dst, int rows, int cols, int c, int h, int w, int sh, int sw, int i0, int j0, int r0,
+                   int r1) {
+  for (int q = r0; q < r1; q++) {
+    const int b = q / rows, a = q % rows;
+    const float* s = src + (long)q * cols * c;
+    float* d = dst + (((long)b * h + sh * a + i0) * w + j0) * c;
+    if (sw == 1) {
+      copy_f32(d, s, cols * c);
+      continue;
+    }
+    for (int e = 0; e < cols; e++) copy_f32(d + (long)e * sw * c, s + (long)e * c, c);
+  }
+}

@@ -260,6 +260,22 @@ export interface RelaxedGemm {
     r0: number,
     r1: number,
   ): void;
+  /** The strided input gradient's interleave of one phase's rows [r0, r1) into dX (kernels/conv2d_backprop_input.ts). */
+  scatter_phase(
+    src: number,
+    dst: number,
+    rows: number,
+    cols: number,
+    c: number,
+    h: number,
+    w: number,
+    sh: number,
+    sw: number,
+    i0: number,
+    j0: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** As {@linkcode SimdKernels.max_pool_grad} (the helper threads split the batch). */
   max_pool_grad: SimdKernels["max_pool_grad"];
 }
@@ -279,7 +295,8 @@ export type GemmThreadFunction =
   | "bn_apply_part"
   | "bn_grad_sums_part"
   | "bn_grad_apply_part"
-  | "max_pool_grad";
+  | "max_pool_grad"
+  | "scatter_phase";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable
