@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -21,7 +21,7 @@ import {
   type EvaluationResult,
 } from "../../operators/mod.ts";
 import { decodeJpeg, parseWav } from "../../streams/mod.ts";
-import { readCmpcProtocol, voxceleb1Source } from "../../streams/node/mod.ts";
+import { makeFolder, readCmpcProtocol, voxceleb1Source } from "../../streams/node/mod.ts";
 import { startBackend, threadsHelp, threadsOption } from "./_backend.ts";
 import { EXIT_OK, say, UsageError, type Command, type CommandIo } from "./_command.ts";
 import { intFlag } from "./_flags.ts";
@@ -149,7 +149,7 @@ Examples:
           : null;
     const outDir = values.out ?? model.runDir;
     if (outDir !== null && !model.builtIn) {
-      await mkdir(join(outDir, "plots"), { recursive: true });
+      await makeFolder(join(outDir, "plots"), "the plots folder");
       await writeFile(
         join(outDir, "eval.json"),
         `${JSON.stringify({ protocol, threshold, report: { ...report.json, ...gapsJson(gaps) } }, null, 1)}\n`,

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { deserializeTrainState, exportTorchCheckpoint, type TrainState } from "../../models/mod.ts";
-import { readLatestCheckpoint, writeFileAtomic } from "../../streams/node/mod.ts";
+import { makeFolder, readLatestCheckpoint, writeFileAtomic } from "../../streams/node/mod.ts";
 import { EXIT_OK, say, UsageError, type Command } from "./_command.ts";
 import { readModel } from "./_model.ts";
 
@@ -53,7 +53,7 @@ Examples:
       throw new TypeError(`Cannot export "${spec}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const out = resolve(values.out);
-    await mkdir(dirname(out), { recursive: true });
+    await makeFolder(dirname(out), "the folder of --out");
     await writeFileAtomic(out, bytes);
     const tensors = Object.keys(state.weights).length - leftOut.length;
     const { depth, widths } = state.config.voice.tower;

@@ -25,6 +25,10 @@ export function ioErrorWords(e: unknown): string {
       return `too many open files (${code})`;
     case "EIO":
       return "the disk could not be read (EIO)";
+    case "ENOSPC":
+      return "the disk is full (ENOSPC)";
+    case "EROFS":
+      return "the file system is read-only (EROFS)";
     default:
       return e instanceof Error ? e.message : String(e);
   }

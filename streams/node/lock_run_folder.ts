@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { makeFolder } from "./make_folder.ts";
 
 /** Another live process holds the run folder's lock (see {@linkcode lockRunFolder}). */
 export class RunFolderLockedError extends Error {
@@ -62,11 +63,7 @@ interface LockRecord {
 export async function lockRunFolder(runDir: string, options: LockRunFolderOptions = {}): Promise<RunFolderLock> {
   const path = join(runDir, "lock");
   const command = options.command ?? "cmpc";
-  try {
-    await mkdir(runDir, { recursive: true });
-  } catch (e) {
-    throw new Error(`Cannot create the run folder "${runDir}": ${(e as Error).message}`, { cause: e });
-  }
+  await makeFolder(runDir, "the run folder");
   const mine: LockRecord = { pid: process.pid, hostname: hostname(), command, startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     const code = await createExclusive(path, `${JSON.stringify(mine)}\n`).then(

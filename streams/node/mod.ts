@@ -22,6 +22,7 @@ export { nodeDecoderWorker } from "./node_decoder_worker.ts";
 // Files
 export { fsyncDir, writeFileAtomic } from "./write_file_atomic.ts";
 export { ioErrorWords } from "./io_error_words.ts";
+export { makeFolder } from "./make_folder.ts";
 export {
   appendLog,
   initRunFolder,

@@ -1,4 +1,5 @@
-import { open, readdir, readFile, rename, rm, mkdir, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { makeFolder } from "./make_folder.ts";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { RgbFrame } from "../decode/av_sample.ts";
@@ -81,7 +82,7 @@ export class NodeFeatureStore implements FeatureStore {
     if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
       throw new RangeError("Cannot open a NodeFeatureStore: this platform is big-endian");
     }
-    await mkdir(dir, { recursive: true });
+    await makeFolder(dir, "the feature cache folder");
     const store = new NodeFeatureStore(dir, new Map(Object.entries(await readIndex(dir))), options.maxOpenFiles ?? 64);
     await store.#refresh();
     return store;

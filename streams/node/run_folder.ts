@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "./write_file_atomic.ts";
+import { ioErrorWords } from "./io_error_words.ts";
+import { makeFolder } from "./make_folder.ts";
 
 /**
  * The run-folder layout shared by every command (see docs/run-folder.md):
@@ -63,8 +65,9 @@ export async function initRunFolder(
   options: InitRunFolderOptions = {},
 ): Promise<void> {
   const p = runFolderPaths(runDir);
-  await mkdir(p.checkpoints, { recursive: true });
-  await mkdir(p.plots, { recursive: true });
+  await makeFolder(runDir, "the run folder");
+  await makeFolder(p.checkpoints, "the checkpoints folder");
+  await makeFolder(p.plots, "the plots folder");
   const text = `${JSON.stringify(config, null, 2)}\n`;
   const old = await readFile(p.config, "utf8").catch(() => null);
   if (old === text) return;
@@ -92,12 +95,17 @@ export async function readRunConfig(runDir: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw new Error(`Cannot read run config "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new TypeError(`Cannot read run config "${path}": ${ioErrorWords(e)}`, { cause: e });
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`Cannot parse run config "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new SyntaxError(
+      `Cannot parse run config "${path}": it is not JSON (${e instanceof Error ? e.message : String(e)})`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
@@ -118,7 +126,7 @@ export async function appendLog(runDir: string, entry: object): Promise<void> {
   try {
     await appendFile(path, `${line}\n`, "utf8");
   } catch (e) {
-    throw new Error(`Cannot append to "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new TypeError(`Cannot append to "${path}": ${ioErrorWords(e)}`, { cause: e });
   }
 }
 
@@ -144,7 +152,7 @@ export async function readLog(runDir: string): Promise<Record<string, unknown>[]
       out.push(JSON.parse(line) as Record<string, unknown>);
     } catch (e) {
       if (i === lines.length - 1) break; // a torn final line
-      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
+      throw new SyntaxError(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
       });
     }
@@ -316,9 +324,12 @@ async function readCheckpointAt(
   try {
     meta = JSON.parse(metaText) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`Cannot parse "${p.checkpointMeta(step)}": ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
+    throw new SyntaxError(
+      `Cannot parse "${p.checkpointMeta(step)}": it is not JSON (${e instanceof Error ? e.message : String(e)})`,
+      {
+        cause: e,
+      },
+    );
   }
   const want = meta["bytes"];
   if (typeof want === "number" && want !== bytes.length) {
@@ -419,7 +430,7 @@ export async function truncateLog(runDir: string, step: number): Promise<number>
         dropped += 1; // a torn final line
         continue;
       }
-      throw new Error(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
+      throw new SyntaxError(`Cannot parse "${path}" line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
       });
     }

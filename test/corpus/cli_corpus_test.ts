@@ -100,14 +100,17 @@ corpusCase("an --out that cannot be written (below a regular file): names the pa
   const out = join(file, "run");
   const imp = await cli(["import-torch", pth, "--out", out, "--config", "tiny"]);
   t.equal(imp.code, 1, "import-torch: exit 1");
-  t.equal(
-    lastLine(imp),
-    `cmpc import-torch: Cannot write the run folder "${out}": a part of the path is a file, not a folder (ENOTDIR)`,
-  );
+  t.equal(lastLine(imp), `cmpc import-torch: Cannot create the run folder "${out}": "${file}" is a file, not a folder`);
   const train = await cli(["train", tmp, "--config", "tiny", "--steps", "2", "--out", out]);
   t.equal(train.code, 1, "train: exit 1");
-  t.match(lastLine(train), new RegExp(`^cmpc train: Cannot create the run folder "${out}": .*ENOTDIR`));
+  t.equal(lastLine(train), `cmpc train: Cannot create the run folder "${out}": "${file}" is a file, not a folder`);
   noStack(t, train);
+  const onFile = await cli(["train", tmp, "--config", "tiny", "--steps", "2", "--out", file]);
+  t.equal(onFile.code, 1, "train --out <a file>: exit 1");
+  t.equal(lastLine(onFile), `cmpc train: Cannot create the run folder "${file}": it is a file, not a folder`);
+  const cache = await cli(["cache", tmp, "--store", join(file, "cache")]);
+  t.equal(cache.code, 1, cache.stderr);
+  t.match(lastLine(cache), `Cannot create the feature cache folder "${join(file, "cache")}": "${file}" is a file`);
 });
 
 corpusCase("a truncated model checkpoint: names the file and that it is cut short", async (t) => {
