@@ -144,3 +144,31 @@ t.test(
     }
   },
 );
+
+/** A 3×3/1 conv at 128 channels (Winograd: the filter transform and dX's flipped filter split over the threads). */
+function wideConv(): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.randomNormal<tf.Rank.R4>([4, 16, 16, 128], 0, 1, "float32", 91);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 128, 128], 0, 0.1, "float32", 92);
+    const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")));
+    return [tf.conv2d(x, w, 1, "same"), ...tf.grads(f)([x, w])].map((v) => v.dataSync() as Float32Array);
+  });
+}
+
+t.test(
+  "a 128-channel 3×3/1 conv and its gradients with the filter transforms split over 2 GEMM threads equal the cpu backend's",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    await helpersStarted();
+    const got = wideConv();
+    await initBackend({ prefer: "cpu" });
+    const ref = wideConv();
+    for (const [i, name] of ["forward", "dx", "dW"].entries()) {
+      const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
+      // BOUND_F4 of models/wasm/_winograd_cases.ts: Winograd F(4×4, 3×3) rounds differently.
+      t.ok(e < 5e-5, `${name}: rel err ${e.toExponential(2)}`);
+    }
+  },
+);

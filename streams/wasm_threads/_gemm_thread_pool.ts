@@ -29,6 +29,9 @@ export const GEMM_THREAD_FUNCTIONS = [
   "bn_grad_apply_part",
   "max_pool_grad",
   "scatter_phase",
+  "sub_filter",
+  "wino_filter_f2_part",
+  "wino_filter_f4_part",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

@@ -91,6 +91,40 @@ function subFilter(w: Float32Array, out: Float32Array, g: ConvGeometry, ph: Axis
   }
 }
 
+/** {@linkcode subFilter} into `out` in SIMD128 on the GEMM threads where the relaxed-SIMD module is loaded, else in JS. */
+function subFilterOf(
+  backend: KernelArgs["backend"],
+  w: Info,
+  out: Info,
+  g: ConvGeometry,
+  ph: AxisPhase,
+  pw: AxisPhase,
+): void {
+  const gemm = relaxedGemm(backend);
+  if (gemm === null) {
+    subFilter(heapF32(backend, w), heapF32(backend, out), g, ph, pw);
+    return;
+  }
+  const pwf = heapOffset(backend, w.dataId);
+  const po = heapOffset(backend, out.dataId);
+  const per = ph.taps * pw.taps * g.cin;
+  runSplit(gemm, boundGemmThreads(backend), "sub_filter", g.cout, Math.ceil((1 << 14) / per), 1, (o0, o1) => [
+    pwf,
+    po,
+    g.fw,
+    g.cin,
+    g.cout,
+    ph.taps,
+    pw.taps,
+    ph.r,
+    pw.r,
+    g.sh,
+    g.sw,
+    o0,
+    o1,
+  ]);
+}
+
 /** A stride-1 NHWC conv through the registered `Conv2D` (relaxed-SIMD GEMM where it applies, else XNNPACK). */
 function stride1Conv(backend: KernelArgs["backend"], x: Info, filter: Info, pad: "same" | "valid"): Info {
   const attrs = {
@@ -142,7 +176,7 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     // Square filter, so the wasm Conv2D's padding bug does not apply.
     const whole: AxisPhase = { r: 0, taps: g.fh, a0: 0, count: g.h, lead: 0, len: g.h };
     const f = alloc(backend, [g.fh, g.fw, g.cout, g.cin]);
-    subFilter(heapF32(backend, filter), heapF32(backend, f), g, whole, { ...whole, count: g.w, len: g.w });
+    subFilterOf(backend, filter, f, g, whole, { ...whole, count: g.w, len: g.w });
     const out = stride1Conv(backend, dy, f, "same");
     free(backend, f);
     return out;
@@ -177,11 +211,10 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   }
   // Views only after every allocation: growing the heap detaches them.
   const d = heapF32(backend, dy);
-  const w = heapF32(backend, filter);
   for (const j of jobs) {
     if (j.x !== null) padDy(d, heapF32(backend, j.x), g, j.ph, j.pw);
-    subFilter(w, heapF32(backend, j.f), g, j.ph, j.pw);
   }
+  for (const j of jobs) subFilterOf(backend, filter, j.f, g, j.ph, j.pw);
   const results = jobs.map((j) => {
     const r = stride1Conv(backend, j.x ?? dy, j.f, "valid");
     free(backend, j.f);

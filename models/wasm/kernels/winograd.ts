@@ -15,6 +15,7 @@
  * @module
  */
 import { freeScratch, heapOffset, scratch, type GemmThreads, type RelaxedGemm } from "../simd/_simd_module.ts";
+import { runSplit } from "./_split.ts";
 import { alloc, free, type ConvGeometry, type Info, type WasmBackend } from "../_util.ts";
 
 /**
@@ -130,8 +131,16 @@ export function winogradConv(
   // F(4×4) also keeps 144 floats of intermediates per thread after the transformed tiles.
   const scr = Array.from({ length: parts }, () => scratch(backend, 4 * (e * chunk * (g.cin + g.cout) + 144)));
   const off = (t: Info): number => heapOffset(backend, t.dataId);
-  if (tile === 4) gemm.wino_filter_f4(off(filter), off(packed), g.cin, g.cout);
-  else gemm.wino_filter_f2(off(filter), off(packed), g.cin, g.cout);
+  // The filter transform, split over the threads by blocks of 8 output channels (≥ 2¹³ filter taps per part).
+  runSplit(
+    gemm,
+    threads,
+    tile === 4 ? "wino_filter_f4_part" : "wino_filter_f2_part",
+    g.cout / 8,
+    Math.ceil((1 << 13) / (8 * g.cin)),
+    1,
+    (b0, b1) => [off(filter), off(packed), g.cin, g.cout, 8 * b0, 8 * b1],
+  );
   const per = Math.ceil(tiles / parts);
   const args = scr.map((s, i) => [
     off(x),

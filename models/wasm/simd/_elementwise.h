@@ -183,3 +183,22 @@ void scatter_phase(const float* src, float* dst, int rows, int cols, int c, int 
     for (int e = 0; e < cols; e++) copy_f32(d + (long)e * sw * c, s + (long)e * c, c);
   }
 }
+
+// The input gradient's flipped, transposed (sub-)filter, output channels
+// [o0, o1) of out [th, tw, cout, cin]: out[u, v, o, i] =
+// w[rh + sh·(th−1−u), rw + sw·(tw−1−v), i, o] of w [fh, fw, cin, cout]
+// (kernels/conv2d_backprop_input.ts `subFilter`).
+EXPORT(sub_filter)
+void sub_filter(const float* w, float* out, int fw, int cin, int cout, int th, int tw, int rh, int rw, int sh, int sw, int o0, int o1) {
+  for (int u = 0; u < th; u++) {
+    for (int v = 0; v < tw; v++) {
+      const int kh = rh + sh * (th - 1 - u), kw = rw + sw * (tw - 1 - v);
+      const float* src = w + (long)(kh * fw + kw) * cin * cout;
+      float* dst = out + (long)(u * tw + v) * cout * cin;
+      for (int o = o0; o < o1; o++) {
+        float* d = dst + (long)o * cin;
+        for (int i = 0; i < cin; i++) d[i] = src[(long)i * cout + o];
+      }
+    }
+  }
+}

@@ -276,6 +276,26 @@ export interface RelaxedGemm {
     r0: number,
     r1: number,
   ): void;
+  /** The input gradient's flipped, transposed (sub-)filter, output channels [o0, o1) (kernels/conv2d_backprop_input.ts). */
+  sub_filter(
+    w: number,
+    out: number,
+    fw: number,
+    cin: number,
+    cout: number,
+    th: number,
+    tw: number,
+    rh: number,
+    rw: number,
+    sh: number,
+    sw: number,
+    o0: number,
+    o1: number,
+  ): void;
+  /** wino_filter_f2 of output channels [co0, co1) (multiples of 8). */
+  wino_filter_f2_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
+  /** wino_filter_f4 of output channels [co0, co1) (multiples of 8). */
+  wino_filter_f4_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
   /** As {@linkcode SimdKernels.max_pool_grad} (the helper threads split the batch). */
   max_pool_grad: SimdKernels["max_pool_grad"];
 }
@@ -296,7 +316,10 @@ export type GemmThreadFunction =
   | "bn_grad_sums_part"
   | "bn_grad_apply_part"
   | "max_pool_grad"
-  | "scatter_phase";
+  | "scatter_phase"
+  | "sub_filter"
+  | "wino_filter_f2_part"
+  | "wino_filter_f4_part";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

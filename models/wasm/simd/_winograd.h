@@ -98,11 +98,17 @@ static void wino_input_f2(const float* x, float* v, int c0, int c1, int h, int w
 // written as 16 matrices [cin, cout], each packed like pack_b8 (cout/8
 // panels [cin, 8]); panel by panel, input channels inner, so that each
 // matrix is written in order (as wino_filter_f4).
+// Output channels [co0, co1) (multiples of 8) of wino_filter_f2: the GEMM helper threads split the filter transform.
+EXPORT(wino_filter_f2_part)
+void wino_filter_f2_part(const float* g, float* up, int cin, int cout, int co0, int co1);
+
 EXPORT(wino_filter_f2)
-void wino_filter_f2(const float* g, float* up, int cin, int cout) {
+void wino_filter_f2(const float* g, float* up, int cin, int cout) { wino_filter_f2_part(g, up, cin, cout, 0, cout); }
+
+void wino_filter_f2_part(const float* g, float* up, int cin, int cout, int co0, int co1) {
   const v128_t half = wasm_f32x4_splat(0.5f);
   const long tap = (long)cin * cout;
-  for (int cb = 0; cb < cout; cb += 8)
+  for (int cb = co0; cb < co1; cb += 8)
   for (int ci = 0; ci < cin; ci++) {
     for (int co = cb; co < cb + 8; co += 4) {
       const float* s = g + (long)ci * cout + co;

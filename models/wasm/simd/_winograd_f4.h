@@ -117,10 +117,16 @@ static void wino_input_f4(const float* x, float* v, float* tmp, int c0, int c1, 
 // panel (8 output channels), input channels inner: each of the 36 matrices
 // is written in order (3× faster at 256 channels than ci outer, whose
 // 36 · cout/8 half-written lines did not stay in L1).
+// Output channels [co0, co1) (multiples of 8) of wino_filter_f4: the GEMM helper threads split the filter transform.
+EXPORT(wino_filter_f4_part)
+void wino_filter_f4_part(const float* g, float* up, int cin, int cout, int co0, int co1);
+
 EXPORT(wino_filter_f4)
-void wino_filter_f4(const float* g, float* up, int cin, int cout) {
+void wino_filter_f4(const float* g, float* up, int cin, int cout) { wino_filter_f4_part(g, up, cin, cout, 0, cout); }
+
+void wino_filter_f4_part(const float* g, float* up, int cin, int cout, int co0, int co1) {
   const long tap = (long)cin * cout;
-  for (int cb = 0; cb < cout; cb += 8)
+  for (int cb = co0; cb < co1; cb += 8)
   for (int ci = 0; ci < cin; ci++) {
     for (int co = cb; co < cb + 8; co += 4) {
       const float* s = g + (long)ci * cout + co;
