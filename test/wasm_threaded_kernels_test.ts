@@ -28,11 +28,11 @@ async function helpersStarted(): Promise<void> {
   if (!gemmThreads.started()) throw new Error("the GEMM helper thread did not start within 30 s");
 }
 
-/** Element-wise ops of a training step on 2·10⁵ floats (odd length: a tail per part). */
+/** Element-wise ops of a training step on 1.6·10⁵ floats (odd length: a tail per part). */
 function elementwise(): Float32Array[] {
   return tf.tidy(() => {
-    const a = tf.randomNormal([4, 50, 999], 0, 1, "float32", 51);
-    const b = tf.randomNormal([4, 50, 999], 0, 1, "float32", 52);
+    const a = tf.randomNormal([4, 40, 1001], 0, 1, "float32", 51);
+    const b = tf.randomNormal([4, 40, 1001], 0, 1, "float32", 52);
     const s = tf.scalar(0.9);
     return [
       tf.add(a, b),
@@ -73,8 +73,8 @@ t.test(
 /** Training BatchNorm (output, batch statistics, gradients) and a max-pool gradient, on maps split by rows / images. */
 function bnAndPool(): Float32Array[] {
   return tf.tidy(() => {
-    // 8·29·31 = 7192 rows of 24 channels (rows not a multiple of 128; 3 parts' worth).
-    const x = tf.randomNormal<tf.Rank.R4>([8, 29, 31, 24], 0.3, 2, "float32", 61);
+    // 16·29·31 = 14384 rows of 24 channels (not a multiple of 128): 2 parts of ≥ 2¹⁶ floats.
+    const x = tf.randomNormal<tf.Rank.R4>([16, 29, 31, 24], 0.3, 2, "float32", 61);
     const gamma = tf.randomUniform<tf.Rank.R1>([24], 0.5, 1.5, "float32", 62);
     const beta = tf.randomNormal<tf.Rank.R1>([24], 0, 0.1, "float32", 63);
     const w = tf.randomNormal(x.shape, 0, 1, "float32", 64);
@@ -88,7 +88,9 @@ function bnAndPool(): Float32Array[] {
     };
     const { value, grads } = tf.valueAndGrads(f)([x, gamma, beta]);
     const pool = tf.grad((a: tf.Tensor) =>
-      tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, "same"), tf.randomNormal([8, 15, 16, 24], 0, 1, "float32", 65))),
+      tf.sum(
+        tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, "same"), tf.randomNormal([16, 15, 16, 24], 0, 1, "float32", 65)),
+      ),
     )(x);
     return [value, ...grads, pool].map((v) => v.dataSync() as Float32Array).concat(stats);
   });

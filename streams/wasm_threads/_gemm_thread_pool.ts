@@ -39,6 +39,13 @@ export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 const SLOT = 32;
 /** Control block header: [0] job sequence, [1] helpers done, [2] failures, [3] helpers ready. */
 const HEADER = 4;
+/**
+ * Polls of the control block before a helper, or the caller waiting for
+ * the helpers, goes to sleep in `Atomics.wait` (~30–60 µs): a step's kernels
+ * come one after another, and waking a sleeping thread costs about as much
+ * as a small kernel's part.
+ */
+const SPIN = 1 << 14;
 
 /**
  * The helper's loop, as source: expects `ctl` (the control block as an
@@ -51,6 +58,7 @@ const names = ${JSON.stringify(GEMM_THREAD_FUNCTIONS)};
 let seq = Atomics.load(ctl, 0);
 Atomics.add(ctl, 3, 1);
 for (;;) {
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctl, 0) === seq; i++);
   Atomics.wait(ctl, 0, seq);
   seq = Atomics.load(ctl, 0);
   const fn = ctl[base];
@@ -147,6 +155,7 @@ export function createGemmThreadPool(threads: number, host: GemmHelperHost, what
       Atomics.add(control, 0, 1);
       Atomics.notify(control, 0);
       here(parts[0] ?? []);
+      for (let i = 0; i < SPIN && Atomics.load(control, 1) < count; i++);
       for (;;) {
         const done = Atomics.load(control, 1);
         if (done >= count) break;

@@ -17,7 +17,7 @@ import { alloc, type Info, type KernelArgs, product, stockKernel } from "../_uti
 import { runSplit } from "./_split.ts";
 
 /** Elements per thread below which a kernel stays on one thread (the helpers' wake-up costs more). */
-const MIN_PART = 1 << 14;
+const MIN_PART = 1 << 16;
 
 function stock(name: string, args: KernelArgs): Info {
   const f = stockKernel(name);

@@ -46,9 +46,9 @@ function kernelsOf(backend: WasmBackend): SimdKernels {
   return k;
 }
 
-/** Rows per part, at least: blocks of 128 rows and 2¹⁴ floats. */
+/** Rows per part, at least: blocks of 128 rows and 2¹⁶ floats (smaller parts cost more in the helpers' wake-up than they save). */
 function minRows(c: number): number {
-  return 128 * Math.max(1, Math.ceil((1 << 14) / c / 128));
+  return 128 * Math.max(1, Math.ceil((1 << 16) / c / 128));
 }
 
 /** The GEMM module and its threads when `m` rows of `c` split into more than one part, else null. */
