@@ -360,6 +360,21 @@ export function runSession(core: FfmpegCore, job: WorkerJob, reader: SyncReader 
     }
     if (ret === 0) {
       flushAudio();
+      // ffmpeg decodes an MP4 or WebM cut short up to the cut and ends well:
+      // the samples so far went out, but the file is not whole, so say so
+      // rather than end as if it were (an hour-long video cut at 82% would
+      // silently lose its last 11 minutes). An MPEG program stream has no
+      // index to say how long it was: a cut one ends where it ends.
+      const v = view();
+      const cut = v === null ? null : cutContainer(v);
+      if (cut !== null) {
+        post({
+          type: "failed",
+          reason: "truncated",
+          detail: `the file ends early (${cut}; ${v!.size} bytes; what is there was decoded)`,
+        });
+        return;
+      }
       post({ type: "done" });
     } else {
       const { reason, detail } = classify(log, bytesRead, reader?.size ?? null, view());
@@ -467,6 +482,14 @@ function cutShort(reader: SyncReader): string | null {
   const mp4 = walkMp4(reader);
   if (mp4?.cut != null) return mp4.cut === "moov" ? "its index is cut off" : `its ${mp4.cut} box is cut off`;
   if (walkMpegPs(reader)) return "its last packet is cut off";
+  if (walkEbml(reader)) return "its segment is cut off";
+  return null;
+}
+
+/** Like {@linkcode cutShort}, for the containers whose headers give their length (MP4, Matroska/WebM). */
+function cutContainer(reader: SyncReader): string | null {
+  const mp4 = walkMp4(reader);
+  if (mp4?.cut != null) return mp4.cut === "moov" ? "its index is cut off" : `its ${mp4.cut} box is cut off`;
   if (walkEbml(reader)) return "its segment is cut off";
   return null;
 }

@@ -176,6 +176,30 @@ corpusCase("a faststart mp4 cut at 10% (inside its frames)", async (t) => {
   );
 });
 
+corpusCase("a faststart mp4 cut at 50% and 90%: its samples up to the cut, then the error", async (t) => {
+  for (const cut of [50, 90]) {
+    const name = `cut${cut}_fast.mp4` as MediaName;
+    const got: AvSample[] = [];
+    const reader = decodeVideo(fileSource(media[name])).getReader();
+    const e = await (async () => {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) return null;
+        got.push(r.value);
+      }
+    })().catch((e: unknown) => e);
+    t.ok(got.length >= 1 && got.every((s) => s.frame !== null), `${name}: ${got.length} samples before the error`);
+    t.type(e, DecodeError, `${name}: a DecodeError (got ${String(e)})`);
+    t.match(e, {
+      reason: "truncated",
+      message: new RegExp(
+        `^Cannot decode "${name}": the file ends early \\(its mdat box is cut off; \\d+ bytes; what is there was decoded\\)$`,
+      ),
+    });
+    await decodeFails(t, audio(name), "truncated", /the file ends early \(its mdat box is cut off/);
+  }
+});
+
 corpusCase("an mpg cut at 10%, 50%, 90%: the intact part decodes, as native ffmpeg", async (t) => {
   const whole = await video("whole.mpg");
   t.match(whole, { samples: 3, frames: 3, size: "96×72" });
