@@ -174,3 +174,32 @@ t.test(
     }
   },
 );
+
+/** A face-stem-like 7×7/2 conv on 3 channels: dW's im2col rows and dy's packing split over the threads. */
+function stemGrad(): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.randomNormal<tf.Rank.R4>([16, 64, 64, 3], 0, 1, "float32", 95);
+    const w = tf.randomNormal<tf.Rank.R4>([7, 7, 3, 32], 0, 0.1, "float32", 96);
+    const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 3)));
+    return tf
+      .grads(f)([x, w])
+      .map((v) => v.dataSync() as Float32Array);
+  });
+}
+
+t.test(
+  "a 7×7/2 stem's gradients with im2col and packing split over 2 GEMM threads equal the cpu backend's",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    await helpersStarted();
+    const got = stemGrad();
+    await initBackend({ prefer: "cpu" });
+    const ref = stemGrad();
+    for (const [i, name] of ["dx", "dW"].entries()) {
+      const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
+      t.ok(e < 1e-5, `${name}: rel err ${e.toExponential(2)}`);
+    }
+  },
+);

@@ -32,6 +32,8 @@ export const GEMM_THREAD_FUNCTIONS = [
   "sub_filter",
   "wino_filter_f2_part",
   "wino_filter_f4_part",
+  "pack_b8_part",
+  "im2col_t_part",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

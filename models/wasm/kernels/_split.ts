@@ -41,3 +41,22 @@ export function runSplit(
   const args = Array.from({ length: parts }, (_, i) => argsOf(Math.min(n, i * per), Math.min(n, (i + 1) * per), i));
   threads.run(fn, args, call);
 }
+
+/** `pack_b8(b, packed, m, n)` with its panels split over the threads (from 2¹⁶ floats per part). */
+export function packB8(
+  gemm: RelaxedGemm,
+  threads: GemmThreads | null,
+  b: number,
+  packed: number,
+  m: number,
+  n: number,
+): void {
+  runSplit(gemm, threads, "pack_b8_part", n / 8, Math.ceil((1 << 16) / (8 * m)), 1, (p0, p1) => [
+    b,
+    packed,
+    m,
+    n,
+    p0,
+    p1,
+  ]);
+}

@@ -38,6 +38,7 @@ import {
   type WasmBackend,
 } from "../_util.ts";
 import { winogradTile, winogradFilterGrad } from "./winograd.ts";
+import { packB8, runSplit } from "./_split.ts";
 import type { ConvGeometry } from "../_util.ts";
 
 let scratch = new Float32Array(0);
@@ -212,7 +213,7 @@ function filterGemm(backend: WasmBackend, colsT: Info, dy: Info, k: number, m: n
   const { gemm, threads } = on;
   const out = alloc(backend, [k, cout]);
   const packed = alloc(backend, [m * cout]);
-  gemm.pack_b8(heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, cout);
+  packB8(gemm, threads, heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, cout);
   const a = heapOffset(backend, colsT.dataId);
   const c = heapOffset(backend, out.dataId);
   const p = heapOffset(backend, packed.dataId);
@@ -259,7 +260,7 @@ function implicitFilterGrad(
   const units = k / 4;
   const parts = Math.max(1, Math.min(threads?.size ?? 1, units));
   const tables = Array.from({ length: parts }, () => heapScratch(backend, 4 * (DW_BLOCK + g.cin)));
-  gemm.pack_b8(heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, g.cout);
+  packB8(gemm, threads, heapOffset(backend, dy.dataId), heapOffset(backend, packed.dataId), m, g.cout);
   const per = Math.ceil(units / parts);
   const args = tables.map((tbl, i) => [
     heapOffset(backend, x.dataId),
@@ -332,7 +333,29 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
       const xT = transpose(backend, x, [3, 0, 1, 2]);
       colsT = alloc(backend, [k, m]);
       const simd = simdKernels(backend);
-      if (simd !== null) {
+      if (on !== null) {
+        // Rows of colsT split over the GEMM threads.
+        const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
+        const [px, pc] = [heapOffset(backend, xT.dataId), heapOffset(backend, colsT.dataId)];
+        runSplit(on.gemm, on.threads, "im2col_t_part", k, Math.ceil((1 << 16) / m), 1, (r0, r1) => [
+          px,
+          pc,
+          n,
+          h,
+          w,
+          cin,
+          fh,
+          fw,
+          oh,
+          ow,
+          sh,
+          sw,
+          padTop,
+          padLeft,
+          r0,
+          r1,
+        ]);
+      } else if (simd !== null) {
         const { n, h, w, cin, fh, fw, oh, ow, sh, sw, padTop, padLeft } = g;
         simd.im2col_t(
           heapOffset(backend, xT.dataId),

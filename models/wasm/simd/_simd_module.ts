@@ -296,6 +296,27 @@ export interface RelaxedGemm {
   wino_filter_f2_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
   /** wino_filter_f4 of output channels [co0, co1) (multiples of 8). */
   wino_filter_f4_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
+  /** Panels [p0, p1) of pack_b8. */
+  pack_b8_part(b: number, packed: number, m: number, n: number, p0: number, p1: number): void;
+  /** Rows [r0, r1) of {@linkcode SimdKernels.im2col_t}. */
+  im2col_t_part(
+    xT: number,
+    colsT: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    fh: number,
+    fw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** As {@linkcode SimdKernels.max_pool_grad} (the helper threads split the batch). */
   max_pool_grad: SimdKernels["max_pool_grad"];
 }
@@ -319,7 +340,9 @@ export type GemmThreadFunction =
   | "scatter_phase"
   | "sub_filter"
   | "wino_filter_f2_part"
-  | "wino_filter_f4_part";
+  | "wino_filter_f4_part"
+  | "pack_b8_part"
+  | "im2col_t_part";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

@@ -52,9 +52,15 @@
 static void gemm_core(const float* a, const float* bp, float* c, int k, int m, int n, int mb, int acc);
 
 // Packs b [m, n] (row-major, n % 8 == 0) into n/8 panels [m, 8].
+// Panels [p0, p1) of pack_b8 (the GEMM helper threads split the packing).
+EXPORT(pack_b8_part)
+void pack_b8_part(const float* b, float* bp, int m, int n, int p0, int p1);
+
 EXPORT(pack_b8)
-void pack_b8(const float* b, float* bp, int m, int n) {
-  for (int p = 0; p < n / 8; p++) {
+void pack_b8(const float* b, float* bp, int m, int n) { pack_b8_part(b, bp, m, n, 0, n / 8); }
+
+void pack_b8_part(const float* b, float* bp, int m, int n, int p0, int p1) {
+  for (int p = p0; p < p1; p++) {
     float* dst = bp + (long)p * m * 8;
     const float* src = b + p * 8;
     for (int j = 0; j < m; j++) {
@@ -336,3 +342,4 @@ void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, f
 #include "_winograd_f4.h"
 #include "_elementwise.h"
 #include "_max_pool_grad.h"
+#include "_im2col_t.h"
