@@ -12,6 +12,7 @@ import { initBackend, tf } from "../models/mod.ts";
 import { enableWasmGemmThreads, enableWasmRelaxedSimd, enableWasmThreads } from "../streams/node/mod.ts";
 import { relErr } from "./fixtures/gemm_thread_cases.ts";
 import { batchNormTrain } from "../models/encoder/_batch_norm_train.ts";
+import { setWinogradMode } from "../models/wasm/kernels/winograd.ts";
 
 // A fresh process-wide wasm backend (its first initialisation picks the thread count): one per test file.
 const relaxed = enableWasmRelaxedSimd();
@@ -200,6 +201,37 @@ t.test(
     for (const [i, name] of ["dx", "dW"].entries()) {
       const e = relErr(ref[i] as Float32Array, got[i] as Float32Array);
       t.ok(e < 1e-5, `${name}: rel err ${e.toExponential(2)}`);
+    }
+  },
+);
+
+/** A 3×3/1 32-channel conv's filter gradient (Winograd: the tiles split over the threads, each part its own dU). */
+function narrowDw(): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.randomNormal<tf.Rank.R4>([8, 14, 13, 32], 0, 1, "float32", 97);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 32, 32], 0, 0.1, "float32", 98);
+    const f = (b: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.conv2d(x, b as tf.Tensor4D, 1, "same")));
+    return tf.grad(f)(w).dataSync() as Float32Array;
+  });
+}
+
+t.test(
+  "Winograd F(2×2) and F(4×4) filter gradients split by tiles over 2 GEMM threads equal the cpu backend's",
+  { skip: relaxed ? false : "this Node has no relaxed SIMD" },
+  async (t) => {
+    await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });
+    await helpersStarted();
+    const got: Float32Array[] = [];
+    for (const m of ["on", "f4"] as const) {
+      const old = setWinogradMode(m);
+      got.push(narrowDw());
+      setWinogradMode(old);
+    }
+    await initBackend({ prefer: "cpu" });
+    const ref = narrowDw();
+    for (const [i, name] of ["F(2×2)", "F(4×4)"].entries()) {
+      const e = relErr(ref, got[i] as Float32Array);
+      t.ok(e < 5e-5, `${name} dW: rel err ${e.toExponential(2)}`);
     }
   },
 );

@@ -34,6 +34,10 @@ export const GEMM_THREAD_FUNCTIONS = [
   "wino_filter_f4_part",
   "pack_b8_part",
   "im2col_t_part",
+  "wino_dw_f2_tiles",
+  "wino_dw_f4_tiles",
+  "wino_dw_f2_out",
+  "wino_dw_f4_out",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

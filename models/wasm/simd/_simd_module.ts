@@ -296,6 +296,12 @@ export interface RelaxedGemm {
   wino_filter_f2_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
   /** wino_filter_f4 of output channels [co0, co1) (multiples of 8). */
   wino_filter_f4_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
+  /** dU of tiles [t0, t1) for every input channel into this part's du [e][cin][cout] (wino_dw_f2/f4 split by tiles). */
+  wino_dw_f2_tiles(...args: number[]): void;
+  wino_dw_f4_tiles(...args: number[]): void;
+  /** dW = Gᵀ (Σ of `parts` dU buffers) G for input channels [ci0, ci1). */
+  wino_dw_f2_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
+  wino_dw_f4_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
   /** Panels [p0, p1) of pack_b8. */
   pack_b8_part(b: number, packed: number, m: number, n: number, p0: number, p1: number): void;
   /** Rows [r0, r1) of {@linkcode SimdKernels.im2col_t}. */
@@ -342,7 +348,11 @@ export type GemmThreadFunction =
   | "wino_filter_f2_part"
   | "wino_filter_f4_part"
   | "pack_b8_part"
-  | "im2col_t_part";
+  | "im2col_t_part"
+  | "wino_dw_f2_tiles"
+  | "wino_dw_f4_tiles"
+  | "wino_dw_f2_out"
+  | "wino_dw_f4_out";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

@@ -256,11 +256,12 @@ void wino_fwd_f4(const float* x, const float* up, const float* bias, float* out,
 // packed in 8-column panels), dU_e += V_eᵀ · dM_e into du [36][cin][cout],
 // then dw [3, 3, cin, cout] = Gᵀ dU G. scr: 36 · chunk · (ci1 − ci0 +
 // cout) + 144 floats.
-EXPORT(wino_dw_f4)
-void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* scr, int n, int h, int w, int cin, int oh, int ow, int pt, int pl,
-                int cout, int ci0, int ci1, int chunk) {
+// dU over tiles [t0, t1) (overwritten at t0) for input channels [ci0, ci1).
+static void wino_dw_f4_acc(const float* x, const float* dy, float* du, float* scr, int n, int h, int w, int cin, int oh, int ow, int pt,
+                            int pl, int cout, int ci0, int ci1, int chunk, int t0, int t1) {
+  (void)n;
+
   const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-  const int tiles = n * th * tw;
   const int cp = ci1 - ci0;
   const int panels = cout / 8;
   float* v = scr;
@@ -269,8 +270,8 @@ void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* sc
   const v128_t zero = wasm_f32x4_splat(0);
   WINO4_CONSTS;
   (void)m2, (void)m4, (void)m5;
-  for (int k0 = 0; k0 < tiles; k0 += chunk) {
-    const int k1 = k0 + chunk < tiles ? k0 + chunk : tiles;
+  for (int k0 = t0; k0 < t1; k0 += chunk) {
+    const int k1 = k0 + chunk < t1 ? k0 + chunk : t1;
     const int len = k1 - k0;
     wino_input_f4(x, v, tmp, k0, k1, h, w, cin, th, tw, pt, pl, ci0, ci1);
     // dM = A dY Aᵀ; dm[e][panel][tile][8].
@@ -314,7 +315,7 @@ void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* sc
           float* c1 = c0 + cout;
           float* c2 = c1 + cout;
           float* c3 = c2 + cout;
-          TILE_START(k0 == 0);
+          TILE_START(k0 == t0);
           const float* bj = de + (long)p * len * 8;
           const float* a = ve + cq;
           for (int j = 0; j < len; j++, bj += 8, a += cp) {
@@ -323,6 +324,19 @@ void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* sc
           TILE_STORE();
         }
       }
+    }
+  }
+}
+
+// dW = Gᵀ dU G for input channels [ci0, ci1), dU the sum of `parts` buffers of 36·cin·cout floats (added into the first).
+static void wino_dw_f4_gt(float* du, int parts, float* dw, int cin, int cout, int ci0, int ci1) {
+  const long whole = 36L * cin * cout;
+  for (int p = 1; p < parts; p++) {
+    for (int e = 0; e < 36; e++) {
+      float* d = du + (long)e * cin * cout + (long)ci0 * cout;
+      const float* s = d + p * whole;
+      const int len = (ci1 - ci0) * cout;
+      for (int i = 0; i < len; i += 4) wasm_v128_store(d + i, wasm_f32x4_add(wasm_v128_load(d + i), wasm_v128_load(s + i)));
     }
   }
   // dW = Gᵀ dU G.
@@ -347,3 +361,23 @@ void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* sc
     }
   }
 }
+
+EXPORT(wino_dw_f4)
+void wino_dw_f4(const float* x, const float* dy, float* du, float* dw, float* scr, int n, int h, int w, int cin, int oh, int ow, int pt, int pl,
+                int cout, int ci0, int ci1, int chunk) {
+  const int tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4);
+  wino_dw_f4_acc(x, dy, du, scr, n, h, w, cin, oh, ow, pt, pl, cout, ci0, ci1, chunk, 0, tiles);
+  wino_dw_f4_gt(du, 1, dw, cin, cout, ci0, ci1);
+}
+
+// The filter gradient split by tiles instead (no transform of dy done twice;
+// for few channels): dU of tiles [t0, t1), every input channel, into this
+// part's own du; then wino_dw_f4_out sums the parts and writes dW.
+EXPORT(wino_dw_f4_tiles)
+void wino_dw_f4_tiles(const float* x, const float* dy, float* du, float* scr, int n, int h, int w, int cin, int oh, int ow, int pt, int pl,
+                      int cout, int chunk, int t0, int t1) {
+  wino_dw_f4_acc(x, dy, du, scr, n, h, w, cin, oh, ow, pt, pl, cout, 0, cin, chunk, t0, t1);
+}
+
+EXPORT(wino_dw_f4_out)
+void wino_dw_f4_out(float* du, int parts, float* dw, int cin, int cout, int ci0, int ci1) { wino_dw_f4_gt(du, parts, dw, cin, cout, ci0, ci1); }
