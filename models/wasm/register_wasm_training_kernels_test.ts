@@ -74,6 +74,25 @@ const CASES: ConvCase[] = [
     convPad: 3,
   },
   { name: "non-square 3x5/1 after tf.pad", x: [2, 9, 11, 4], f: [3, 5, 4, 5], stride: 1, pad: 2 },
+  // Cin a multiple of 8: dX's phase convs pad dy themselves (no padded copy).
+  { name: "3x3/2 pad1, Cin 8, odd 15x17", x: [2, 15, 17, 8], f: [3, 3, 8, 16], stride: 2, pad: 1 },
+  {
+    name: "3x3/2 numeric pad 1 inside conv2d, Cin 8, even 14x16",
+    x: [2, 14, 16, 8],
+    f: [3, 3, 8, 8],
+    stride: 2,
+    pad: 0,
+    convPad: 1,
+  },
+  {
+    name: "3x3/2 'same' inside conv2d, Cin 16",
+    x: [2, 9, 11, 16],
+    f: [3, 3, 16, 8],
+    stride: 2,
+    pad: 0,
+    convPad: "same",
+  },
+  { name: "1x1/2, Cin 8, odd 15x17", x: [2, 15, 17, 8], f: [1, 1, 8, 16], stride: 2, pad: 0 },
 ];
 
 /** Input and filter gradients of sum(conv(x, f) * dy) with fixed seeds. */

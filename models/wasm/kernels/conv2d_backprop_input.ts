@@ -25,7 +25,7 @@ import { tf } from "../../_tf.ts";
 import { type ConvGeometry, geometry } from "./conv2d_backprop_filter.ts";
 import { conv2D } from "./conv2d.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, stockKernel } from "../_util.ts";
-import { boundGemmThreads, heapOffset, relaxedGemm } from "../simd/_simd_module.ts";
+import { boundGemmThreads, gemmFor, heapOffset, relaxedGemm } from "../simd/_simd_module.ts";
 import { runSplit } from "./_split.ts";
 
 /** One axis of one phase: which dX rows it fills and how dy is padded/cropped. */
@@ -126,7 +126,12 @@ function subFilterOf(
 }
 
 /** A stride-1 NHWC conv through the registered `Conv2D` (relaxed-SIMD GEMM where it applies, else XNNPACK). */
-function stride1Conv(backend: KernelArgs["backend"], x: Info, filter: Info, pad: "same" | "valid"): Info {
+function stride1Conv(
+  backend: KernelArgs["backend"],
+  x: Info,
+  filter: Info,
+  pad: "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]],
+): Info {
   const attrs = {
     strides: [1, 1],
     pad,
@@ -186,11 +191,19 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   interface Job {
     ph: AxisPhase;
     pw: AxisPhase;
-    /** The padded/cropped dy, or null where that is dy itself (a 1×1/2 conv's one phase). */
+    /**
+     * The padded/cropped dy, or null where the phase's conv reads dy itself
+     * with zero padding of its own (on the relaxed-SIMD GEMM, which pads any
+     * filter shape right; XNNPACK's Conv2D does not).
+     */
     x: Info | null;
     f: Info;
   }
   const jobs: Job[] = [];
+  // The phase conv pads dy itself where dy needs no cropping.
+  const gemmPads = gemmFor(backend, g.cin) !== null;
+  const padsItself = (p: AxisPhase, len: number): boolean =>
+    (p.lead === 0 && p.len === len) || (gemmPads && p.lead >= 0 && p.len - p.lead >= len);
   const out = alloc(backend, [g.n, g.h, g.w, g.cin]);
   let covered = 0;
   for (const ph of rows) {
@@ -201,10 +214,7 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
       jobs.push({
         ph,
         pw,
-        x:
-          ph.lead === 0 && ph.len === g.oh && pw.lead === 0 && pw.len === g.ow
-            ? null
-            : alloc(backend, [g.n, ph.len, pw.len, g.cout]),
+        x: padsItself(ph, g.oh) && padsItself(pw, g.ow) ? null : alloc(backend, [g.n, ph.len, pw.len, g.cout]),
         f: alloc(backend, [ph.taps, pw.taps, g.cout, g.cin]),
       });
     }
@@ -216,7 +226,15 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   }
   for (const j of jobs) subFilterOf(backend, filter, j.f, g, j.ph, j.pw);
   const results = jobs.map((j) => {
-    const r = stride1Conv(backend, j.x ?? dy, j.f, "valid");
+    const r =
+      j.x === null
+        ? stride1Conv(backend, dy, j.f, [
+            [0, 0],
+            [j.ph.lead, j.ph.len - j.ph.lead - g.oh],
+            [j.pw.lead, j.pw.len - j.pw.lead - g.ow],
+            [0, 0],
+          ])
+        : stride1Conv(backend, j.x, j.f, "valid");
     free(backend, j.f);
     if (j.x !== null) free(backend, j.x);
     return r;
