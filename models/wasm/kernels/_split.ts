@@ -60,3 +60,8 @@ export function packB8(
     p1,
   ]);
 }
+
+/** Zeroes `n` floats at heap offset `out`, split over the threads (from 2¹⁶ floats per part). */
+export function zeroFill(gemm: RelaxedGemm, threads: GemmThreads | null, out: number, n: number): void {
+  runSplit(gemm, threads, "ew_zero", n, 1 << 16, 16, (begin, end) => [out, begin, end]);
+}

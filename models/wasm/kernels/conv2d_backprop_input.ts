@@ -26,7 +26,7 @@ import { type ConvGeometry, geometry } from "./conv2d_backprop_filter.ts";
 import { conv2D } from "./conv2d.ts";
 import { alloc, free, heapF32, type Info, type KernelArgs, stockKernel } from "../_util.ts";
 import { boundGemmThreads, gemmFor, heapOffset, relaxedGemm } from "../simd/_simd_module.ts";
-import { runSplit } from "./_split.ts";
+import { runSplit, zeroFill } from "./_split.ts";
 
 /** One axis of one phase: which dX rows it fills and how dy is padded/cropped. */
 interface AxisPhase {
@@ -240,9 +240,12 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     return r;
   });
   const o = heapF32(backend, out);
-  if (covered < g.h * g.w) o.fill(0);
   const c = g.cin;
   const gemm = relaxedGemm(backend);
+  if (covered < g.h * g.w) {
+    if (gemm === null) o.fill(0);
+    else zeroFill(gemm, boundGemmThreads(backend), heapOffset(backend, out.dataId), o.length);
+  }
   for (const [idx, j] of jobs.entries()) {
     const res = heapF32(backend, results[idx] as Info);
     const { ph, pw } = j;

@@ -17,7 +17,7 @@
  */
 import { tf } from "../../_tf.ts";
 import { boundGemmThreads, heapOffset, relaxedGemm, simdKernels } from "../simd/_simd_module.ts";
-import { runSplit } from "./_split.ts";
+import { runSplit, zeroFill } from "./_split.ts";
 import { alloc, heapF32, type Info, type KernelArgs, stockKernel } from "../_util.ts";
 
 /** Input floats per thread below which the gradient stays on one thread. */
@@ -51,9 +51,11 @@ export function maxPoolGrad(args: KernelArgs): Info {
   const x = heapF32(backend, input);
   const d = heapF32(backend, dy);
   const dx = heapF32(backend, out);
-  dx.fill(0);
   const simd = simdKernels(backend);
   const gemm = relaxedGemm(backend);
+  if (simd !== null && gemm !== null)
+    zeroFill(gemm, boundGemmThreads(backend), heapOffset(backend, out.dataId), dx.length);
+  else dx.fill(0);
   if (simd !== null) {
     const px = heapOffset(backend, input.dataId);
     const pd = heapOffset(backend, dy.dataId);

@@ -202,3 +202,7 @@ void sub_filter(const float* w, float* out, int fw, int cin, int cout, int th, i
     }
   }
 }
+
+// out[i] = 0 for i in [begin, end).
+EXPORT(ew_zero)
+void ew_zero(float* out, int begin, int end) { zero_f32(out + begin, end - begin); }
