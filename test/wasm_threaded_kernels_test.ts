@@ -46,6 +46,7 @@ function elementwise(): Float32Array[] {
       tf.step(a),
       tf.sqrt(tf.abs(a)),
       tf.square(a),
+      tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), b)))(a),
     ].map((y) => y.dataSync() as Float32Array);
   });
 }

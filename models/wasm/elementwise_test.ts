@@ -1,6 +1,7 @@
 /**
- * The wasm element-wise kernels (models/wasm/kernels/elementwise.ts) and the
- * copy-free Identity / Cast (kernels/identity.ts) on one thread against the
+ * The wasm element-wise kernels (models/wasm/kernels/elementwise.ts), the
+ * fused ReLU gradient (kernels/relu_grad.ts) and the copy-free Identity /
+ * Cast (kernels/identity.ts) on one thread against the
  * cpu backend: bit for bit, with scalar sides, odd lengths, NaN and −0, and
  * the stock fallbacks (int32, broadcasts). The threaded parts:
  * test/wasm_threaded_kernels_test.ts.
@@ -51,6 +52,11 @@ function cases(): { name: string; values: number[] }[] {
       ["clone", tf.clone(a)],
       ["cast to float32", tf.cast(a, "float32")],
       ["cast to int32 (stock)", tf.cast(tf.mul(a, 10), "int32")],
+      ["relu gradient", tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), b)))(a)],
+      [
+        "relu gradient of specials",
+        tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), tf.reverse(special))))(special),
+      ],
     ];
     return out.map(([name, y]) => ({ name, values: Array.from(y.dataSync()) }));
   });

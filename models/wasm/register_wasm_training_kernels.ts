@@ -11,6 +11,7 @@ import {
 import { conv2D, fusedConv2D } from "./kernels/conv2d.ts";
 import { binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { cast, identity } from "./kernels/identity.ts";
+import { RELU_GRAD, registerReluGradient, reluGradKernel } from "./kernels/relu_grad.ts";
 import { maxPoolGrad } from "./kernels/max_pool_grad.ts";
 import { mean, sum } from "./kernels/reduce.ts";
 import { tile } from "./kernels/tile.ts";
@@ -38,6 +39,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   "Step",
   "Sqrt",
   "Square",
+  RELU_GRAD,
 ];
 
 let registered = false;
@@ -80,6 +82,7 @@ export function registerWasmTrainingKernels(): void {
     ["Step", unaryKernel("Step")],
     ["Sqrt", unaryKernel("Sqrt")],
     ["Square", unaryKernel("Square")],
+    [RELU_GRAD, reluGradKernel],
   ];
   for (const [name, f] of kernels) {
     const stock = tf.getKernel(name, "wasm");
@@ -94,6 +97,8 @@ export function registerWasmTrainingKernels(): void {
     if (stock?.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
     tf.registerKernel(config);
   }
+  // ReLU's gradient through CmpcReluGrad on wasm (tfjs's own formula elsewhere).
+  registerReluGradient();
   // Make sure the stock kernels we call are captured.
   for (const name of ["BatchMatMul", "Transpose"]) stockKernel(name);
 }

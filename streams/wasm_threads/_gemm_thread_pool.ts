@@ -39,6 +39,7 @@ export const GEMM_THREAD_FUNCTIONS = [
   "wino_dw_f2_out",
   "wino_dw_f4_out",
   "ew_zero",
+  "relu_grad",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

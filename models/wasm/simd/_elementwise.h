@@ -206,3 +206,20 @@ void sub_filter(const float* w, float* out, int fw, int cin, int cout, int th, i
 // out[i] = 0 for i in [begin, end).
 EXPORT(ew_zero)
 void ew_zero(float* out, int begin, int end) { zero_f32(out + begin, end - begin); }
+
+// ReLU's gradient in one pass: out = dy · step(x) (step: x > 0 ? 1 : 0, NaN
+// stays), the product rounded as the cpu backend's Multiply of the two.
+EXPORT(relu_grad)
+void relu_grad(const float* dy, const float* x, float* out, int begin, int end) {
+  const v128_t zero = wasm_f32x4_splat(0), one = wasm_f32x4_splat(1);
+  int i = begin;
+  for (; i + 4 <= end; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t s = wasm_v128_bitselect(v, wasm_v128_and(wasm_f32x4_gt(v, zero), one), wasm_f32x4_ne(v, v));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < end; i++) {
+    const float v = x[i];
+    out[i] = dy[i] * (v != v ? v : (v > 0 ? 1.0f : 0.0f));
+  }
+}

@@ -302,6 +302,8 @@ export interface RelaxedGemm {
   /** dW = Gᵀ (Σ of `parts` dU buffers) G for input channels [ci0, ci1). */
   wino_dw_f2_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
   wino_dw_f4_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
+  /** out[i] = dy[i] · step(x[i]), i in [begin, end): ReLU's gradient in one pass. */
+  relu_grad(dy: number, x: number, out: number, begin: number, end: number): void;
   /** out[i] = 0, i in [begin, end). */
   ew_zero(out: number, begin: number, end: number): void;
   /** Panels [p0, p1) of pack_b8. */
@@ -355,7 +357,8 @@ export type GemmThreadFunction =
   | "wino_dw_f4_tiles"
   | "wino_dw_f2_out"
   | "wino_dw_f4_out"
-  | "ew_zero";
+  | "ew_zero"
+  | "relu_grad";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable
