@@ -29,11 +29,11 @@ async function helpersStarted(): Promise<void> {
   if (!gemmThreads.started()) throw new Error("the GEMM helper thread did not start within 30 s");
 }
 
-/** Element-wise ops of a training step on 1.6·10⁵ floats (odd length: a tail per part). */
+/** Element-wise ops of a training step on 3.2·10⁵ floats (2 parts of ≥ 2¹⁷; odd length: a tail per part). */
 function elementwise(): Float32Array[] {
   return tf.tidy(() => {
-    const a = tf.randomNormal([4, 40, 1001], 0, 1, "float32", 51);
-    const b = tf.randomNormal([4, 40, 1001], 0, 1, "float32", 52);
+    const a = tf.randomNormal([4, 80, 1001], 0, 1, "float32", 51);
+    const b = tf.randomNormal([4, 80, 1001], 0, 1, "float32", 52);
     const s = tf.scalar(0.9);
     return [
       tf.add(a, b),

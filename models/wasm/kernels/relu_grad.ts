@@ -32,7 +32,7 @@ export function reluGradKernel(args: KernelArgs): Info {
   const pd = heapOffset(backend, dy.dataId);
   const px = heapOffset(backend, x.dataId);
   const po = heapOffset(backend, out.dataId);
-  runSplit(gemm, boundGemmThreads(backend), "relu_grad", n, 1 << 16, 16, (begin, end) => [pd, px, po, begin, end]);
+  runSplit(gemm, boundGemmThreads(backend), "relu_grad", n, 1 << 17, 16, (begin, end) => [pd, px, po, begin, end]);
   return out;
 }
 
