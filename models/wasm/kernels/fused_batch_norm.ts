@@ -118,9 +118,10 @@ function batchNormTrainThreaded(
   const reduce = (into: Info): void => {
     const buf = heapBuffer(backend);
     const out = new Float32Array(buf, off(into), c);
+    const totals = Array.from({ length: parts }, (_, i) => new Float64Array(buf, tot(i), c));
     for (let j = 0; j < c; j++) {
       let v = 0;
-      for (let i = 0; i < parts; i++) v += new Float64Array(buf, tot(i), c)[j] as number;
+      for (const t of totals) v += t[j] as number;
       out[j] = v / m;
     }
   };
@@ -195,9 +196,10 @@ export function batchNormTrainGradKernel(args: KernelArgs): Info[] {
   const buf = heapBuffer(backend);
   const sums = new Float64Array(buf, s, 2 * c);
   if (on !== null) {
+    const totals = Array.from({ length: parts }, (_, i) => new Float64Array(buf, ps + 24 * c * i, 2 * c));
     for (let j = 0; j < 2 * c; j++) {
       let v = 0;
-      for (let i = 0; i < parts; i++) v += new Float64Array(buf, ps + 24 * c * i, 2 * c)[j] as number;
+      for (const t of totals) v += t[j] as number;
       sums[j] = v;
     }
     freeScratch(backend, ps);
