@@ -80,8 +80,7 @@ export interface BuildFeatureCacheOptions {
 
 /** A feature {@linkcode buildFeatureCache} has just stored: an utterance's log-mel or a face crop, numbered from 0 per video. */
 export type StoredFeature =
-  | { type: "utterance"; index: number; logMel: LogMelFeatures }
-  | { type: "face"; index: number; crop: RgbFrame };
+  { type: "utterance"; index: number; logMel: LogMelFeatures } | { type: "face"; index: number; crop: RgbFrame };
 
 /** What {@linkcode buildFeatureCache} reports. `done` counts videos finished (built, cached or skipped). */
 export type CacheEvent =
