@@ -66,16 +66,7 @@ function framesWhenNoAudio(
   return fallBackBeforeFirstSample(
     decoded,
     (e) => e.reason === "no-audio",
-    () => {
-      const frames = decodeVideo(fileSource(video.path, video.videoId), { ...options, audio: false }).getReader();
-      return {
-        read: async () => {
-          const r = await frames.read();
-          return r.done ? null : r.value;
-        },
-        cancel: (reason) => frames.cancel(reason),
-      };
-    },
+    () => readerOf(decodeVideo(fileSource(video.path, video.videoId), { ...options, audio: false })),
   );
 }
 
@@ -85,20 +76,25 @@ interface SampleReader {
   cancel: (reason?: unknown) => Promise<void>;
 }
 
+/** A {@linkcode SampleReader} of a stream of samples. */
+function readerOf(stream: ReadableStream<AvSample>): SampleReader {
+  const reader = stream.getReader();
+  return {
+    read: async () => {
+      const r = await reader.read();
+      return r.done ? null : r.value;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
 /** `decoded`, or, when it fails before its first sample with a DecodeError that `when` accepts, `instead()`'s samples. */
 function fallBackBeforeFirstSample(
   decoded: ReadableStream<AvSample>,
   when: (e: DecodeError) => boolean,
   instead: () => SampleReader,
 ): ReadableStream<AvSample> {
-  const first = decoded.getReader();
-  let current: SampleReader = {
-    read: async () => {
-      const r = await first.read();
-      return r.done ? null : r.value;
-    },
-    cancel: (reason) => first.cancel(reason),
-  };
+  let current = readerOf(decoded);
   let started = false;
   return new ReadableStream<AvSample>(
     {
