@@ -59,17 +59,23 @@ t.test(`SIGKILL at ${KILLS} random moments, then --resume: the same weights as a
   const stepMs = (total - firstStepAt) / STEPS;
   const want = await readFile(runFolderPaths(baseline).checkpoint(STEPS));
 
-  const run = join(root, "killed");
+  // A series of runs in one folder, killed and resumed until it reaches the last step; when a series
+  // ends before KILLS kills (the runs got far between kills), it is checked and a fresh one starts.
+  let series = 0;
+  let run = join(root, "killed-0");
+  const ended: { run: string; killedAfterLast: boolean }[] = [];
   const random = seeded(25);
   const moments: number[] = [];
   let kills = 0;
   const resumedFrom: number[] = [];
-  let killedAfterLast = false;
-  for (let attempt = 0; attempt < KILLS + 6; attempt++) {
+  for (let attempt = 0; attempt < 3 * KILLS; attempt++) {
     const latest = await readLatestCheckpoint(run, { onWarning: (m) => t.fail(m) }).catch(() => null);
     if (latest?.step === STEPS) {
-      killedAfterLast = true; // killed after the last checkpoint (while plotting): its lock stays, stale
-      break;
+      // killed after the last checkpoint (while plotting): its lock stays, stale
+      ended.push({ run, killedAfterLast: true });
+      if (kills >= KILLS) break;
+      run = join(root, `killed-${++series}`);
+      continue;
     }
     const resume = latest !== null || (await listCheckpoints(run)).length > 0;
     const p = startCmpc([...args(run), ...(resume ? ["--resume"] : [])]);
@@ -110,7 +116,9 @@ t.test(`SIGKILL at ${KILLS} random moments, then --resume: the same weights as a
       continue;
     }
     t.equal(r.code, 0, r.stderr);
+    ended.push({ run, killedAfterLast: false });
     if (kills >= KILLS) break;
+    run = join(root, `killed-${++series}`);
   }
   t.ok(
     kills >= 10,
@@ -121,21 +129,24 @@ t.test(`SIGKILL at ${KILLS} random moments, then --resume: the same weights as a
     resumedFrom.filter((s) => s > 0).length >= 3,
     `resumed from checkpoints of steps ${resumedFrom.join(", ")} (the rest started afresh)`,
   );
-  const got = await readFile(runFolderPaths(run).checkpoint(STEPS));
-  // (Buffer.equals: tap's deep comparison of megabytes would take minutes.)
-  t.ok(got.equals(want), `the final state.bin (${got.length} bytes) is bit-identical to the uninterrupted run's`);
-  const steps = (await readLog(run)).filter((e) => e["kind"] === "step").map((e) => e["step"]);
-  t.same(
-    steps,
-    Array.from({ length: STEPS }, (_, i) => i + 1),
-    "log.jsonl: every step once, none repeated, none missing",
-  );
-  const files = await filesBelow(run);
-  t.same(
-    files.filter((f) => f.endsWith(".tmp")),
-    [],
-    "no temporary file left",
-  );
-  // A SIGKILL cannot release the lock: after a kill past the last checkpoint a stale lock stays (the next run takes it over).
-  t.ok(killedAfterLast || !existsSync(join(run, "lock")), "no lock left after a run that ended by itself");
+  t.ok(ended.length >= 1, `${ended.length} series of runs reached the last step`);
+  for (const { run, killedAfterLast } of ended) {
+    const got = await readFile(runFolderPaths(run).checkpoint(STEPS));
+    // (Buffer.equals: tap's deep comparison of megabytes would take minutes.)
+    t.ok(got.equals(want), `the final state.bin (${got.length} bytes) is bit-identical to the uninterrupted run's`);
+    const steps = (await readLog(run)).filter((e) => e["kind"] === "step").map((e) => e["step"]);
+    t.same(
+      steps,
+      Array.from({ length: STEPS }, (_, i) => i + 1),
+      "log.jsonl: every step once, none repeated, none missing",
+    );
+    const files = await filesBelow(run);
+    t.same(
+      files.filter((f) => f.endsWith(".tmp")),
+      [],
+      "no temporary file left",
+    );
+    // A SIGKILL cannot release the lock: after a kill past the last checkpoint a stale lock stays (the next run takes it over).
+    t.ok(killedAfterLast || !existsSync(join(run, "lock")), "no lock left after a run that ended by itself");
+  }
 });
