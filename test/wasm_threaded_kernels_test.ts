@@ -177,7 +177,7 @@ t.test(
   },
 );
 
-/** A face-stem-like 7×7/2 conv on 3 channels: dW's im2col rows and dy's packing split over the threads. */
+/** A face-stem-like 7×7/2 conv on 3 channels: dW by F(3×3, 4×4) on the space-to-depth image (its rows and tiles split over the threads). */
 function stemGrad(): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.randomNormal<tf.Rank.R4>([16, 64, 64, 3], 0, 1, "float32", 95);
@@ -191,7 +191,7 @@ function stemGrad(): Float32Array[] {
 }
 
 t.test(
-  "a 7×7/2 stem's gradients with im2col and packing split over 2 GEMM threads equal the cpu backend's",
+  "a 7×7/2 stem's gradients with the space-to-depth Winograd dW split over 2 GEMM threads equal the cpu backend's",
   { skip: relaxed ? false : "this Node has no relaxed SIMD" },
   async (t) => {
     await initBackend({ prefer: "wasm", purpose: "train", threads: 2, wasmThreads: shim, gemmThreads });

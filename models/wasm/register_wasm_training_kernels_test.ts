@@ -166,27 +166,32 @@ async function bothPaths(t: Test, f: (t: Test) => void | Promise<void>): Promise
   }
 }
 
-t.test("wasm conv gradients equal the cpu backend's on every tower conv shape (1e-5 relative)", async (t) => {
-  await initBackend({ prefer: "cpu" });
-  const ref = CASES.map(convGrads);
-  await bothPaths(t, async (t) => {
-    await initBackend({ prefer: "wasm" });
-    const backend = tf.backend() as unknown as { numDataIds(): number };
-    convGrads(CASES[2] as ConvCase);
-    const tensors = tf.memory().numTensors;
-    const ids = backend.numDataIds();
-    for (const [i, c] of CASES.entries()) {
-      const got = convGrads(c);
-      const r = ref[i] as { dx: Float32Array; dw: Float32Array };
-      const ex = relErr(r.dx, got.dx);
-      const ew = relErr(r.dw, got.dw);
-      t.ok(ex < 1e-5, `${c.name}: dX rel err ${ex.toExponential(2)}`);
-      t.ok(ew < 1e-5, `${c.name}: dW rel err ${ew.toExponential(2)}`);
-    }
-    t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
-    t.equal(backend.numDataIds(), ids, "no wasm heap leaks from the kernels' intermediates");
-  });
-});
+t.test(
+  "wasm conv gradients equal the cpu backend's on every tower conv shape (1e-5 relative; stems' dW 5e-5)",
+  async (t) => {
+    await initBackend({ prefer: "cpu" });
+    const ref = CASES.map(convGrads);
+    await bothPaths(t, async (t) => {
+      await initBackend({ prefer: "wasm" });
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      convGrads(CASES[2] as ConvCase);
+      const tensors = tf.memory().numTensors;
+      const ids = backend.numDataIds();
+      for (const [i, c] of CASES.entries()) {
+        const got = convGrads(c);
+        const r = ref[i] as { dx: Float32Array; dw: Float32Array };
+        const ex = relErr(r.dx, got.dx);
+        const ew = relErr(r.dw, got.dw);
+        t.ok(ex < 1e-5, `${c.name}: dX rel err ${ex.toExponential(2)}`);
+        // The 7×7/2 stems' dW on the relaxed GEMM: F(3×3, 4×4) (models/wasm/winograd_s2d_test.ts, bound 5e-5).
+        const bound = c.f[0] === 7 && c.stride === 2 ? 5e-5 : 1e-5;
+        t.ok(ew < bound, `${c.name}: dW rel err ${ew.toExponential(2)}`);
+      }
+      t.equal(tf.memory().numTensors, tensors, "no tensor leaks");
+      t.equal(backend.numDataIds(), ids, "no wasm heap leaks from the kernels' intermediates");
+    });
+  },
+);
 
 t.test("scratch() returns heap addresses above 2 GB unsigned and refuses a failed allocation", (t) => {
   const fake = (ret: number) => ({ wasm: { _malloc: () => ret } }) as unknown as WasmBackend;

@@ -40,6 +40,11 @@ export const GEMM_THREAD_FUNCTIONS = [
   "wino_dw_f4_out",
   "ew_zero",
   "relu_grad",
+  "s2d_part",
+  "wino_filter_s2d_part",
+  "wino_fwd_s2d",
+  "wino_dw_s2d_tiles",
+  "wino_dw_s2d_out",
 ] as const;
 export type GemmThreadFunction = (typeof GEMM_THREAD_FUNCTIONS)[number];
 

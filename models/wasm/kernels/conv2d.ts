@@ -16,6 +16,7 @@ import { freeScratch, gemmFor, heapOffset, scratch, type RelaxedGemm } from "../
 import { geometry, geometryArgs } from "./conv2d_backprop_filter.ts";
 import { alloc, free, type Info, type KernelArgs, stockKernel, type WasmBackend } from "../_util.ts";
 import { winogradTile, winogradConv } from "./winograd.ts";
+import { preferS2dWinograd, s2dWinogradConv } from "./winograd_s2d.ts";
 
 type GemmOn = NonNullable<ReturnType<typeof gemmFor>>;
 
@@ -46,6 +47,9 @@ function convOnGemm(
   relu: boolean,
 ): Info {
   const g = geometry(conv);
+  // 7×7 stride 2 (the stems): F(3×3, 4×4) on the space-to-depth image (models/wasm/kernels/winograd_s2d.ts).
+  if (x.dtype === "float32" && preferS2dWinograd(g))
+    return s2dWinogradConv(backend, gemm, threads, x, filter, g, bias, relu);
   // 3×3 stride 1 with enough channels: Winograd F(2×2, 3×3) or F(4×4, 3×3) (models/wasm/kernels/winograd.ts).
   const tile = x.dtype === "float32" ? winogradTile(g) : null;
   if (tile !== null) return winogradConv(backend, gemm, threads, x, filter, g, bias, relu, tile);

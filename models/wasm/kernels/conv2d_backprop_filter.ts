@@ -38,6 +38,7 @@ import {
   type WasmBackend,
 } from "../_util.ts";
 import { winogradTile, winogradFilterGrad } from "./winograd.ts";
+import { preferS2dWinograd, s2dWinogradFilterGrad } from "./winograd_s2d.ts";
 import { packB8, runSplit } from "./_split.ts";
 import type { ConvGeometry } from "../_util.ts";
 
@@ -316,7 +317,10 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
   }
   const on = gemmFor(backend, g.cout);
   const tile = on !== null && x.dtype === "float32" ? winogradTile(g) : null;
-  if (on !== null && tile !== null) {
+  if (on !== null && x.dtype === "float32" && preferS2dWinograd(g)) {
+    // 7×7 stride 2 (the stems): F(3×3, 4×4) on the space-to-depth image (models/wasm/kernels/winograd_s2d.ts).
+    out = s2dWinogradFilterGrad(backend, on.gemm, on.threads, x, dy, g);
+  } else if (on !== null && tile !== null) {
     // 3×3 stride 1: Winograd in the transformed domain (models/wasm/kernels/winograd.ts).
     out = winogradFilterGrad(backend, on.gemm, on.threads, x, dy, g, tile);
   } else if (on !== null && g.cin % 4 === 0 && x.dtype === "float32") {

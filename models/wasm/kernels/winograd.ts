@@ -27,6 +27,11 @@ export type WinogradMode = "auto" | "on" | "off" | "f4";
 export type WinogradTile = 2 | 4;
 let mode: WinogradMode = "auto";
 
+/** The mode {@linkcode setWinogradMode} set last ("auto" by default). */
+export function winogradMode(): WinogradMode {
+  return mode;
+}
+
 /** Forces Winograd on or off for every conv it can run ("auto": {@linkcode winogradTile}); returns the previous mode. */
 export function setWinogradMode(m: WinogradMode): WinogradMode {
   const old = mode;
@@ -102,7 +107,7 @@ export function winogradTile(g: ConvGeometry): WinogradTile | null {
  * GEMMs (measured best of 8–512 tiles per chunk on the small towers; at
  * least 8 tiles, the GEMM's row blocking).
  */
-function chunkFor(cin: number, cout: number, e = 16): number {
+export function chunkFor(cin: number, cout: number, e = 16): number {
   return Math.max(8, Math.min(256, 4 * Math.floor((1 << 14) / (e * (cin + cout)) / 4)));
 }
 

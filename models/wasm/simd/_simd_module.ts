@@ -302,6 +302,58 @@ export interface RelaxedGemm {
   /** dW = Gᵀ (Σ of `parts` dU buffers) G for input channels [ci0, ci1). */
   wino_dw_f2_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
   wino_dw_f4_out(du: number, parts: number, dw: number, cin: number, cout: number, ci0: number, ci1: number): void;
+  /** Space to depth of a stride-2 conv's input, rows [r0, r1) of xs [n, hs, ws, 4·cin] (_winograd_s2d.h). */
+  s2d_part(
+    x: number,
+    xs: number,
+    h: number,
+    w: number,
+    cin: number,
+    hs: number,
+    ws: number,
+    padTop: number,
+    padLeft: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** F(3×3, 4×4) filter transform of a 7×7 filter through its space-to-depth 4×4 one, output channels [co0, co1). */
+  wino_filter_s2d_part(filter: number, packed: number, cin: number, cout: number, co0: number, co1: number): void;
+  /** The 7×7/2 conv by F(3×3, 4×4) on xs (s2d_part), tiles [t0, t1). */
+  wino_fwd_s2d(
+    xs: number,
+    packed: number,
+    bias: number,
+    out: number,
+    scratch: number,
+    hs: number,
+    ws: number,
+    k: number,
+    oh: number,
+    ow: number,
+    cout: number,
+    relu: number,
+    chunk: number,
+    t0: number,
+    t1: number,
+  ): void;
+  /** dU of the 7×7/2 conv's tiles [t0, t1) into this part's du [36][4·cin][cout]. */
+  wino_dw_s2d_tiles(
+    xs: number,
+    dy: number,
+    du: number,
+    scratch: number,
+    hs: number,
+    ws: number,
+    k: number,
+    oh: number,
+    ow: number,
+    cout: number,
+    chunk: number,
+    t0: number,
+    t1: number,
+  ): void;
+  /** dW [7, 7, cin, cout] from Σ of `parts` dU buffers, space-to-depth channels [k0, k1). */
+  wino_dw_s2d_out(du: number, parts: number, dw: number, cin: number, cout: number, k0: number, k1: number): void;
   /** out[i] = dy[i] · step(x[i]), i in [begin, end): ReLU's gradient in one pass. */
   relu_grad(dy: number, x: number, out: number, begin: number, end: number): void;
   /** out[i] = 0, i in [begin, end). */
@@ -358,7 +410,12 @@ export type GemmThreadFunction =
   | "wino_dw_f2_out"
   | "wino_dw_f4_out"
   | "ew_zero"
-  | "relu_grad";
+  | "relu_grad"
+  | "s2d_part"
+  | "wino_filter_s2d_part"
+  | "wino_fwd_s2d"
+  | "wino_dw_s2d_tiles"
+  | "wino_dw_s2d_out";
 
 /**
  * Threads for the relaxed-SIMD GEMM (the tfjs pthread pool is not reachable

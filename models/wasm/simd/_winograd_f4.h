@@ -63,9 +63,10 @@
 #define WINO4_ST_V(jj, val) wasm_v128_store(q_ + (jj) * es_, (val))
 
 // Input transforms of tiles [c0, c1) (tile = (b, ty, tx) of a th × tw grid
-// per image), channels [ci0, ci1), into v [36][c1 − c0][ci1 − ci0].
+// per image, patches ts apart: 4, or 3 for F(3×3, 4×4) in _winograd_s2d.h),
+// channels [ci0, ci1), into v [36][c1 − c0][ci1 − ci0].
 static void wino_input_f4(const float* x, float* v, float* tmp, int c0, int c1, int h, int w, int cin, int th, int tw, int pt, int pl, int ci0,
-                          int ci1) {
+                          int ci1, int ts) {
   const int cp = ci1 - ci0;
   const long es = (long)(c1 - c0) * cp;
   const long rs = (long)w * cin, cs = cin;
@@ -75,7 +76,7 @@ static void wino_input_f4(const float* x, float* v, float* tmp, int c0, int c1, 
     const int b = t / (th * tw);
     const int ty = (t / tw) % th;
     const int tx = t % tw;
-    const int y0 = 4 * ty - pt, x0 = 4 * tx - pl;
+    const int y0 = ts * ty - pt, x0 = ts * tx - pl;
     int vr = 0, vc = 0;
     for (int i = 0; i < 6; i++) {
       if (y0 + i >= 0 && y0 + i < h) vr |= 1 << i;
@@ -184,7 +185,7 @@ void wino_fwd_f4(const float* x, const float* up, const float* bias, float* out,
   for (int c0 = t0; c0 < t1; c0 += chunk) {
     const int c1 = c0 + chunk < t1 ? c0 + chunk : t1;
     const int len = c1 - c0;
-    wino_input_f4(x, v, tmp, c0, c1, h, w, cin, th, tw, pt, pl, 0, cin);
+    wino_input_f4(x, v, tmp, c0, c1, h, w, cin, th, tw, pt, pl, 0, cin, 4);
     for (int e = 0; e < 36; e++) {
       gemm_core(v + (long)e * len * cin, up + (long)e * cin * cout, mm + (long)e * len * cout, len, cin, cout, 256, 0);
     }
@@ -273,7 +274,7 @@ static void wino_dw_f4_acc(const float* x, const float* dy, float* du, float* sc
   for (int k0 = t0; k0 < t1; k0 += chunk) {
     const int k1 = k0 + chunk < t1 ? k0 + chunk : t1;
     const int len = k1 - k0;
-    wino_input_f4(x, v, tmp, k0, k1, h, w, cin, th, tw, pt, pl, ci0, ci1);
+    wino_input_f4(x, v, tmp, k0, k1, h, w, cin, th, tw, pt, pl, ci0, ci1, 4);
     // dM = A dY Aᵀ; dm[e][panel][tile][8].
     const long es = (long)len * cout;
     for (int t = k0; t < k1; t++) {

@@ -340,6 +340,7 @@ void conv2d_dw(const float* x, const float* dyp, float* dw, const float** tbl, f
 
 #include "_winograd.h"
 #include "_winograd_f4.h"
+#include "_winograd_s2d.h"
 #include "_elementwise.h"
 #include "_max_pool_grad.h"
 #include "_im2col_t.h"
